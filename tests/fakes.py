@@ -1,0 +1,129 @@
+"""Deterministic fake engines: a faithful one, and adversaries for the quotation contract.
+
+A fake "translates" word by word with a tiny dictionary, so output differs from input
+while placeholders (whatever their form) pass through untouched unless an adversary
+interferes with them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from translator import quotes
+from translator.schema import ModelInfo
+
+_WORDS = {
+    "der": "the",
+    "die": "the",
+    "das": "the",
+    "und": "and",
+    "ist": "is",
+    "sagte": "said",
+    "dass": "that",
+    "nicht": "not",
+    "wir": "we",
+    "er": "he",
+    "sie": "she",
+    "mit": "with",
+    "in": "in",
+}
+_WORD = re.compile(r"\w+")
+
+
+def _translate_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    return _WORDS.get(word.lower(), word)
+
+
+class FakeTranslator:
+    """A faithful engine: word-by-word, placeholders kept; records every input it saw."""
+
+    max_input_tokens = 512
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    @property
+    def info(self) -> ModelInfo:
+        return ModelInfo(id=type(self).__name__, revision="fake")
+
+    @property
+    def seen(self) -> list[str]:
+        return [text for call in self.calls for text in call]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(text.split()) + 1 for text in texts]
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        self.calls.append(list(texts))
+        return [self.translate_one(text) for text in texts]
+
+    def translate_one(self, text: str) -> str:
+        out, cursor, found = "", 0, []
+        for match in quotes.PLACEHOLDER_PATTERN.finditer(text):
+            out += _WORD.sub(_translate_word, text[cursor : match.start()]) + match.group(0)
+            found.append(match.group(0))
+            cursor = match.end()
+        out += _WORD.sub(_translate_word, text[cursor:])
+        return self.tamper(out, found)
+
+    def tamper(self, text: str, placeholders: list[str]) -> str:
+        """Adversaries override this to damage the output."""
+        return text
+
+
+class DroppingTranslator(FakeTranslator):
+    def tamper(self, text: str, placeholders: list[str]) -> str:
+        return text.replace(placeholders[0], "", 1) if placeholders else text
+
+
+class DuplicatingTranslator(FakeTranslator):
+    def tamper(self, text: str, placeholders: list[str]) -> str:
+        return text + " " + placeholders[-1] if placeholders else text
+
+
+class ReorderingTranslator(FakeTranslator):
+    def tamper(self, text: str, placeholders: list[str]) -> str:
+        if len(placeholders) < 2:
+            return text
+        first, second = placeholders[0], placeholders[1]
+        return text.replace(first, "\x01").replace(second, first).replace("\x01", second)
+
+
+class ManglingTranslator(FakeTranslator):
+    """Lower-cases placeholders and splits them with spaces, as tokenizers may."""
+
+    def tamper(self, text: str, placeholders: list[str]) -> str:
+        for placeholder in placeholders:
+            text = text.replace(placeholder, " ".join(placeholder.lower()))
+        return text
+
+
+class MarkEmittingTranslator(FakeTranslator):
+    """Invents quotation marks: around the sentence, around a placeholder, and stray ones."""
+
+    def tamper(self, text: str, placeholders: list[str]) -> str:
+        for placeholder in placeholders:
+            text = text.replace(placeholder, f"„{placeholder}“")
+        words = text.split(" ")
+        if len(words) > 2:
+            words[1] = f'"{words[1]}"'
+        return "»" + " ".join(words) + "« ' \""
+
+
+class GarbageTranslator(FakeTranslator):
+    """Ignores its input, like a random-weight model."""
+
+    def tamper(self, text: str, placeholders: list[str]) -> str:
+        return "the the „Zitat“ »x« ' said"
+
+
+ADVERSARIES: tuple[type[FakeTranslator], ...] = (
+    DroppingTranslator,
+    DuplicatingTranslator,
+    ReorderingTranslator,
+    ManglingTranslator,
+    MarkEmittingTranslator,
+    GarbageTranslator,
+)

@@ -1,0 +1,119 @@
+"""The CLI as users run it: CliRunner for most cases, one real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.oracle import quotations_in
+from translator.cli import app
+
+runner = CliRunner()
+SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"
+
+
+def _translate(*args: str, input_text: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["translate", *args], input=input_text)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_translates_a_file_one_paragraph_per_input_paragraph(tiny_marian_dir: Path) -> None:
+    code, out, err = _translate(str(SAMPLE), "--translation-model", str(tiny_marian_dir))
+    assert code == 0, err
+    source = SAMPLE.read_text(encoding="utf-8")
+    assert len(out.rstrip("\n").split("\n")) == len(source.rstrip("\n").split("\n"))
+    assert quotations_in(out) == quotations_in(source)
+
+
+def test_translates_stdin(tiny_marian_dir: Path) -> None:
+    source = SAMPLE.read_text(encoding="utf-8")
+    code, out, err = _translate("--translation-model", str(tiny_marian_dir), input_text=source)
+    assert code == 0, err
+    assert quotations_in(out) == quotations_in(source)
+
+
+@pytest.mark.parametrize("mode", ["keep", "translate", "both"])
+def test_json_output_parses_and_lists_every_quotation(tiny_marian_dir: Path, mode: str) -> None:
+    code, out, err = _translate(
+        str(SAMPLE), "-m", str(tiny_marian_dir), "--format", "json", "--quotes", mode
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) >= {"translation", "paragraphs", "model", "warnings", "timings", "quotes"}
+    assert len(data["quotes"]) == 7
+    assert all(q["strategy"] in {"verbatim", "placeholder", "fragments"} for q in data["quotes"])
+    assert data["model"]["id"] == str(tiny_marian_dir)
+    originals = [q["original"] for q in data["quotes"]]
+    assert originals == quotations_in(SAMPLE.read_text(encoding="utf-8"))
+    if mode == "keep":
+        assert quotations_in(data["translation"]) == originals
+
+
+def test_markdown_output(tiny_marian_dir: Path) -> None:
+    code, out, err = _translate(str(SAMPLE), "-m", str(tiny_marian_dir), "--format", "markdown")
+    assert code == 0, err
+    assert out.startswith("# Translation of belousov-dprk.de.txt")
+    assert "## Quotations" in out
+
+
+def test_output_file_is_written(tiny_marian_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "a.en.txt"
+    code, out, err = _translate(str(SAMPLE), "-m", str(tiny_marian_dir), "-o", str(target))
+    assert code == 0, err
+    assert out == ""
+    assert target.read_text(encoding="utf-8").count("\n") >= 10
+    assert [p.name for p in target.parent.iterdir()] == ["a.en.txt"]
+
+
+def test_missing_input_is_a_clear_error(tiny_marian_dir: Path, tmp_path: Path) -> None:
+    code, _, err = _translate(str(tmp_path / "nope.txt"), "-m", str(tiny_marian_dir))
+    assert code == 1
+    assert err.startswith("Error: ") and "does not exist" in err
+    assert "Traceback" not in err
+
+
+def test_unavailable_model_is_a_clear_error() -> None:
+    code, _, err = _translate(str(SAMPLE), "-m", "someone/not-a-model")
+    assert code == 1
+    assert err.startswith("Error: ") and "translator models pull" in err
+    assert "Traceback" not in err
+
+
+def test_usage_error_exits_2() -> None:
+    code, _, _ = _translate("--beams", "0")
+    assert code == 2
+
+
+def test_help_imports_neither_torch_nor_transformers() -> None:
+    script = (
+        "import sys\n"
+        "from translator.cli import main\n"
+        "sys.argv = ['translator', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'transformers', 'ctranslate2') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert "HEAVY []" in done.stdout
+
+
+@pytest.mark.slow
+def test_real_subprocess_translates_stdin(tiny_marian_dir: Path) -> None:
+    source = SAMPLE.read_text(encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "translator", "translate", "-", "-m", str(tiny_marian_dir)],
+        input=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert quotations_in(done.stdout) == quotations_in(source)
+    assert len(done.stdout.rstrip("\n").split("\n")) == len(source.rstrip("\n").split("\n"))

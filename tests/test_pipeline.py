@@ -1,0 +1,140 @@
+"""The pipeline with fake engines: layout, segmentation, quotation strategies, guards."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import ADVERSARIES, FakeTranslator, GarbageTranslator
+from tests.oracle import assert_contract, quotations_in
+from translator.pipeline import translate_document
+from translator.schema import Options, QuoteMarks, QuoteMode, QuoteStrategy
+
+ALL_MODES = list(QuoteMode)
+
+
+def test_sample_article_keeps_all_seven_quotations(sample_article: str) -> None:
+    result = translate_document(sample_article, FakeTranslator())
+    assert len(result.quotes) == 7
+    assert_contract(sample_article, result, QuoteMode.KEEP)
+    assert len(result.paragraphs) == len(sample_article.strip().splitlines())
+
+
+@pytest.mark.parametrize("mode", ALL_MODES)
+@pytest.mark.parametrize("engine", [FakeTranslator, *ADVERSARIES])
+def test_contract_holds_for_every_engine(
+    sample_article: str, mode: QuoteMode, engine: type[FakeTranslator]
+) -> None:
+    result = translate_document(sample_article, engine(), Options(quotes=mode))
+    assert_contract(sample_article, result, mode)
+
+
+def test_standalone_quotation_never_reaches_the_model(sample_article: str) -> None:
+    engine = FakeTranslator()
+    result = translate_document(sample_article, engine)
+    short = '"Wir wissen das zu schätzen."'
+    assert any(q.original == short and q.strategy is QuoteStrategy.VERBATIM for q in result.quotes)
+    assert not any("schätzen" in text for text in engine.seen)
+
+
+def test_keep_mode_never_sends_quotation_text_to_the_model() -> None:
+    source = "Er sagte, dass „die Lage ernst ist“ und ging."
+    engine = FakeTranslator()
+    result = translate_document(source, engine)
+    assert not any("Lage" in text for text in engine.seen)
+    assert result.quotes[0].strategy is QuoteStrategy.PLACEHOLDER
+    assert "„die Lage ernst ist“" in result.translation
+    assert result.translation.startswith("he said, that „die Lage")
+
+
+def test_lost_placeholder_falls_back_to_fragments() -> None:
+    source = "Er sagte, dass „die Lage ernst ist“ und ging."
+    result = translate_document(source, GarbageTranslator())
+    assert result.quotes[0].strategy is QuoteStrategy.FRAGMENTS
+    assert quotations_in(result.translation) == ["„die Lage ernst ist“"]
+
+
+@pytest.mark.parametrize(
+    ("marks", "opening", "closing"),
+    [(QuoteMarks.ENGLISH, "“", "”"), (QuoteMarks.ASCII, '"', '"'), (QuoteMarks.ORIGINAL, "»", "«")],
+)
+def test_translate_mode_uses_the_requested_marks(
+    marks: QuoteMarks, opening: str, closing: str
+) -> None:
+    source = "Sie sagte: »Wir sind nicht müde.« Dann ging sie."
+    result = translate_document(source, FakeTranslator(), Options(QuoteMode.TRANSLATE, marks))
+    assert result.quotes[0].rendered == f"{opening}we sind not müde.{closing}"
+    assert_contract(source, result, QuoteMode.TRANSLATE)
+
+
+def test_both_mode_adds_the_original_in_brackets() -> None:
+    source = "Sie sagte: »Wir sind nicht müde.« Dann ging sie."
+    result = translate_document(source, FakeTranslator(), Options(QuoteMode.BOTH))
+    assert result.quotes[0].rendered == "“we sind not müde.” [»Wir sind nicht müde.«]"
+
+
+def test_multi_paragraph_quotation_is_one_entry() -> None:
+    source = "Er sagte:\n„Erster Teil der Rede.\n„Zweiter Teil der Rede.“\nDanach ging er."
+    result = translate_document(source, FakeTranslator())
+    assert [q.original for q in result.quotes] == [
+        "„Erster Teil der Rede.\n„Zweiter Teil der Rede.“"
+    ]
+    assert_contract(source, result, QuoteMode.KEEP)
+
+
+def test_layout_is_preserved() -> None:
+    source = "\nErste Zeile.\nZweite Zeile.\n\nDritter Absatz ist hier.\n"
+    result = translate_document(source, FakeTranslator())
+    assert result.translation.count("\n") == source.count("\n")
+    assert result.translation.startswith("\n") and "\n\n" in result.translation
+
+
+def test_text_without_letters_never_reaches_the_model() -> None:
+    source = "Ein Satz.\n---\n42 17 3\nhttps://example.org/a\n• \n"
+    engine = FakeTranslator()
+    result = translate_document(source, engine)
+    assert engine.seen == ["Ein Satz."]
+    assert result.translation.splitlines()[1:4] == ["---", "42 17 3", "https://example.org/a"]
+
+
+def test_a_long_sentence_reaches_the_engine_whole_in_fitting_pieces() -> None:
+    words = [f"wort{i}" for i in range(3000)]
+    source = " ".join(words)
+    engine = FakeTranslator()
+    result = translate_document(source, engine)
+    sent = engine.seen
+    assert all(engine.count_tokens([s])[0] <= engine.max_input_tokens for s in sent)
+    assert "".join(s.replace(" ", "") for s in sent) == source.replace(" ", "")
+    assert result.translation.split() == words
+
+
+def test_all_caps_paragraph_is_case_normalised_and_output_upper_cased() -> None:
+    engine = FakeTranslator()
+    result = translate_document("DIE REGIERUNG UND DER MINISTER SIND ZURÜCKGETRETEN.", engine)
+    assert engine.seen == ["Die regierung und der minister sind zurückgetreten."]
+    assert result.translation == "THE REGIERUNG AND THE MINISTER SIND ZURÜCKGETRETEN."
+
+
+class _RepeatingTranslator(FakeTranslator):
+    def translate(self, texts, *, strict=False):  # type: ignore[no-untyped-def]
+        self.calls.append(list(texts))
+        return ["ok." if strict else "the the the the the the the" for _ in texts]
+
+
+def test_degenerate_output_is_regenerated_strictly() -> None:
+    engine = _RepeatingTranslator()
+    result = translate_document("Ein ganz normaler Satz ohne Wiederholung.", engine)
+    assert result.translation == "ok."
+    assert len(engine.calls) == 2
+
+
+def test_unbalanced_mark_is_a_warning_and_ordinary_text() -> None:
+    source = "Er sagte „das ist offen.\nIm nächsten Absatz steht „ein Zitat“ hier."
+    result = translate_document(source, FakeTranslator())
+    assert any(w.startswith("line 1") for w in result.warnings)
+    assert [q.original for q in result.quotes] == ["„ein Zitat“"]
+
+
+def test_progress_reports_every_sentence(sample_article: str) -> None:
+    seen: list[tuple[int, int]] = []
+    translate_document(sample_article, FakeTranslator(), progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1][0] == seen[-1][1]

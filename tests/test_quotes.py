@@ -1,0 +1,413 @@
+"""The quotation contract's pure functions (shared/design/quotes.md §1, and §2's protection)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import STYLES, GeneratedDocument, documents, paragraph, quotation
+
+from translator.quotes import (
+    PLACEHOLDER,
+    PLACEHOLDER_PATTERN,
+    find_quotes,
+    mask_quotes,
+    neutralize_marks,
+    split_marks,
+    target_marks,
+    unmask,
+)
+from translator.schema import QuoteMarks, QuotePiece
+
+SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"
+
+
+def texts(paragraphs: list[str]) -> list[str]:
+    return [quotation.text for quotation in find_quotes(paragraphs).quotations]
+
+
+# --- Styles ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quote"),
+    [
+        ("Er sagte „Wir kommen morgen“ und ging.", "„Wir kommen morgen“"),
+        ("Er sagte „Wir kommen morgen” und ging.", "„Wir kommen morgen”"),
+        ("Er sagte “Wir kommen morgen” und ging.", "“Wir kommen morgen”"),
+        ('Er sagte "Wir kommen morgen" und ging.', '"Wir kommen morgen"'),
+        ("Er sagte »Wir kommen morgen« und ging.", "»Wir kommen morgen«"),
+        ("Er sagte «Wir kommen morgen» und ging.", "«Wir kommen morgen»"),
+        ("Er sagte ‚Wir kommen morgen‘ und ging.", "‚Wir kommen morgen‘"),
+        ("Er sagte ›Wir kommen morgen‹ und ging.", "›Wir kommen morgen‹"),
+        ("Er sagte ‹Wir kommen morgen› und ging.", "‹Wir kommen morgen›"),
+        ("Er sagte 'Wir kommen morgen' und ging.", "'Wir kommen morgen'"),
+    ],
+)
+def test_each_style_is_one_quotation_with_its_marks(sentence: str, quote: str) -> None:
+    scan = find_quotes([sentence])
+    assert [q.text for q in scan.quotations] == [quote]
+    piece = scan.quotations[0].pieces[0]
+    assert piece == QuotePiece(0, sentence.index(quote), sentence.index(quote) + len(quote),
+                               quote[0], quote[-1])  # fmt: skip
+    assert scan.warnings == ()
+
+
+def test_typewriter_quotes_pair_by_context() -> None:
+    text = 'Er nannte es "gut", sie "schlecht" und (",,"-Zeichen sind selten) "ja".'
+    assert texts([text]) == ['"gut"', '"schlecht"', '",,"', '"ja"']
+
+
+def test_typewriter_quote_after_colon_dash_and_bracket_opens() -> None:
+    text = 'Er sagte:"Ja." Sie rief –"Nein!" (und "vielleicht")'
+    assert texts([text]) == ['"Ja."', '"Nein!"', '"vielleicht"']
+
+
+def test_nested_quotations_belong_to_the_outer_one() -> None:
+    cases = [
+        "„Er sagte ‚nein‘ und ging“",
+        "»Er sagte ›nein‹ und ging«",
+        '"Er sagte "nein" und ging"',
+        "„Er sagte „nein“ und ging“",
+        "“He said ‘no’ and left”",
+        "„Sie rief »Halt!« und 'weg'“",
+    ]
+    for quote in cases:
+        assert texts([f"Dann: {quote}, schrieb sie."]) == [quote]
+
+
+def test_quotation_spanning_sentences_is_one() -> None:
+    quote = "„Wir kommen. Wir bleiben! Wer will uns aufhalten?“"
+    assert texts([f"Er sagte: {quote} Dann ging er."]) == [quote]
+
+
+def test_quotation_continues_into_paragraph_opening_with_the_same_mark() -> None:
+    paragraphs = [
+        "Der Minister sagte: „Wir sind bereit.",
+        "„Wir bleiben.",
+        "„Das ist alles“, schloss er.",
+        "Danach „kein Zitat mehr“.",
+    ]
+    scan = find_quotes(paragraphs, lines=[3, 5, 7, 9])
+    first, second = scan.quotations
+    assert first.text == "„Wir sind bereit.\n„Wir bleiben.\n„Das ist alles“"
+    assert first.pieces == (
+        QuotePiece(0, 20, 37, "„", ""),
+        QuotePiece(1, 0, 13, "„", ""),
+        QuotePiece(2, 0, 15, "„", "“"),
+    )
+    assert second.text == "„kein Zitat mehr“"
+    assert [q.index for q in scan.quotations] == [0, 1]
+    assert scan.warnings == ()
+
+
+def test_open_quotation_not_continued_is_unbalanced_and_later_ones_are_found() -> None:
+    paragraphs = [
+        "Einleitung ohne Zitat.",
+        "Er sagte „Wir kommen morgen und ging.",
+        "Sie sagte »Gut« und „schön“.",
+    ]
+    scan = find_quotes(paragraphs, lines=[1, 3, 5])
+    assert [q.text for q in scan.quotations] == ["»Gut«", "„schön“"]
+    assert [q.pieces[0].paragraph for q in scan.quotations] == [2, 2]
+    assert [w.line for w in scan.warnings] == [3]
+    assert "„" in scan.warnings[0].message
+
+
+def test_unclosed_mark_keeps_quotations_inside_its_paragraph() -> None:
+    scan = find_quotes(['Er sagte „Hallo und dann "Tschüss" zu ihr.'])
+    assert [q.text for q in scan.quotations] == ['"Tschüss"']
+    assert len(scan.warnings) == 1
+
+
+def test_stray_closing_mark_warns_and_is_text() -> None:
+    scan = find_quotes(["Ein Satz.", "Er ging“ weg. Dann „ja“."], lines=[10, 12])
+    assert [q.text for q in scan.quotations] == ["„ja“"]
+    assert [w.line for w in scan.warnings] == [12]
+
+
+def test_warning_names_the_line_inside_a_hard_wrapped_paragraph() -> None:
+    scan = find_quotes(["Erste Zeile\nzweite „offen\ndritte"], lines=[4])
+    assert [w.line for w in scan.warnings] == [5]
+
+
+def test_unclosed_quotation_at_document_end_warns() -> None:
+    scan = find_quotes(["Er sagte: „Wir sind bereit."])
+    assert scan.quotations == ()
+    assert [w.line for w in scan.warnings] == [1]
+
+
+def test_mixed_styles_in_one_paragraph() -> None:
+    text = "„Eins“, “zwei”, \"drei\", »vier«, «fünf», ‚sechs‘, ›sieben‹, 'acht' und „neun”."
+    assert texts([text]) == [
+        "„Eins“",
+        "“zwei”",
+        '"drei"',
+        "»vier«",
+        "«fünf»",
+        "‚sechs‘",
+        "›sieben‹",
+        "'acht'",
+        "„neun”",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wie geht's? Hans' Auto ist alt, die '90er sind vorbei, hätt' ich das gewusst.",
+        "Er hat 'nen Hund und 's Wirtshaus ist zu, Rock 'n' Roll.",
+        "I don't know why Russia's ministers' meeting failed, Andreas’ Rad, don’t.",
+        "Wie geht’s? Das war’s. Gibt‘s das?",
+    ],
+)
+def test_apostrophes_are_never_quotation_marks(text: str) -> None:
+    scan = find_quotes([text])
+    assert scan.quotations == ()
+    assert scan.warnings == ()
+
+
+def test_apostrophes_inside_quotations_do_not_end_them() -> None:
+    quote = "'Das geht's nicht, don't, die '90er'"
+    assert texts([f"Er sagte {quote}, Hans' Auto."]) == [quote]
+    quote = "‚Das geht’s nicht‘"
+    assert texts([f"Er sagte {quote}."]) == [quote]
+
+
+def test_sample_article_has_exactly_seven_quotations() -> None:
+    paragraphs = SAMPLE.read_text(encoding="utf-8").splitlines()
+    scan = find_quotes(paragraphs)
+    assert [(q.pieces[0].paragraph, q.text[:30]) for q in scan.quotations] == [
+        (1, '"Im Rahmen des offiziellen Bes'),
+        (3, '"Heute werden die freundschaft'),
+        (4, '"die heutigen Gespräche dazu d'),
+        (6, '"Diese kontinuierlich zu stärk'),
+        (7, '"der Austausch und die Zusamme'),
+        (8, '"Wir wissen das zu schätzen."'),
+        (9, '"ein Schlüsselmoment für den A'),
+    ]
+    assert all(q.text.endswith('"') for q in scan.quotations)
+    assert scan.warnings == ()
+
+
+def test_lines_must_match_paragraphs() -> None:
+    with pytest.raises(ValueError):
+        find_quotes(["a", "b"], lines=[1])
+
+
+def test_many_unclosed_marks_do_not_take_quadratic_time() -> None:
+    # 50 000 open marks that nothing closes, then closing marks of another style: a scan
+    # that searched the stack for each closing mark would take billions of steps.
+    text = "»a " * 50_000 + "b“ " * 50_000 + "„ja“"
+    scan = find_quotes([text])
+    assert [q.text for q in scan.quotations] == ["„ja“"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_property_finds_exactly_the_generated_quotations(document: GeneratedDocument) -> None:
+    scan = find_quotes(list(document.paragraphs))
+    assert tuple(q.text for q in scan.quotations) == document.quotations
+    assert scan.warnings == ()
+    for quotation_ in scan.quotations:
+        for piece in quotation_.pieces:
+            piece_text = document.paragraphs[piece.paragraph][piece.start : piece.end]
+            assert piece_text.startswith(piece.opening)
+            assert piece_text.endswith(piece.closing)
+
+
+# --- neutralize_marks ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model_output", "neutral"),
+    [
+        ('He said "we are ready" and left.', "He said we are ready and left."),
+        ("“We are ready”, he said.", "We are ready, he said."),
+        ('He said: " we are ready " .', "He said: we are ready."),
+        ("It was „good“, ‚fine‘, »great«, «nice».", "It was good, fine, great, nice."),
+        ("He said 'no' to Russia's plan, don't.", "He said no to Russia's plan, don't."),
+        ("The ministers' meeting, ‘no’ and don’t.", "The ministers' meeting, no and don’t."),
+        ('the"war"is over', "the war is over"),
+        ("in the '90s 'n' stuff", "in the '90s 'n' stuff"),
+        ('"\nLine two"', "\nLine two"),
+    ],
+)  # fmt: skip
+def test_neutralize_marks_removes_marks_and_keeps_apostrophes(
+    model_output: str, neutral: str
+) -> None:
+    assert neutralize_marks(model_output) == neutral
+
+
+_MARKY_TEXT = st.text(
+    alphabet=st.sampled_from(list("\"“”„»«›‹‚‘’'") + list("ab Zü1.,:;(-–\n")), max_size=60
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_MARKY_TEXT)
+def test_property_neutralized_text_contains_no_quotation(text: str) -> None:
+    neutral = neutralize_marks(text)
+    assert find_quotes(neutral.split("\n")).quotations == ()
+    assert find_quotes([neutral]).quotations == ()
+    if "  " not in text:
+        assert "  " not in neutral  # the removal leaves no double space behind
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_property_neutralize_any_text(text: str) -> None:
+    assert find_quotes([neutralize_marks(text)]).quotations == ()
+
+
+# --- split_marks / target_marks ------------------------------------------------------------
+
+
+def test_split_marks() -> None:
+    assert split_marks("„Wir kommen“") == ("„", "Wir kommen", "“")
+    assert split_marks("„Wir kommen") == ("„", "Wir kommen", "")
+    assert split_marks('"Er sagte "nein""') == ('"', 'Er sagte "nein"', '"')
+    assert split_marks("„Er sagte „nein“") == ("„", "Er sagte „nein“", "")
+
+
+def test_target_marks() -> None:
+    assert target_marks("„", "“", QuoteMarks.ORIGINAL) == ("„", "“")
+    assert target_marks("»", "«", QuoteMarks.ENGLISH) == ("“", "”")
+    assert target_marks("'", "'", QuoteMarks.ASCII) == ('"', '"')
+    assert target_marks("„", "", QuoteMarks.ENGLISH) == ("“", "")
+    assert target_marks("„", "", QuoteMarks.ORIGINAL) == ("„", "")
+
+
+# --- mask_quotes / unmask ------------------------------------------------------------------
+
+SENTENCE = 'Er sagte „Wir kommen“ und dann "Tschüss".'
+SPANS = [(9, 21), (31, 40)]
+
+
+def test_mask_quotes_replaces_spans_with_numbered_placeholders() -> None:
+    masked, placeholders = mask_quotes(SENTENCE, SPANS)
+    assert placeholders == (PLACEHOLDER.format(n=1), PLACEHOLDER.format(n=2))
+    assert masked == f"Er sagte {placeholders[0]} und dann {placeholders[1]}."
+    assert [m.group(0) for m in PLACEHOLDER_PATTERN.finditer(masked)] == list(placeholders)
+
+
+def test_mask_quotes_sets_glued_placeholder_apart() -> None:
+    masked, (placeholder,) = mask_quotes("dass„ja“kommt", [(4, 8)])
+    assert masked == f"dass {placeholder} kommt"
+
+
+def test_mask_quotes_rejects_overlapping_spans() -> None:
+    with pytest.raises(ValueError):
+        mask_quotes(SENTENCE, [(9, 21), (20, 25)])
+
+
+def test_unmask_round_trip_is_faithful() -> None:
+    masked, placeholders = mask_quotes(SENTENCE, SPANS)
+    originals = [SENTENCE[start:end] for start, end in SPANS]
+    assert unmask(masked, placeholders, originals) == SENTENCE
+    translated = f'He said "{placeholders[0]}" and then {placeholders[1]}.'
+    assert unmask(translated, placeholders, originals) == 'He said „Wir kommen“ and then "Tschüss".'
+
+
+def test_unmask_removes_the_models_own_marks() -> None:
+    translated = "He said “QZX1” and „called“ it 'good'."
+    assert (
+        unmask(translated, ["QZX1"], ["„Wir kommen“"]) == "He said „Wir kommen“ and called it good."
+    )
+
+
+def test_unmask_gives_a_glued_typewriter_quote_its_space() -> None:
+    restored = unmask(
+        "He saidQZX1, then left.".replace("saidQZX1", 'said"QZX1"'), ["QZX1"], ['"ja"']
+    )
+    assert restored == 'He said "ja", then left.'
+    assert texts([restored or ""]) == ['"ja"']
+
+
+@pytest.mark.parametrize(
+    "translated",
+    [
+        "He said and then QZX2.",  # dropped
+        "He said QZX1 and then QZX1 QZX2.",  # duplicated
+        "He said QZX2 and then QZX1.",  # reordered
+        "He said qzx1 and then QZX2.",  # re-cased
+        "He said QZX 1 and then QZX2.",  # split
+        "He said QZX1s and then QZX2.",  # glued to a letter
+        "He said QZX1 and then QZX2 and QZX3.",  # invented
+        "He said QZX1 and then QZX-2.",  # hyphenated
+        "He said QZX1 and then QZX.",  # number dropped
+    ],
+)
+def test_unmask_rejects_broken_placeholders(translated: str) -> None:
+    assert unmask(translated, ["QZX1", "QZX2"], ["„Wir kommen“", '"Tschüss"']) is None
+
+
+def test_unmask_rejects_renderings_that_would_pair_with_model_text() -> None:
+    # A piece that continues in the next paragraph must not be closed by the model's text.
+    assert unmask("He said QZX1 and ministers’ plan.", ["QZX1"], ["‚Wir kommen"]) is None
+
+
+def _adversary(masked: str, placeholders: tuple[str, ...], data: st.DataObject) -> str:
+    """What a translation model might make of the masked text."""
+    out = masked
+    for _ in range(data.draw(st.integers(0, 3))):
+        action = data.draw(
+            st.sampled_from(["marks", "drop", "duplicate", "swap", "mangle", "glue", "words"])
+        )
+        if action == "marks" or not placeholders:
+            at = data.draw(st.integers(0, len(out)))
+            mark = data.draw(st.sampled_from(list("\"“”„»«›‹‚‘’'") + [' "', '" ', " '"]))
+            out = out[:at] + mark + out[at:]
+        elif action == "drop":
+            out = out.replace(data.draw(st.sampled_from(placeholders)), "", 1)
+        elif action == "duplicate":
+            chosen = data.draw(st.sampled_from(placeholders))
+            out = out.replace(chosen, f"{chosen} {chosen}", 1)
+        elif action == "swap" and len(placeholders) > 1:
+            first, second = placeholders[0], placeholders[-1]
+            out = out.replace(first, "\0").replace(second, first).replace("\0", second)
+        elif action == "mangle":
+            chosen = data.draw(st.sampled_from(placeholders))
+            out = out.replace(
+                chosen, data.draw(st.sampled_from([chosen.lower(), chosen + "s", chosen[:-1]]))
+            )
+        elif action == "glue":
+            chosen = data.draw(st.sampled_from(placeholders))
+            out = out.replace(chosen, f'said"{chosen}"')
+        else:
+            out = " ".join(
+                "word" if not PLACEHOLDER_PATTERN.fullmatch(w) else w for w in out.split()
+            )
+    return out
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(paragraph(), st.data())
+def test_property_unmask_restores_exactly_the_renderings_or_refuses(
+    drawn: tuple[str, list[str]], data: st.DataObject
+) -> None:
+    text, _ = drawn
+    spans = [(p.start, p.end) for q in find_quotes([text]).quotations for p in q.pieces]
+    masked, placeholders = mask_quotes(text, spans)
+    renderings = [data.draw(quotation()) for _ in placeholders]
+    restored = unmask(_adversary(masked, placeholders, data), placeholders, renderings)
+    if restored is not None:
+        assert texts([restored]) == renderings
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(paragraph())
+def test_property_unmask_of_untouched_mask_gives_the_source_back(
+    drawn: tuple[str, list[str]],
+) -> None:
+    text, quotes = drawn
+    spans = [(p.start, p.end) for q in find_quotes([text]).quotations for p in q.pieces]
+    masked, placeholders = mask_quotes(text, spans)
+    assert unmask(masked, placeholders, quotes) == text
+
+
+def test_styles_table_is_what_find_quotes_knows() -> None:
+    for opening, closing in STYLES:
+        assert texts([f"Er sagte {opening}ja{closing}."]) == [f"{opening}ja{closing}"]

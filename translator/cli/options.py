@@ -1,0 +1,111 @@
+"""Option types shared by the commands, so each flag reads the same everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from translator.render import OutputFormat
+from translator.schema import QuoteMarks, QuoteMode
+from translator.summarize import SummaryLength
+
+InputArg = Annotated[
+    str,
+    typer.Argument(
+        help="A German text file, or - (the default) to read stdin.", show_default=False
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "-o", "--output", help="Write here (atomically) instead of stdout.", dir_okay=False
+    ),
+]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+TranslationModelOpt = Annotated[
+    str,
+    typer.Option(
+        "--translation-model",
+        "-m",
+        envvar="TRANSLATOR_TRANSLATION_MODEL",
+        help="Model alias, Hugging Face id, or model folder.",
+    ),
+]
+DeviceOpt = Annotated[
+    str,
+    typer.Option("--device", envvar="TRANSLATOR_DEVICE", help="auto, cpu or cuda."),
+]
+BeamsOpt = Annotated[
+    int | None,
+    typer.Option("--beams", min=1, max=16, help="Beam size [default: the model's own]."),
+]
+BatchSizeOpt = Annotated[
+    int, typer.Option("--batch-size", min=1, max=512, help="Sentences per model batch.")
+]
+QuotesOpt = Annotated[
+    QuoteMode,
+    typer.Option("--quotes", help="keep: quotations stay in German, untouched; translate; both."),
+]
+QuoteMarksOpt = Annotated[
+    QuoteMarks, typer.Option("--quote-marks", help="Marks around translated quotations.")
+]
+OfflineOpt = Annotated[
+    bool | None,
+    typer.Option("--offline/--online", help="Never download models [default: HF_HUB_OFFLINE]."),
+]
+VerboseOpt = Annotated[
+    int, typer.Option("-v", "--verbose", count=True, help="More logs on stderr (-vv: debug).")
+]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")]
+
+
+def _known_encoding(value: str | None) -> str | None:
+    """An unknown --encoding is a usage error (exit 2), found before any work starts."""
+    from translator.errors import InputError
+    from translator.textio import check_encoding
+
+    if value is None:
+        return None
+    try:
+        check_encoding(value)
+    except InputError as error:
+        raise typer.BadParameter(str(error)) from None
+    return value
+
+
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        callback=_known_encoding,
+        help="The input's encoding, e.g. cp1252. Detected when left out: UTF-8, UTF-16 "
+        "with a BOM, cp1252, ...",
+        show_default=False,
+    ),
+]
+
+# --- summaries -----------------------------------------------------------------------------
+SummarizeOpt = Annotated[
+    bool, typer.Option("--summarize", help="Add an English summary after the translation.")
+]
+SummarizationModelOpt = Annotated[
+    str,
+    typer.Option(
+        "--summarization-model",
+        envvar="TRANSLATOR_SUMMARIZATION_MODEL",
+        help="Summarization model: alias, Hugging Face id, or model folder.",
+    ),
+]
+SummaryLengthOpt = Annotated[
+    SummaryLength, typer.Option("--summary-length", help="How long the summary is.")
+]
+SummaryMaxWordsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--summary-max-words",
+        min=1,
+        help="At most this many words in the summary (trailing sentences are dropped).",
+    ),
+]

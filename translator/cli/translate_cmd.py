@@ -1,0 +1,111 @@
+"""`translator translate`: one document in, its English translation out."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+from translator import config
+from translator.cli.app import app, progress_on_stderr, report_errors, setup_logging
+from translator.cli.options import (
+    BatchSizeOpt,
+    BeamsOpt,
+    DeviceOpt,
+    EncodingOpt,
+    FormatOpt,
+    InputArg,
+    OfflineOpt,
+    OutputOpt,
+    QuietOpt,
+    QuoteMarksOpt,
+    QuotesOpt,
+    SummarizationModelOpt,
+    SummarizeOpt,
+    SummaryLengthOpt,
+    SummaryMaxWordsOpt,
+    TranslationModelOpt,
+    VerboseOpt,
+)
+from translator.render import OutputFormat, render
+from translator.schema import Options, QuoteMarks, QuoteMode
+from translator.summarize import SummaryLength
+
+log = logging.getLogger("translator.cli")
+
+
+@app.command()
+def translate(
+    input_path: InputArg = "-",
+    output: OutputOpt = None,
+    output_format: FormatOpt = OutputFormat.TEXT,
+    translation_model: TranslationModelOpt = config.DEFAULT_TRANSLATION_MODEL,
+    device: DeviceOpt = "auto",
+    beams: BeamsOpt = None,
+    batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE,
+    quotes: QuotesOpt = QuoteMode.KEEP,
+    quote_marks: QuoteMarksOpt = QuoteMarks.ENGLISH,
+    summarize: SummarizeOpt = False,
+    summarization_model: SummarizationModelOpt = config.DEFAULT_SUMMARIZATION_MODEL,
+    summary_length: SummaryLengthOpt = SummaryLength.MEDIUM,
+    summary_max_words: SummaryMaxWordsOpt = None,
+    offline: OfflineOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    encoding: EncodingOpt = None,
+) -> None:
+    """Translate a German article into English. Quotations are kept exactly as written."""
+    setup_logging(verbose, quiet)
+    with report_errors():
+        from translator import engines, pipeline, textio
+
+        text, source_name = textio.read_source(
+            None if input_path == "-" else Path(input_path), encoding
+        )
+        options = Options(
+            quotes=quotes,
+            quote_marks=quote_marks,
+            summarize=summarize,
+            summary_length=summary_length,
+            summary_max_words=summary_max_words,
+        )
+        if not text.strip():
+            log.warning("%s is empty: nothing to translate.", source_name)
+            _emit("", output)
+            return
+        started = time.perf_counter()
+        translator = engines.load_translator(
+            translation_model, device=device, beams=beams, batch_size=batch_size, offline=offline
+        )
+        log.info("loaded %s in %.1f s", translator.info.id, time.perf_counter() - started)
+        summarizer = (
+            engines.load_summarizer(summarization_model, device=device, offline=offline)
+            if summarize
+            else None
+        )
+        with progress_on_stderr(not quiet) as progress:
+            result = pipeline.translate_document(
+                text, translator, options, summarizer=summarizer, progress=progress
+            )
+        for warning in result.warnings:
+            log.warning("%s", warning)
+        if result.summary is not None:
+            log.info("summary made from %d chunk(s)", result.summary.chunks)
+            for warning in result.summary.warnings:
+                log.warning("summary: %s", warning)
+        for quote in result.quotes:
+            log.info("quotation (%s): %s", quote.strategy.value, quote.original)
+        shown_name = "" if source_name == "<stdin>" else Path(source_name).name
+        _emit(render(result, output_format, source_name=shown_name), output)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Results go to stdout, or atomically to ``output``."""
+    from translator import textio
+
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        textio.write_atomic(output, text)

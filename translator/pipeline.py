@@ -1,0 +1,574 @@
+"""The document pipeline: parse, find quotations, segment, protect, translate, restore.
+
+Engines are passed in, so tests hand it fakes or tiny real models. The flow per window of
+paragraphs is: plan every sentence (which text the model sees, where quotations stand),
+send all model inputs in one deduplicated call (the engine batches and sorts them), then
+assemble, verify placeholders and fall back to fragments where verification fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from translator import quotes, segment
+from translator.engines import SummarizationEngine, TranslationEngine
+from translator.schema import (
+    Document,
+    DocumentResult,
+    Options,
+    ParagraphResult,
+    QuoteMode,
+    QuotePiece,
+    QuoteResult,
+    QuoteScan,
+    QuoteStrategy,
+)
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (sentences done, sentences in the document) after each window."""
+
+# Windows bound the memory a huge document needs: plans and model inputs exist for one
+# window of sentences at a time, and results can be streamed out window by window.
+_WINDOW_SENTENCES = 256
+
+# A translation this many times longer (in characters) than its source, or shorter than
+# the inverse, is out of range for German -> English and is regenerated strictly.
+_MAX_LENGTH_RATIO = 3.0
+_MIN_LENGTH_RATIO = 0.2
+_REPEATED_NGRAM = re.compile(r"\b(\w+(?:\W+\w+){0,3}?)(?:\W+\1\b){3,}", re.IGNORECASE)
+
+_SENTENCE_END = ".!?…"
+
+
+@dataclass(frozen=True)
+class _TextPart:
+    text: str
+
+
+@dataclass(frozen=True)
+class _QuotePart:
+    piece: QuotePiece
+    quote_index: int
+
+    @property
+    def length(self) -> int:
+        return self.piece.end - self.piece.start
+
+
+_Part = _TextPart | _QuotePart
+
+
+@dataclass(frozen=True)
+class _SentencePlan:
+    text: str  # the sentence's source text, whitespace included
+    parts: tuple[_Part, ...]  # tile ``text``: its text and quotation pieces in order
+
+    @property
+    def quote_parts(self) -> list[_QuotePart]:
+        return [part for part in self.parts if isinstance(part, _QuotePart)]
+
+    @property
+    def text_parts(self) -> list[_TextPart]:
+        return [part for part in self.parts if isinstance(part, _TextPart)]
+
+    def quote_spans(self) -> list[tuple[int, int]]:
+        """Where the quotation pieces stand in ``text``."""
+        spans, offset = [], 0
+        for part in self.parts:
+            length = len(part.text) if isinstance(part, _TextPart) else part.length
+            if isinstance(part, _QuotePart):
+                spans.append((offset, offset + length))
+            offset += length
+        return spans
+
+
+@dataclass
+class _Renderings:
+    """How each quotation piece is written: in the output, and for the summarizer."""
+
+    output: dict[QuotePiece, str]
+    translated: dict[QuotePiece, str]
+
+
+class _Requests:
+    """Deduplicated model inputs of one window; results are looked up by text.
+
+    A text longer than the model's limit is sent as several pieces (``fitted``) whose
+    translations are joined again: nothing is ever truncated.
+    """
+
+    def __init__(self, translator: TranslationEngine) -> None:
+        self.translator = translator
+        self.texts: list[str] = []  # in the order first asked for
+        self.masked: set[str] = set()  # texts holding placeholders (never case-normalised)
+        self.results: dict[str, str] = {}
+        self.fitted: dict[str, list[str]] = {}
+        self.translated = 0  # how many of ``texts`` have results
+        self.current_job = 0  # the paragraph asking, so warnings reach its document
+        self.owner: dict[str, int] = {}
+        self.warnings: dict[int, list[str]] = {}
+
+    def add(self, text: str) -> None:
+        if text not in self.owner:
+            self.owner[text] = self.current_job
+            self.texts.append(text)
+
+    def warn(self, text: str, message: str) -> None:
+        self.warnings.setdefault(self.owner[text], []).append(message)
+
+    def add_translatable(self, text: str) -> None:
+        """Queue the core of ``text`` if it has anything to translate, split to fit."""
+        core = text.strip()
+        if not segment.is_translatable(core) or core in self.fitted:
+            return
+        self.fitted[core] = _fit(core, self.translator)
+        for piece in self.fitted[core]:
+            self.add(piece)
+
+    def translation_of(self, text: str) -> str:
+        """``text`` with its core translated (its whitespace kept), or as it is."""
+        lead, core, trail = _split_space(text)
+        if core not in self.fitted:
+            return text
+        return lead + " ".join(self.results[piece] for piece in self.fitted[core]) + trail
+
+
+@dataclass(frozen=True)
+class _ParagraphJob:
+    """One paragraph to translate, and where its result belongs."""
+
+    document: int  # position of its document in the run
+    index: int  # its position in the document
+    text: str
+    plans: tuple[_SentencePlan, ...]
+
+
+@dataclass(frozen=True)
+class _ParagraphOutcome:
+    result: ParagraphResult
+    summary_input: str  # the paragraph with quotations translated, for the summarizer
+    quotes: tuple[tuple[int, QuoteResult], ...]  # (quotation index, piece)
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class _DocumentState:
+    """A document in flight: its parse, and the outcomes of its paragraphs so far."""
+
+    number: int
+    document: Document
+    scan: QuoteScan
+    jobs: list[_ParagraphJob]
+    started: float
+    parsed: float
+    outcomes: list[_ParagraphOutcome] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return len(self.outcomes) == len(self.jobs)
+
+
+def translate_document(
+    text: str,
+    translator: TranslationEngine,
+    options: Options | None = None,
+    *,
+    summarizer: SummarizationEngine | None = None,
+    progress: ProgressCallback | None = None,
+) -> DocumentResult:
+    """Translate a German document into English, keeping quotations as ``options`` says.
+
+    Args:
+        text: the whole source text.
+        translator: the engine that translates sentences.
+        options: quotation mode, marks and summary settings.
+        summarizer: when given and ``options.summarize`` is set, a summary is added.
+        progress: called after each window with (sentences done, sentences known).
+
+    Returns:
+        The translation in the source's layout, per-paragraph results, every quotation
+        with the strategy that placed it, warnings and timings.
+    """
+    results = translate_documents(
+        [text], translator, options, summarizer=summarizer, progress=progress
+    )
+    return next(iter(results))
+
+
+def translate_documents(
+    texts: Iterable[str],
+    translator: TranslationEngine,
+    options: Options | None = None,
+    *,
+    summarizer: SummarizationEngine | None = None,
+    progress: ProgressCallback | None = None,
+) -> Iterator[DocumentResult]:
+    """Translate many documents, yielding one result per text, in order.
+
+    Sentences of several small documents share each model batch (cross-document
+    batching), while a huge document is cut into windows of paragraphs. Only the
+    documents of the current window are held, so memory stays flat however many texts
+    there are; ``texts`` is consumed lazily.
+    """
+    options = options or Options()
+    want_translated_quotes = options.summarize and summarizer is not None
+    in_flight: list[_DocumentState] = []
+    pending: list[_ParagraphJob] = []
+    done_sentences = known_sentences = 0
+
+    def run_pending() -> None:
+        nonlocal pending, done_sentences
+        outcomes = _translate_window(pending, translator, options, want_translated_quotes)
+        states = {state.number: state for state in in_flight}
+        for job, outcome in zip(pending, outcomes, strict=True):
+            states[job.document].outcomes.append(outcome)
+        done_sentences += sum(len(job.plans) for job in pending)
+        pending = []
+        if progress is not None:
+            progress(done_sentences, known_sentences)
+
+    for number, text in enumerate(texts):
+        state = _parse(number, text)
+        in_flight.append(state)
+        known_sentences += sum(len(job.plans) for job in state.jobs)
+        for job in state.jobs:
+            pending.append(job)
+            if sum(len(j.plans) for j in pending) >= _WINDOW_SENTENCES:
+                run_pending()
+        while in_flight and in_flight[0].finished:
+            yield _finish(in_flight.pop(0), translator, options, summarizer)
+    if pending or progress is not None:
+        run_pending()
+    for state in in_flight:
+        yield _finish(state, translator, options, summarizer)
+
+
+def _parse(number: int, text: str) -> _DocumentState:
+    """Paragraphs, quotations and sentence plans of one document."""
+    started = time.perf_counter()
+    document = segment.parse_document(text)
+    scan = quotes.find_quotes(
+        [p.text for p in document.paragraphs], [p.line for p in document.paragraphs]
+    )
+    pieces_by_paragraph: dict[int, list[tuple[QuotePiece, int]]] = {}
+    for quotation in scan.quotations:
+        for piece in quotation.pieces:
+            pieces_by_paragraph.setdefault(piece.paragraph, []).append((piece, quotation.index))
+    jobs = [
+        _ParagraphJob(
+            number, i, p.text, tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, [])))
+        )
+        for i, p in enumerate(document.paragraphs)
+    ]
+    return _DocumentState(number, document, scan, jobs, started, time.perf_counter())
+
+
+def _finish(
+    state: _DocumentState,
+    translator: TranslationEngine,
+    options: Options,
+    summarizer: SummarizationEngine | None,
+) -> DocumentResult:
+    """Put a document's paragraphs together, and summarize it when asked."""
+    translated = time.perf_counter()
+    outcomes = state.outcomes
+    warnings = [f"line {w.line}: {w.message}" for w in state.scan.warnings]
+    warnings += [w for outcome in outcomes for w in outcome.warnings]
+    result = DocumentResult(
+        translation=segment.render_document(
+            state.document, [o.result.translation for o in outcomes]
+        ),
+        paragraphs=tuple(o.result for o in outcomes),
+        quotes=merge_quote_pieces([q for o in outcomes for q in o.quotes]),
+        model=translator.info,
+        warnings=tuple(warnings),
+        sentences=sum(len(job.plans) for job in state.jobs),
+        timings={
+            "parse_s": round(state.parsed - state.started, 4),
+            "translate_s": round(translated - state.parsed, 4),
+        },
+    )
+    if options.summarize and summarizer is not None:
+        from translator.summarize import summarize_translation
+
+        english = segment.render_document(state.document, [o.summary_input for o in outcomes])
+        summary = summarize_translation(english, result, summarizer, options)
+        result = replace(
+            result,
+            summary=summary,
+            timings={**result.timings, "summarize_s": round(time.perf_counter() - translated, 4)},
+        )
+    total = time.perf_counter() - state.started
+    return replace(result, timings={**result.timings, "total_s": round(total, 4)})
+
+
+def _plan_paragraph(text: str, pieces: list[tuple[QuotePiece, int]]) -> list[_SentencePlan]:
+    """Split a paragraph into sentences, each a sequence of text and quotation parts."""
+    pieces = sorted(pieces, key=lambda item: item[0].start)
+    spans = segment.split_sentences(text, [(p.start, p.end) for p, _ in pieces])
+    plans: list[_SentencePlan] = []
+    for start, end in spans:
+        parts: list[_Part] = []
+        cursor = start
+        for piece, index in pieces:
+            if piece.start >= start and piece.end <= end:
+                if piece.start > cursor:
+                    parts.append(_TextPart(text[cursor : piece.start]))
+                parts.append(_QuotePart(piece, index))
+                cursor = piece.end
+        if cursor < end:
+            parts.append(_TextPart(text[cursor:end]))
+        plans.append(_SentencePlan(text[start:end], tuple(parts)))
+    return plans
+
+
+def _split_space(text: str) -> tuple[str, str, str]:
+    """(leading whitespace, core, trailing whitespace): the model only sees the core."""
+    core = text.strip()
+    if not core:
+        return text, "", ""
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    return lead, core, trail
+
+
+def _fit(core: str, translator: TranslationEngine) -> list[str]:
+    """Model inputs for ``core``: itself, or pieces that each fit the model's limit."""
+    limit = translator.max_input_tokens
+    # A SentencePiece token covers at least one character, plus one EOS token: short text
+    # cannot exceed the limit, so most sentences skip the tokenizer entirely.
+    if len(core) + 1 <= limit:
+        return [core]
+    pieces = segment.split_to_fit(core, translator.count_tokens, limit - 1)
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def _translate_window(
+    jobs: Sequence[_ParagraphJob],
+    translator: TranslationEngine,
+    options: Options,
+    want_translated_quotes: bool,
+) -> list[_ParagraphOutcome]:
+    """Translate a window of paragraphs with as few engine calls as possible (usually one)."""
+    requests = _Requests(translator)
+    translate_quotes = options.quotes is not QuoteMode.KEEP or want_translated_quotes
+
+    # Phase 1: every plain sentence, every masked sentence, every quotation's inner text.
+    masked: dict[tuple[int, int], tuple[str, tuple[str, ...]]] = {}
+    for j, job in enumerate(jobs):
+        requests.current_job = j
+        for s, plan in enumerate(job.plans):
+            if translate_quotes:
+                for part in plan.quote_parts:
+                    for sentence in _quote_sentences(job.text, part.piece):
+                        requests.add_translatable(sentence)
+            if not plan.quote_parts:
+                requests.add_translatable(plan.text)
+            elif any(segment.is_translatable(t.text) for t in plan.text_parts):
+                lead, core, _ = _split_space(plan.text)
+                spans = [(a - len(lead), b - len(lead)) for a, b in plan.quote_spans()]
+                masked_text, placeholders = quotes.mask_quotes(core, spans)
+                if len(_fit(masked_text, translator)) == 1:
+                    masked[(j, s)] = (masked_text, placeholders)
+                    requests.add(masked_text)
+                    requests.masked.add(masked_text)
+                else:  # too long to translate whole: straight to fragments
+                    for text_part in plan.text_parts:
+                        requests.add_translatable(text_part.text)
+    _run(translator, requests)
+
+    renderings = _Renderings(output={}, translated={})
+    for job in jobs:
+        for plan in job.plans:
+            for part in plan.quote_parts:
+                _render_quote(job.text, part.piece, options, translate_quotes, requests, renderings)
+
+    # Phase 2: unmask; a sentence whose placeholders did not survive goes to fragments.
+    done: dict[tuple[int, int], tuple[str, str, QuoteStrategy]] = {}
+    for (j, s), (masked_text, placeholders) in masked.items():
+        requests.current_job = j
+        plan = jobs[j].plans[s]
+        pieces = [part.piece for part in plan.quote_parts]
+        translated = requests.results[masked_text]
+        restored = quotes.unmask(translated, placeholders, [renderings.output[x] for x in pieces])
+        if restored is None:
+            log.debug("placeholders lost: %r -> %r; translating fragments", masked_text, translated)
+            for text_part in plan.text_parts:
+                requests.add_translatable(text_part.text)
+            continue
+        for_summary = restored
+        if translate_quotes:
+            with_translations = [renderings.translated[x] for x in pieces]
+            for_summary = quotes.unmask(translated, placeholders, with_translations) or restored
+        lead, _, trail = _split_space(plan.text)
+        done[(j, s)] = (
+            lead + restored + trail,
+            lead + for_summary + trail,
+            QuoteStrategy.PLACEHOLDER,
+        )
+    _run(translator, requests)
+
+    outcomes: list[_ParagraphOutcome] = []
+    for j, job in enumerate(jobs):
+        out: list[str] = []
+        summary: list[str] = []
+        quote_results: list[tuple[int, QuoteResult]] = []
+        for s, plan in enumerate(job.plans):
+            if (j, s) in done:
+                text_out, text_summary, strategy = done[(j, s)]
+            else:
+                text_out = _assemble(plan, requests, renderings.output)
+                text_summary = (
+                    _assemble(plan, requests, renderings.translated)
+                    if translate_quotes
+                    else text_out
+                )
+                has_text = any(segment.is_translatable(t.text) for t in plan.text_parts)
+                strategy = QuoteStrategy.FRAGMENTS if has_text else QuoteStrategy.VERBATIM
+            out.append(text_out)
+            summary.append(text_summary)
+            for part in plan.quote_parts:
+                original = job.text[part.piece.start : part.piece.end]
+                rendered = renderings.output[part.piece]
+                quote_results.append(
+                    (part.quote_index, QuoteResult(original, rendered, strategy, job.index))
+                )
+                log.info("quotation %d: %s", part.quote_index + 1, strategy.value)
+        outcomes.append(
+            _ParagraphOutcome(
+                result=ParagraphResult(job.text, "".join(out)),
+                summary_input="".join(summary),
+                quotes=tuple(quote_results),
+                warnings=tuple(requests.warnings.get(j, ())),
+            )
+        )
+    return outcomes
+
+
+def merge_quote_pieces(pieces: Sequence[tuple[int, QuoteResult]]) -> tuple[QuoteResult, ...]:
+    """One result per quotation: the pieces of a multi-paragraph one are joined by newlines,
+    and it reports the least trusted strategy any of its pieces took."""
+    order = [QuoteStrategy.VERBATIM, QuoteStrategy.PLACEHOLDER, QuoteStrategy.FRAGMENTS]
+    merged: dict[int, QuoteResult] = {}
+    for index, piece in pieces:
+        first = merged.get(index)
+        if first is None:
+            merged[index] = piece
+            continue
+        merged[index] = QuoteResult(
+            original=first.original + "\n" + piece.original,
+            rendered=first.rendered + "\n" + piece.rendered,
+            strategy=max(first.strategy, piece.strategy, key=order.index),
+            paragraph=first.paragraph,
+        )
+    return tuple(merged.values())
+
+
+def _quote_sentences(paragraph_text: str, piece: QuotePiece) -> list[str]:
+    """The sentences of a quotation piece's inner text (what is translated on its own)."""
+    _, inner, _ = quotes.split_marks(paragraph_text[piece.start : piece.end])
+    return [inner[a:b] for a, b in segment.split_sentences(inner)]
+
+
+def _render_quote(
+    paragraph_text: str,
+    piece: QuotePiece,
+    options: Options,
+    translate_quotes: bool,
+    requests: _Requests,
+    renderings: _Renderings,
+) -> None:
+    """Decide how a quotation piece is written in the output and for the summarizer."""
+    original = paragraph_text[piece.start : piece.end]
+    translated = original
+    if translate_quotes:
+        opening, _, closing = quotes.split_marks(original)
+        inner = "".join(requests.translation_of(s) for s in _quote_sentences(paragraph_text, piece))
+        open_mark, close_mark = quotes.target_marks(opening, closing, options.quote_marks)
+        translated = open_mark + quotes.neutralize_marks(inner).strip() + close_mark
+    renderings.translated[piece] = translated
+    if options.quotes is QuoteMode.KEEP:
+        renderings.output[piece] = original
+    elif options.quotes is QuoteMode.TRANSLATE:
+        renderings.output[piece] = translated
+    else:
+        renderings.output[piece] = f"{translated} [{original}]"
+
+
+def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePiece, str]) -> str:
+    """A sentence put together from separately translated text parts and quotations."""
+    out = ""
+    for part in plan.parts:
+        if isinstance(part, _QuotePart):
+            out = _join_quote(out, renderings[part.piece])
+            continue
+        lead, core, trail = _split_space(part.text)
+        if core not in requests.fitted:
+            out += part.text
+            continue
+        translated = quotes.neutralize_marks(requests.translation_of(core))
+        if (
+            plan.quote_parts
+            and translated[-1:] in tuple(_SENTENCE_END)
+            and core[-1] not in _SENTENCE_END
+        ):
+            # A fragment cut before a quotation is not a sentence: the model's full stop
+            # would stand in the middle of the sentence.
+            translated = translated[:-1].rstrip()
+        out += lead + translated + trail
+    return out
+
+
+def _join_quote(before: str, rendering: str) -> str:
+    """Append a quotation, keeping the context a typewriter quote needs to be read as one."""
+    glued = before and not before[-1].isspace() and before[-1] not in "([{:–—-/"
+    if rendering[:1] in "\"'" and glued:
+        before += " "
+    return before + rendering
+
+
+def _run(translator: TranslationEngine, requests: _Requests) -> None:
+    """Translate the requests not yet translated, regenerating outputs that look degenerate."""
+    pending = requests.texts[requests.translated :]
+    requests.translated = len(requests.texts)
+    if not pending:
+        return
+    model_inputs = [text if text in requests.masked else _normalise_case(text) for text in pending]
+    outputs = translator.translate(model_inputs)
+    suspicious = [i for i, out in enumerate(outputs) if _degenerate(model_inputs[i], out)]
+    if suspicious:
+        retried = translator.translate([model_inputs[i] for i in suspicious], strict=True)
+        for i, out in zip(suspicious, retried, strict=True):
+            if _degenerate(model_inputs[i], out):
+                requests.warn(
+                    pending[i],
+                    "a translation still looks degenerate after a strict retry "
+                    f"(length or repetition out of range): {pending[i][:60]!r}",
+                )
+            outputs[i] = out
+    for text, model_input, out in zip(pending, model_inputs, outputs, strict=True):
+        requests.results[text] = out.upper() if model_input != text else out
+
+
+def _normalise_case(text: str) -> str:
+    """ALL-CAPS text confuses the model: it gets sentence case; the output is upper-cased."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 8 or any(c.islower() for c in letters):
+        return text
+    return text[:1] + text[1:].lower()
+
+
+def _degenerate(source: str, output: str) -> bool:
+    """Whether a translation is empty, far too long or short, or repeats itself."""
+    if not output.strip():
+        return True
+    ratio = len(output) / max(len(source), 1)
+    if len(source) >= 20 and not _MIN_LENGTH_RATIO <= ratio <= _MAX_LENGTH_RATIO:
+        return True
+    return _REPEATED_NGRAM.search(output) is not None and _REPEATED_NGRAM.search(source) is None

@@ -1,0 +1,493 @@
+"""The quotation contract's pure functions: find, neutralise, mask and restore quotations.
+
+See ``shared/design/quotes.md``. Everything here is plain text work (no model, no torch):
+``find_quotes`` reads a document's paragraphs and returns every direct quotation as spans;
+``mask_quotes``/``unmask`` protect quotations while a model translates the text around
+them and verify what the model gave back; ``neutralize_marks`` makes sure that the model's
+own quotation marks never put words into anyone's mouth.
+
+Pairing works on one paragraph at a time with a stack of open marks, so it is linear in the
+length of the text: each mark is looked at once, and a closing mark finds the open mark it
+closes through a per-mark index instead of a search down the stack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from translator.schema import Quotation, QuoteMarks, QuotePiece, QuoteScan, QuoteWarning
+
+__all__ = [
+    "PLACEHOLDER",
+    "PLACEHOLDER_PATTERN",
+    "find_quotes",
+    "mask_quotes",
+    "neutralize_marks",
+    "split_marks",
+    "target_marks",
+    "unmask",
+]
+
+# Which marks close a quotation opened by each mark (quotes.md §1). ‘…’ (English single) is
+# not in the contract's table, but English-style text nests it inside “…”, and a model may
+# emit it; ’ is accepted after ‚ as the sloppy twin of ” after „.
+_CLOSERS: dict[str, str] = {
+    "„": "“”",
+    "“": "”",
+    '"': '"',
+    "»": "«",
+    "«": "»",
+    "‚": "‘’",
+    "›": "‹",
+    "‹": "›",
+    "‘": "’",
+    "'": "'",
+}
+_ALL_MARKS = "\"“”„»«›‹‚‘’'"
+_MARK_RE = re.compile("[" + re.escape(_ALL_MARKS) + "]")
+# Marks that only ever open: context is not needed to tell what they do.
+_UNAMBIGUOUS_OPENERS = "„‚"
+# Marks that double as apostrophes: never warned about, never continued across paragraphs.
+_APOSTROPHE_LIKE = "'‘’"
+# A quotation left open at the end of a paragraph continues in the next one when that
+# paragraph opens with the same mark (typographic convention); not for apostrophe-like marks.
+_CONTINUABLE = '„“"»«‚›‹'
+# What may stand right before an opening mark besides whitespace and start of text: the
+# contract's brackets, dashes and colon, other marks (nesting), and sentence punctuation,
+# since real text glues marks to it (sagte sie,"und ...). A closing mark is tried first,
+# so ``"Hallo,"`` still closes.
+_OPENING_CONTEXT = frozenset("([{<-‐‑–—/:,;.!?" + _ALL_MARKS)
+# Elided words written with a leading apostrophe: 's, 'nen, 'raus, 'n' (Rock 'n' Roll), 'em.
+_ELISION_RE = re.compile(
+    r"(?:s|n|ne|nen|nem|ner|nes|raus|rein|rum|runter|rüber|ran|rauf|mal|em|til|cause|tis|twas)"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def _is_opening_context(prev: str) -> bool:
+    return prev == "" or prev.isspace() or prev in _OPENING_CONTEXT
+
+
+def _can_open(text: str, i: int) -> bool:
+    mark = text[i]
+    if mark not in _CLOSERS:
+        return False
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    if nxt == "" or nxt.isspace():
+        return False
+    if mark in _UNAMBIGUOUS_OPENERS:
+        return True
+    if not _is_opening_context(text[i - 1] if i > 0 else ""):
+        return False
+    if mark == "'":
+        # Strict: a letter must follow ('90er is a year, 's and 'nen are elisions).
+        return nxt.isalpha() and _ELISION_RE.match(text, i + 1) is None
+    if mark == "‘":
+        return not nxt.isdigit()
+    return True
+
+
+def _can_close(text: str, i: int) -> bool:
+    prev = text[i - 1] if i > 0 else ""
+    if prev == "" or prev.isspace():
+        return False
+    if text[i] in "'’":
+        # geht's, don't, Russia’s: a letter right after it makes it an apostrophe.
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        return not nxt.isalnum()
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
+    opening: str
+    closing: str
+
+
+@dataclass(slots=True)
+class _Open:
+    """An opening mark waiting for its closing mark, and the quotations closed inside it."""
+
+    mark: str
+    pos: int
+    children: list[_Span] | None = None  # created on the first one: most marks have none
+
+
+@dataclass
+class _ParagraphScan:
+    quotes: list[_Span]  # closed top-level quotations (not the continued one)
+    continued_end: _Span | None  # where the quotation continued from before closes
+    unclosed: _Open | None  # the outermost mark still open at the paragraph's end
+    promotable: list[_Span]  # quotations nested in open marks: real ones if those fail
+    problems: list[tuple[int, str]]  # (offset, message)
+
+
+def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
+    stack: list[_Open] = []
+    # closing mark -> stack indices of the open marks it would close, innermost last
+    waiting: dict[str, list[int]] = {}
+    quotes: list[_Span] = []
+    problems: list[tuple[int, str]] = []
+    continued_end: _Span | None = None
+
+    def push(entry: _Open) -> None:
+        for closer in _CLOSERS[entry.mark]:
+            waiting.setdefault(closer, []).append(len(stack))
+        stack.append(entry)
+
+    def pop() -> _Open:
+        entry = stack.pop()
+        for closer in _CLOSERS[entry.mark]:
+            waiting[closer].pop()
+        return entry
+
+    start = 0
+    if continued is not None:
+        push(continued)
+        start = continued.pos + 1
+    for match in _MARK_RE.finditer(text, start):
+        i = match.start()
+        mark = text[i]
+        candidates = waiting.get(mark)
+        if candidates and _can_close(text, i):
+            depth = candidates[-1]
+            while len(stack) - 1 > depth:
+                inner = pop()
+                if inner.mark not in _APOSTROPHE_LIKE:
+                    message = f"quotation mark {inner.mark} inside a quotation is never closed"
+                    problems.append((inner.pos, message))
+            entry = pop()
+            span = _Span(entry.pos, i + 1, entry.mark, mark)
+            if stack:
+                parent = stack[-1]
+                if parent.children is None:
+                    parent.children = []
+                parent.children.append(span)
+            elif entry is continued:
+                continued_end = span
+            else:
+                quotes.append(span)
+        elif _can_open(text, i):
+            push(_Open(mark, i))
+        elif not stack and mark not in _APOSTROPHE_LIKE:
+            problems.append((i, f"closing quotation mark {mark} has no opening mark"))
+    promotable = [span for entry in stack for span in entry.children or ()]
+    return _ParagraphScan(
+        quotes=quotes,
+        continued_end=continued_end,
+        unclosed=stack[0] if stack else None,
+        promotable=promotable,
+        problems=problems,
+    )
+
+
+@dataclass
+class _Chain:
+    """A quotation left open at a paragraph's end, possibly continued by the next ones."""
+
+    mark: str
+    pieces: list[QuotePiece]
+    promotable: list[tuple[int, _Span]]  # (paragraph, span)
+
+
+def find_quotes(paragraphs: Sequence[str], lines: Sequence[int] | None = None) -> QuoteScan:
+    """Find every direct quotation in a document, in document order.
+
+    Args:
+        paragraphs: the document's paragraphs' texts.
+        lines: the 1-based source line each paragraph starts on (default: ``i + 1``); used
+            to name the line in warnings about unbalanced marks.
+
+    Returns:
+        The quotations (nested ones belong to the outer one; one that spans paragraphs has
+        a piece per paragraph) and a warning per unbalanced mark, which is left as text.
+    """
+    if lines is None:
+        lines = range(1, len(paragraphs) + 1)
+    elif len(lines) != len(paragraphs):
+        raise ValueError("lines must give one line number per paragraph")
+    found: list[tuple[QuotePiece, ...]] = []
+    warnings: list[QuoteWarning] = []
+
+    def warn(paragraph: int, offset: int, message: str) -> None:
+        line = lines[paragraph] + paragraphs[paragraph].count("\n", 0, offset)
+        warnings.append(QuoteWarning(line, f"{message}; treated as ordinary text"))
+
+    def single(paragraph: int, span: _Span) -> tuple[QuotePiece, ...]:
+        return (QuotePiece(paragraph, span.start, span.end, span.opening, span.closing),)
+
+    def fail(chain: _Chain) -> None:
+        for piece in chain.pieces:
+            warn(piece.paragraph, piece.start, f"quotation mark {piece.opening} is never closed")
+        found.extend(single(paragraph, span) for paragraph, span in chain.promotable)
+
+    chain: _Chain | None = None
+    for index, text in enumerate(paragraphs):
+        continued: _Open | None = None
+        if chain is not None:
+            lead = len(text) - len(text.lstrip())
+            if text.startswith(chain.mark, lead) and _can_open(text, lead):
+                continued = _Open(chain.mark, lead)
+            else:
+                fail(chain)
+                chain = None
+        scan = _scan_paragraph(text, continued)
+        for offset, message in scan.problems:
+            warn(index, offset, message)
+        found.extend(single(index, span) for span in scan.quotes)
+        if chain is not None and continued is not None:
+            if scan.continued_end is not None:
+                end = scan.continued_end
+                last = QuotePiece(index, end.start, end.end, end.opening, end.closing)
+                found.append((*chain.pieces, last))
+                chain = None
+            else:
+                end_of_text = len(text.rstrip())
+                chain.pieces.append(QuotePiece(index, continued.pos, end_of_text, chain.mark, ""))
+                chain.promotable.extend((index, span) for span in scan.promotable)
+                continue
+        unclosed = scan.unclosed
+        if unclosed is None:
+            continue
+        if unclosed.mark in _CONTINUABLE:
+            piece = QuotePiece(index, unclosed.pos, len(text.rstrip()), unclosed.mark, "")
+            chain = _Chain(unclosed.mark, [piece], [(index, span) for span in scan.promotable])
+        else:  # an apostrophe-like mark: it was an apostrophe after all
+            found.extend(single(index, span) for span in scan.promotable)
+    if chain is not None:
+        fail(chain)
+
+    found.sort(key=lambda pieces: (pieces[0].paragraph, pieces[0].start))
+    quotations = tuple(
+        Quotation(
+            index=number,
+            pieces=pieces,
+            text="\n".join(paragraphs[p.paragraph][p.start : p.end] for p in pieces),
+        )
+        for number, pieces in enumerate(found)
+    )
+    warnings.sort(key=lambda warning: warning.line)
+    return QuoteScan(quotations=quotations, warnings=tuple(warnings))
+
+
+# --- Model output -------------------------------------------------------------------------
+
+_ALWAYS_REMOVED = '"“”„»«›‹‚'
+_CLOSING_PUNCTUATION = frozenset(".,;:!?)]}…")
+_OPENING_BRACKETS = frozenset("([{")
+
+
+def neutralize_marks(text: str) -> str:
+    """Remove the quotation marks from model output, so that it quotes nobody.
+
+    Every double quotation mark and guillemet goes, and so do single quotation marks;
+    apostrophes stay (don't, Russia's, geht's, '90er, ministers'). The whitespace the
+    removal leaves behind is tidied. ``find_quotes([result])`` finds no quotation.
+    """
+    removed: list[int] = []
+    open_singles = 0  # single quotation marks removed whose closing mark is still ahead
+    previous = 0
+    for match in _MARK_RE.finditer(text):
+        i = match.start()
+        if open_singles and "\n" in text[previous:i]:
+            open_singles = 0  # quotations end with their paragraph
+        previous = i
+        mark = text[i]
+        prev = text[i - 1] if i > 0 else ""
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if mark in _ALWAYS_REMOVED:
+            removed.append(i)
+            open_singles += mark == "‚"
+        elif open_singles and mark in "'’‘" and _can_close(text, i):
+            removed.append(i)
+            open_singles -= 1
+        elif mark == "‘":
+            if not (prev.isalnum() and nxt.isalnum()):  # geht‘s: a sloppy apostrophe
+                removed.append(i)
+                open_singles += _can_open(text, i)
+        elif mark == "'" and _can_open(text, i):
+            removed.append(i)
+            open_singles += 1
+        elif not (prev.isalnum() or nxt.isalnum()):
+            # ' or ’ with no word on either side: not an apostrophe
+            removed.append(i)
+    return _remove_tidily(text, removed)
+
+
+def _remove_tidily(text: str, positions: Sequence[int]) -> str:
+    """Delete the characters at ``positions`` without leaving doubled or stray spaces."""
+    out: list[str] = []
+    pending = ""  # whitespace decided on, written once the next text is known
+    last = ""  # the last character written, not counting ``pending``
+    cursor = 0
+    index = 0
+    while index < len(positions):
+        run_start = positions[index]
+        run_end = run_start + 1
+        index += 1
+        while index < len(positions) and positions[index] == run_end:
+            run_end += 1
+            index += 1
+        segment = text[cursor:run_start]
+        kept = segment.rstrip(" \t")
+        if kept:
+            out += (pending, kept)
+            last = kept[-1]
+            leading = segment[len(kept) :]
+        else:
+            leading = pending + segment
+        resume = run_end
+        while resume < len(text) and text[resume] in " \t":
+            resume += 1
+        trailing = text[run_end:resume]
+        nxt = text[resume] if resume < len(text) else ""
+        if last in ("", "\n"):
+            pending = leading
+        elif nxt in ("", "\n") or nxt in _CLOSING_PUNCTUATION or last in _OPENING_BRACKETS:
+            pending = ""
+        elif leading or trailing:
+            pending = " "
+        elif last.isalnum() and nxt.isalnum():
+            pending = " "  # the mark was all that separated two words
+        else:
+            pending = ""
+        cursor = resume
+    out += (pending, text[cursor:])
+    return "".join(out)
+
+
+def split_marks(piece: str) -> tuple[str, str, str]:
+    """Split a quotation piece into (opening mark, inner text, closing mark).
+
+    The closing mark is ``""`` for a piece that continues in the next paragraph.
+    """
+    scan = _scan_paragraph(piece, None)
+    if len(scan.quotes) == 1 and (scan.quotes[0].start, scan.quotes[0].end) == (0, len(piece)):
+        return piece[0], piece[1:-1], piece[-1]
+    if piece and piece[0] in _CLOSERS:
+        return piece[0], piece[1:], ""
+    return "", piece, ""
+
+
+_TARGET_MARKS: dict[QuoteMarks, tuple[str, str]] = {
+    QuoteMarks.ENGLISH: ("“", "”"),
+    QuoteMarks.ASCII: ('"', '"'),
+}
+
+
+def target_marks(opening: str, closing: str, style: QuoteMarks) -> tuple[str, str]:
+    """The marks a translated quotation gets in ``style``.
+
+    ``closing == ""`` (the quotation continues in the next paragraph) stays ``""``.
+    """
+    if style is QuoteMarks.ORIGINAL:
+        return opening, closing
+    target_opening, target_closing = _TARGET_MARKS[style]
+    return target_opening, target_closing if closing else ""
+
+
+# --- Placeholders -------------------------------------------------------------------------
+
+# A capitalised nonsense "name" plus a number: only ASCII letters and digits, which
+# opus-mt's SentencePiece vocabulary always covers, and no word or acronym the model could
+# translate. Evidence and alternatives: docs/placeholders.md. Change it here only: the
+# patterns below are derived from it.
+PLACEHOLDER = "QZX{n}"
+_PREFIX, _SUFFIX = PLACEHOLDER.split("{n}")
+PLACEHOLDER_PATTERN = re.compile(
+    r"(?<!\w)" + re.escape(_PREFIX) + r"([1-9][0-9]*)" + re.escape(_SUFFIX) + r"(?!\w)"
+)
+# What a model might make of the placeholder: case changed, letters spaced or hyphenated,
+# digits dropped or changed, letters glued on. Any such thing that is not an exact
+# placeholder fails verification.
+_LOOKALIKE_PATTERN = re.compile(
+    r"[\s\-_.]{0,2}".join(re.escape(letter) for letter in (_PREFIX + _SUFFIX) if letter.isalnum()),
+    re.IGNORECASE,
+)
+_SLOT = "\ue000"  # private-use character standing for a placeholder while marks are removed
+
+
+def mask_quotes(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, tuple[str, ...]]:
+    """Replace each span of ``text`` (a quotation piece) by a numbered placeholder.
+
+    Spans must be in order and must not overlap. A placeholder that would touch a word is
+    set off by a space, so that the model sees it as a word of its own.
+
+    Returns:
+        The masked text and the placeholders, in order.
+    """
+    parts: list[str] = []
+    placeholders: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        if not cursor <= start < end <= len(text):
+            raise ValueError(f"span {(start, end)} is out of order, empty or out of range")
+        placeholder = PLACEHOLDER.format(n=len(placeholders) + 1)
+        placeholders.append(placeholder)
+        before = text[cursor:start]
+        parts.append(before)
+        if start > 0 and text[start - 1].isalnum():
+            parts.append(" ")
+        parts.append(placeholder)
+        if end < len(text) and text[end].isalnum():
+            parts.append(" ")
+        cursor = end
+    parts.append(text[cursor:])
+    return "".join(parts), tuple(placeholders)
+
+
+def unmask(translated: str, placeholders: Sequence[str], renderings: Sequence[str]) -> str | None:
+    """Put the renderings of quotations back where the model left their placeholders.
+
+    Verifies that each placeholder appears exactly once, in order, and that nothing that
+    looks like a mangled or invented placeholder remains; removes the model's own quotation
+    marks everywhere else (marks it put around a placeholder too); then replaces each
+    placeholder by its rendering, adding a space where a rendering would otherwise be glued
+    to a word (a typewriter mark needs it to open).
+
+    Returns:
+        The restored text, in which ``find_quotes`` finds exactly the quotations of the
+        renderings, in order; or ``None`` when the model's output fails verification.
+    """
+    if len(placeholders) != len(renderings) or _SLOT in translated:
+        return None
+    exact = list(PLACEHOLDER_PATTERN.finditer(translated))
+    if [match.group(0) for match in exact] != list(placeholders):
+        return None
+    exact_starts = {match.start() for match in exact}
+    if any(match.start() not in exact_starts for match in _LOOKALIKE_PATTERN.finditer(translated)):
+        return None
+    slotted = PLACEHOLDER_PATTERN.sub(_SLOT, translated)
+    outside = neutralize_marks(slotted).split(_SLOT)
+
+    parts: list[str] = [outside[0]]
+    length = len(outside[0])
+    expected: list[tuple[int, int]] = []
+    for rendering, after in zip(renderings, outside[1:], strict=True):
+        tail = next((part[-1] for part in reversed(parts) if part), "")
+        if tail and not _is_opening_context(tail):
+            parts.append(" ")
+            length += 1
+        rendering_scan = _scan_paragraph(rendering, None)
+        expected += [
+            (length + span.start, length + span.end)
+            for span in (*rendering_scan.quotes, *rendering_scan.promotable)
+        ]
+        parts.append(rendering)
+        length += len(rendering)
+        if after[:1].isalnum():
+            parts.append(" ")
+            length += 1
+        parts.append(after)
+        length += len(after)
+    restored = "".join(parts)
+
+    # The renderings' marks must pair with each other exactly as they do on their own.
+    scan = _scan_paragraph(restored, None)
+    found = [(span.start, span.end) for span in (*scan.quotes, *scan.promotable)]
+    return restored if sorted(found) == sorted(expected) else None

@@ -1,0 +1,166 @@
+"""Frozen dataclasses and enums shared across the package: documents, quotations, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class QuoteMode(StrEnum):
+    """How quotations appear in the translation (see shared/design/quotes.md §2)."""
+
+    KEEP = "keep"  # the original, byte for byte; it never passes through the model
+    TRANSLATE = "translate"  # translated on its own, between target-style marks
+    BOTH = "both"  # translated, followed by the original in square brackets
+
+
+class QuoteMarks(StrEnum):
+    """Which marks enclose a translated quotation."""
+
+    ORIGINAL = "original"  # the source's own marks
+    ENGLISH = "english"  # “…” (nested: ‘…’)
+    ASCII = "ascii"  # "…"
+
+
+class QuoteStrategy(StrEnum):
+    """Which path a quotation took through the pipeline."""
+
+    VERBATIM = "verbatim"  # the quotation was its sentence's only text: no model involved
+    PLACEHOLDER = "placeholder"  # masked, translated in context, verified, restored
+    FRAGMENTS = "fragments"  # placeholder failed verification (or was not tried): the text
+    # around the quotation was translated as separate fragments
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of the source, as the model sees it.
+
+    ``text`` has hard wraps already joined. ``separator`` is the exact whitespace that
+    followed the paragraph in the source (``""`` for the last one), so the output keeps
+    the source's layout. ``wrap_width`` is set when the source was hard-wrapped, so the
+    output can be wrapped the same way. ``line`` is the 1-based source line it starts on.
+    """
+
+    text: str
+    separator: str = ""
+    line: int = 1
+    wrap_width: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source text split into paragraphs; ``leading`` is whitespace before the first."""
+
+    paragraphs: tuple[Paragraph, ...]
+    leading: str = ""
+
+
+@dataclass(frozen=True)
+class QuotePiece:
+    """The part of one quotation that lies in one paragraph.
+
+    ``paragraph_text[start:end]`` is the piece, marks included. ``opening`` is the mark
+    that opens it; ``closing`` is the mark that closes it, or ``""`` when the quotation
+    continues in the next paragraph.
+    """
+
+    paragraph: int
+    start: int
+    end: int
+    opening: str
+    closing: str
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """One direct quotation: one piece, or several when it spans paragraphs."""
+
+    index: int
+    pieces: tuple[QuotePiece, ...]
+    text: str  # the pieces' text joined with "\n", marks included
+
+
+@dataclass(frozen=True)
+class QuoteWarning:
+    """An unbalanced quotation mark, treated as ordinary text."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class QuoteScan:
+    """What ``quotes.find_quotes`` found in a document's paragraphs."""
+
+    quotations: tuple[Quotation, ...]
+    warnings: tuple[QuoteWarning, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Which model produced a result: hub id (or folder) and revision."""
+
+    id: str
+    revision: str | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything that changes what a document's translation looks like."""
+
+    quotes: QuoteMode = QuoteMode.KEEP
+    quote_marks: QuoteMarks = QuoteMarks.ENGLISH
+    summarize: bool = False
+    summary_length: str = "medium"
+    summary_max_words: int | None = None
+
+
+@dataclass(frozen=True)
+class ParagraphResult:
+    source: str
+    translation: str
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    """A quotation as it appears in the output, and the path it took."""
+
+    original: str
+    rendered: str
+    strategy: QuoteStrategy
+    paragraph: int  # 0-based index of the paragraph the quotation starts in
+    # The English rendering the summarizer read (== rendered in translate mode); "" when
+    # the pipeline did not translate quotations. The summary's quote checks match against it.
+    translated: str = ""
+
+
+@dataclass(frozen=True)
+class SummaryQuoteChange:
+    """A quotation mark pair in the summary that was repaired (quotes.md §3)."""
+
+    found: str
+    action: str  # "kept", "replaced" or "unquoted"
+    replacement: str
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    text: str
+    model: ModelInfo
+    chunks: int
+    quote_changes: tuple[SummaryQuoteChange, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """A translated document; ``translation`` is the whole text in the source's layout."""
+
+    translation: str
+    paragraphs: tuple[ParagraphResult, ...]
+    quotes: tuple[QuoteResult, ...]
+    model: ModelInfo
+    warnings: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    summary: SummaryResult | None = None
+    sentences: int = 0

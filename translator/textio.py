@@ -1,0 +1,270 @@
+"""Reading source text and writing results: decoding, stdin, atomic writes.
+
+Decoding order (``decode_bytes``), from most to least certain:
+
+1. ``encoding`` given (``--encoding``): exactly that codec, strictly.
+2. A byte-order mark: UTF-8, UTF-32 or UTF-16 (LE/BE), BOM dropped.
+3. UTF-8 without BOM: the default, and what any ASCII file is.
+4. UTF-16 without BOM, when NUL bytes sit in every other byte as they do for Latin text.
+5. cp1252 (a superset of latin-1's printable range), when the result looks like text: its
+   non-ASCII characters are letters and typographic punctuation, not symbol soup.
+   Tried before charset-normalizer because that guesses short German cp1252 text wrong
+   (``"Über die Straße"`` comes back as mac_roman: ``"‹ber die Straﬂe"``).
+6. charset-normalizer's best guess (cp850 from DOS tools, other code pages), if it has one.
+
+Anything else, and any decoded text full of control characters, is not a text file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from translator.errors import InputError, OutputError
+
+log = logging.getLogger(__name__)
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    # UTF-32 first: its little-endian BOM starts with UTF-16's.
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Control characters (Unicode category Cc) other than those real text contains: tab,
+# line feed, vertical tab, form feed (PDF exports), carriage return, and the escape of
+# ANSI-coloured terminal captures.
+_BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# More control characters than this share of the text means binary data, not text.
+_MAX_CONTROL_SHARE = 0.01
+# Single-byte code pages German text comes in, most common first: Windows, DOS, old Macs.
+# Each is tried strictly; the first whose decoding reads as German wins. cp1252 covers
+# latin-1's printable range; charset-normalizer guesses short German text wrong
+# ("Über die Straße" as mac_roman: "‹ber die Straﬂe"), so it only comes after these.
+_SINGLE_BYTE_CODEPAGES = ("cp1252", "cp850", "mac_roman")
+# Non-ASCII characters of German news text: umlauts, ß, common loan-word accents,
+# typographic quotation marks and dashes, currency and other symbols, no-break space.
+_GERMAN_NON_ASCII = frozenset("äöüÄÖÜßéèêëàâáçñóôíïúøåÉÈÀÇ„“”‚‘’«»‹›–—…€£$°§·•±×²³½¼¾©®™\xa0\xad")
+# A quotation mark or ellipsis between two letters: "B„ren" is cp850's "Bären" misread.
+_MARK_INSIDE_WORD = re.compile(r"(?<=[^\W\d_])[„“”‚‘«»‹›…](?=[^\W\d_])")
+# At least this share of a decoding's non-ASCII characters must be German ones.
+_MIN_GERMAN_SHARE = 0.8
+# Otherwise, Latin text in another language: at least this share must be letters or
+# German symbols; a decoding of random bytes reaches about half.
+_MIN_LATIN_SHARE = 0.9
+
+
+def read_source(path: Path | None, encoding: str | None = None) -> tuple[str, str]:
+    """The text of ``path`` (or of stdin when ``path`` is None) and a name for messages.
+
+    Args:
+        path: the file to read; None reads stdin.
+        encoding: a codec name that overrides detection (see ``decode_bytes``).
+
+    Raises:
+        InputError: the file is missing, unreadable or not text.
+    """
+    if path is None:
+        return decode_bytes(sys.stdin.buffer.read(), "<stdin>", encoding), "<stdin>"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist. Check the path.") from None
+    except IsADirectoryError:
+        raise InputError(
+            f"{path} is a folder. Use `translator batch {path} -o OUTPUT_DIR` for folders."
+        ) from None
+    except PermissionError:
+        raise InputError(
+            f"{path} cannot be read (permission denied). Check its permissions."
+        ) from None
+    except OSError as error:
+        raise InputError(f"{path} cannot be read ({error.strerror}). Check the path.") from None
+    return decode_bytes(data, str(path), encoding), str(path)
+
+
+def check_encoding(encoding: str) -> str:
+    """The canonical codec name of ``encoding`` (``"latin1"`` -> ``"iso8859-1"``).
+
+    Raises:
+        InputError: Python knows no text codec of that name.
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise InputError(
+            f"{encoding!r} is not a known text encoding. "
+            "Use a name such as utf-8, utf-16, cp1252 or latin-1."
+        )
+    return info.name
+
+
+def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
+    """Decode source bytes into text; line endings are kept as they are, a BOM is dropped.
+
+    Args:
+        data: the raw bytes.
+        name: the file's name for messages (``"<stdin>"`` for standard input).
+        encoding: a codec name; when given, detection is skipped and the bytes must decode
+            strictly with it.
+
+    Raises:
+        InputError: the bytes are binary data (NUL or other control bytes), cannot be
+            decoded, or ``encoding`` is unknown.
+    """
+    if encoding is not None:
+        codec = check_encoding(encoding)
+        if codec == "iso8859-1" and _decodes(data, "cp1252"):
+            # Files labelled latin-1 are nearly always cp1252 (which only adds printable
+            # characters where latin-1 has C1 controls), as browsers assume too.
+            codec = "cp1252"
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError as error:
+            raise InputError(
+                f"{name} is not valid {encoding} text (byte {error.start}: {error.reason}). "
+                "Pass the file's real encoding with --encoding, or leave it out to detect it."
+            ) from None
+        return _checked(text.removeprefix("\ufeff"), name)
+    detected_text, detected, guessed = _detect(data)
+    if detected_text is None:
+        raise InputError(
+            f"{name} is not a text file (binary data or an unknown encoding). "
+            "Pass a text file; if it is text, name its encoding with --encoding."
+        )
+    text = _checked(detected_text, name)
+    if guessed:
+        log.warning(
+            "%s is not UTF-8; guessed the encoding %s. Pass --encoding if the text looks garbled.",
+            name,
+            detected,
+        )
+    elif detected not in {"utf-8", "utf-8-sig"}:
+        log.info("%s decoded as %s", name, detected)
+    return text
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _detect(data: bytes) -> tuple[str | None, str, bool]:
+    """(text, codec, whether the codec is a statistical guess); text is None for binary."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec).removeprefix("\ufeff"), codec, False
+            except UnicodeDecodeError:
+                return None, "", False
+    if b"\x00" in data:
+        return _bomless_utf16(data), "utf-16", False
+    try:
+        return data.decode("utf-8"), "utf-8", False
+    except UnicodeDecodeError:
+        pass
+    decodings: dict[str, str] = {}
+    for codec in _SINGLE_BYTE_CODEPAGES:
+        try:
+            decodings[codec] = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _reads_as_german(decodings[codec]):
+            return decodings[codec], codec, False
+    if "cp1252" in decodings and _reads_as_latin(decodings["cp1252"]):
+        return decodings["cp1252"], "cp1252", False
+    return _charset_normalizer_guess(data)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """UTF-16 text without a BOM, recognised by its NUL bytes all standing on one side.
+
+    Latin text has a zero high byte in almost every code unit: the NULs are at odd offsets
+    (little-endian) or even ones (big-endian), never both. Binary data has them anywhere.
+    """
+    if len(data) % 2:
+        return None
+    even_nuls = data[0::2].count(0)
+    odd_nuls = data[1::2].count(0)
+    units = len(data) // 2
+    for nuls, other, codec in (
+        (odd_nuls, even_nuls, "utf-16-le"),
+        (even_nuls, odd_nuls, "utf-16-be"),
+    ):
+        if other == 0 and nuls * 2 >= units:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _reads_as_german(text: str) -> bool:
+    """Whether a single-byte decoding's non-ASCII characters are those of German text."""
+    unusual: list[str] = _NON_ASCII.findall(text)
+    german = sum(character in _GERMAN_NON_ASCII for character in unusual)
+    german -= len(_MARK_INSIDE_WORD.findall(text))
+    return german >= _MIN_GERMAN_SHARE * len(unusual)
+
+
+def _reads_as_latin(text: str) -> bool:
+    """Whether a single-byte decoding reads as text in some Latin-script language."""
+    unusual: list[str] = _NON_ASCII.findall(text)
+    plausible = sum(c.isalpha() or c in _GERMAN_NON_ASCII for c in unusual)
+    return plausible >= _MIN_LATIN_SHARE * len(unusual)
+
+
+def _charset_normalizer_guess(data: bytes) -> tuple[str | None, str, bool]:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        return None, "", True
+    return str(best), str(best.encoding), True
+
+
+def _checked(text: str, name: str) -> str:
+    """``text`` unless control characters show it is binary data decoded by accident."""
+    controls = sum(1 for _ in _BINARY_CONTROL.finditer(text))
+    if "\x00" in text or controls > _MAX_CONTROL_SHARE * len(text):
+        raise InputError(
+            f"{name} is not a text file (it holds NUL or other control characters). "
+            "Pass a text file; if it is text, name its encoding with --encoding."
+        )
+    return text
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename.
+
+    A reader (or a crash) never sees a half-written file.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise OutputError(
+            f"cannot write {path} ({error.strerror}). Check the folder and its permissions."
+        ) from None
