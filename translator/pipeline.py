@@ -44,6 +44,9 @@ _MIN_LENGTH_RATIO = 0.2
 _REPEATED_NGRAM = re.compile(r"\b(\w+(?:\W+\w+){0,3}?)(?:\W+\1\b){3,}", re.IGNORECASE)
 
 _SENTENCE_END = ".!?…"
+# Punctuation at the edges of a fragment next to a quotation stays as in the source: it
+# is what tells a reader (and the quotation finder) where the quotation starts and ends.
+_FRAGMENT_EDGE = re.compile(r"^[\s,.;:!?()\[\]–—/…-]*|[\s,.;:!?()\[\]–—/…-]*$")
 
 
 @dataclass(frozen=True)
@@ -338,6 +341,16 @@ def _split_space(text: str) -> tuple[str, str, str]:
     return lead, core, trail
 
 
+def _split_edges(text: str) -> tuple[str, str, str]:
+    """(leading punctuation, core, trailing punctuation) of a fragment beside a quotation."""
+    lead = _FRAGMENT_EDGE.match(text)
+    lead_end = lead.end() if lead else 0
+    if lead_end == len(text):
+        return text, "", ""
+    trail_start = len(text.rstrip(" \t\n,.;:!?()[]–—/…-"))
+    return text[:lead_end], text[lead_end:trail_start], text[trail_start:]
+
+
 def _fit(core: str, translator: TranslationEngine) -> list[str]:
     """Model inputs for ``core``: itself, or pieces that each fit the model's limit."""
     limit = translator.max_input_tokens
@@ -380,7 +393,7 @@ def _translate_window(
                     requests.masked.add(masked_text)
                 else:  # too long to translate whole: straight to fragments
                     for text_part in plan.text_parts:
-                        requests.add_translatable(text_part.text)
+                        requests.add_translatable(_split_edges(text_part.text)[1])
     _run(translator, requests)
 
     renderings = _Renderings(output={}, translated={})
@@ -400,7 +413,7 @@ def _translate_window(
         if restored is None:
             log.debug("placeholders lost: %r -> %r; translating fragments", masked_text, translated)
             for text_part in plan.text_parts:
-                requests.add_translatable(text_part.text)
+                requests.add_translatable(_split_edges(text_part.text)[1])
             continue
         for_summary = restored
         if translate_quotes:
@@ -508,19 +521,16 @@ def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePi
         if isinstance(part, _QuotePart):
             out = _join_quote(out, renderings[part.piece])
             continue
-        lead, core, trail = _split_space(part.text)
+        split = _split_edges if plan.quote_parts else _split_space
+        lead, core, trail = split(part.text)
         if core not in requests.fitted:
             out += part.text
             continue
         translated = quotes.neutralize_marks(requests.translation_of(core))
-        if (
-            plan.quote_parts
-            and translated[-1:] in tuple(_SENTENCE_END)
-            and core[-1] not in _SENTENCE_END
-        ):
-            # A fragment cut before a quotation is not a sentence: the model's full stop
-            # would stand in the middle of the sentence.
-            translated = translated[:-1].rstrip()
+        if plan.quote_parts:
+            # A fragment is not a sentence: punctuation the model added at its edges would
+            # stand beside the source's own, which is kept.
+            translated = translated.strip(" \t\n,.;:!?…")
         out += lead + translated + trail
     return out
 
