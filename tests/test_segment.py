@@ -410,3 +410,10 @@ def test_has_letters_and_is_translatable(text: str, letters: bool, translatable:
 def test_paragraph_type_is_the_shared_schema() -> None:
     document = parse_document("Ein Satz.")
     assert document == Document(paragraphs=(Paragraph(text="Ein Satz.", line=1),), leading="")
+
+
+def test_a_few_short_lines_ending_mid_sentence_are_not_a_hard_wrap() -> None:
+    text = "Der Der Der Zusammenarbeit. „Der\n„Der“\nDer Der Zusammenarbeit. „Der\n„Der“"
+    document = parse_document(text)
+    assert [p.text for p in document.paragraphs] == text.split("\n")
+    assert all(p.wrap_width is None for p in document.paragraphs)

@@ -485,7 +485,7 @@ def merge_quote_pieces(pieces: Sequence[tuple[int, QuoteResult]]) -> tuple[Quote
 
 def _quote_sentences(paragraph_text: str, piece: QuotePiece) -> list[str]:
     """The sentences of a quotation piece's inner text (what is translated on its own)."""
-    _, inner, _ = quotes.split_marks(paragraph_text[piece.start : piece.end])
+    inner = paragraph_text[piece.start + len(piece.opening) : piece.end - len(piece.closing)]
     return [inner[a:b] for a, b in segment.split_sentences(inner)]
 
 
@@ -501,9 +501,10 @@ def _render_quote(
     original = paragraph_text[piece.start : piece.end]
     translated = original
     if translate_quotes:
-        opening, _, closing = quotes.split_marks(original)
         inner = "".join(requests.translation_of(s) for s in _quote_sentences(paragraph_text, piece))
-        open_mark, close_mark = quotes.target_marks(opening, closing, options.quote_marks)
+        open_mark, close_mark = quotes.target_marks(
+            piece.opening, piece.closing, options.quote_marks
+        )
         translated = open_mark + quotes.neutralize_marks(inner).strip() + close_mark
     renderings.translated[piece] = translated
     if options.quotes is QuoteMode.KEEP:

@@ -82,7 +82,13 @@ def _detect_wrap_width(lines: list[str], followed: list[bool]) -> int | None:
         if has_next
         and not (_is_list_item(lines[i + 1]) or _is_heading(lines[i + 1]) or _is_heading(lines[i]))
     ]
-    if len(candidates) < 2:
+    if len(candidates) < 3:
+        return None
+    # In wrapped text most lines run close to the width (only paragraph ends are short);
+    # a few short lines that happen to end mid-sentence are not a wrap.
+    prose = [line for line in lines if not (_is_list_item(line) or _is_heading(line))]
+    long_lines = sum(1 for line in prose if len(line) * 4 >= width * 3)
+    if long_lines * 10 < len(prose) * 6:
         return None
     full = [i for i in candidates if _fills_line(lines[i], lines[i + 1], width)]
     mid_sentence = [i for i in full if lines[i][-1] not in _SENTENCE_END_CHARS]
