@@ -138,3 +138,24 @@ def test_progress_reports_every_sentence(sample_article: str) -> None:
     seen: list[tuple[int, int]] = []
     translate_document(sample_article, FakeTranslator(), progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1][0] == seen[-1][1]
+
+
+def test_quotations_are_also_translated_for_the_summarizer_in_keep_mode() -> None:
+    source = "Sie sagte: »Wir sind nicht müde.« Dann ging sie."
+    result = translate_document(source, FakeTranslator())
+    assert result.quotes[0].translated == ""  # no summary asked: nothing extra translated
+    options = Options(summarize=True)
+    result = translate_document(source, FakeTranslator(), options, summarizer=_EchoSummarizer())
+    assert result.quotes[0].rendered == "»Wir sind nicht müde.«"
+    assert result.quotes[0].translated == "“we sind not müde.”"
+
+
+class _EchoSummarizer:
+    info = FakeTranslator().info
+    max_input_tokens = 1024
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+    def summarize(self, texts, *, min_tokens, max_tokens, strict=False):  # type: ignore[no-untyped-def]
+        return list(texts)

@@ -449,8 +449,12 @@ def _translate_window(
             for part in plan.quote_parts:
                 original = job.text[part.piece.start : part.piece.end]
                 rendered = renderings.output[part.piece]
+                translated = renderings.translated[part.piece] if translate_quotes else ""
                 quote_results.append(
-                    (part.quote_index, QuoteResult(original, rendered, strategy, job.index))
+                    (
+                        part.quote_index,
+                        QuoteResult(original, rendered, strategy, job.index, translated),
+                    )
                 )
                 log.info("quotation %d: %s", part.quote_index + 1, strategy.value)
         outcomes.append(
@@ -477,6 +481,7 @@ def merge_quote_pieces(pieces: Sequence[tuple[int, QuoteResult]]) -> tuple[Quote
         merged[index] = QuoteResult(
             original=first.original + "\n" + piece.original,
             rendered=first.rendered + "\n" + piece.rendered,
+            translated=first.translated + "\n" + piece.translated,
             strategy=max(first.strategy, piece.strategy, key=order.index),
             paragraph=first.paragraph,
         )
