@@ -43,10 +43,9 @@ _MAX_LENGTH_RATIO = 3.0
 _MIN_LENGTH_RATIO = 0.2
 _REPEATED_NGRAM = re.compile(r"\b(\w+(?:\W+\w+){0,3}?)(?:\W+\1\b){3,}", re.IGNORECASE)
 
-_SENTENCE_END = ".!?…"
 # Punctuation at the edges of a fragment next to a quotation stays as in the source: it
 # is what tells a reader (and the quotation finder) where the quotation starts and ends.
-_FRAGMENT_EDGE = re.compile(r"^[\s,.;:!?()\[\]–—/…-]*|[\s,.;:!?()\[\]–—/…-]*$")
+_EDGE_CHARS = " \t\r\n,.;:!?()[]–—/…-"
 
 
 @dataclass(frozen=True)
@@ -343,12 +342,12 @@ def _split_space(text: str) -> tuple[str, str, str]:
 
 def _split_edges(text: str) -> tuple[str, str, str]:
     """(leading punctuation, core, trailing punctuation) of a fragment beside a quotation."""
-    lead = _FRAGMENT_EDGE.match(text)
-    lead_end = lead.end() if lead else 0
-    if lead_end == len(text):
+    core = text.strip(_EDGE_CHARS)
+    if not core:
         return text, "", ""
-    trail_start = len(text.rstrip(" \t\n,.;:!?()[]–—/…-"))
-    return text[:lead_end], text[lead_end:trail_start], text[trail_start:]
+    lead_end = len(text) - len(text.lstrip(_EDGE_CHARS))
+    trail_start = len(text.rstrip(_EDGE_CHARS))
+    return text[:lead_end], core, text[trail_start:]
 
 
 def _fit(core: str, translator: TranslationEngine) -> list[str]:
