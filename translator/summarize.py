@@ -295,7 +295,9 @@ def _summarize_hierarchically(
     round_number = 0
     while len(level) > 1:
         round_number += 1
-        summaries = _generate(summarizer, level, chunk_range, warnings, f"round {round_number}")
+        summaries = _generate(
+            summarizer, level, chunk_range, warnings, f"in summary round {round_number}"
+        )
         joined = " ".join(summary for summary in summaries if summary)
         next_level = chunk_text(joined, summarizer.count_tokens, limit)
         next_tokens = sum(summarizer.count_tokens(next_level))
@@ -318,7 +320,7 @@ def _summarize_hierarchically(
         level, level_tokens = next_level, next_tokens
     if not level:
         return ""
-    return _generate(summarizer, level, final_range, warnings, "summary")[0]
+    return _generate(summarizer, level, final_range, warnings, "")[0]
 
 
 def _generate(
@@ -353,11 +355,10 @@ def _generate(
             continue
         best = min(output, outputs[index], key=_degeneracy)
         outputs[index] = drop_repeated_sentences(best)
-        where = what if len(texts) == 1 else f"{what}, chunk {index + 1} of {len(texts)}"
+        where = f" of chunk {index + 1} of {len(texts)} {what}" if what else ""
         problem = "empty" if not _WORD.search(best) else "repetitive"
         warnings.append(
-            f"the summary ({where}) is still {problem} after a strict retry; "
-            "keeping the best attempt"
+            f"the summary{where} is still {problem} after a strict retry; keeping the best attempt"
         )
     return outputs
 
@@ -482,7 +483,7 @@ def enforce_quote_fidelity(summary: str, sources: Sequence[SourceQuote]) -> Fide
         cursor = piece.end
         replacement = _stands_for(found, sources)
         if replacement is not None:
-            out.append(_glue(out, replacement))
+            out.append(_glue("".join(out), replacement))
             changes.append(SummaryQuoteChange(found, "replaced", replacement))
         else:
             inner = found[len(piece.opening) : len(found) - len(piece.closing)]
@@ -573,9 +574,8 @@ def _words(text: str) -> list[str]:
     return [word.lower() for word in _WORD.findall(text)]
 
 
-def _glue(out: list[str], rendering: str) -> str:
+def _glue(before: str, rendering: str) -> str:
     """A typewriter-quoted rendering needs a space or an opening context before it."""
-    before = "".join(out[-1:])
     if rendering[:1] in "\"'" and before and not before[-1].isspace():
         if before[-1] not in _OPENING_CONTEXT:
             return " " + rendering
