@@ -159,3 +159,11 @@ class _EchoSummarizer:
 
     def summarize(self, texts, *, min_tokens, max_tokens, strict=False):  # type: ignore[no-untyped-def]
         return list(texts)
+
+
+def test_output_is_streamed_paragraph_by_paragraph_and_joins_to_the_translation() -> None:
+    source = "\n" + "\n".join(f"Satz Nummer {i} steht hier." for i in range(600)) + "\n"
+    chunks: list[str] = []
+    result = translate_document(source, FakeTranslator(), on_text=chunks.append)
+    assert len(chunks) > 1  # more than one window: written before the end
+    assert "".join(chunks) == result.translation

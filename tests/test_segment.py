@@ -417,3 +417,17 @@ def test_a_few_short_lines_ending_mid_sentence_are_not_a_hard_wrap() -> None:
     document = parse_document(text)
     assert [p.text for p in document.paragraphs] == text.split("\n")
     assert all(p.wrap_width is None for p in document.paragraphs)
+
+
+def test_url_detection_is_linear_on_long_words() -> None:
+    # A quadratic pattern needed over a minute for this; linear takes milliseconds.
+    word = "a-b." * 25_000 + "x@"
+    assert is_translatable(word)
+    assert not is_translatable("https://example.org/a")
+    assert not is_translatable("foo@bar.de")
+    assert is_translatable("Schreiben Sie an foo@bar.de bitte")
+
+
+def test_sentence_end_after_only_whitespace() -> None:
+    text = " . 1"
+    assert "".join(text[a:b] for a, b in split_sentences(text)) == text

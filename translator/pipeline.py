@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (sentences done, sentences in the document) after each window."""
+TextCallback = Callable[[int, str], None]
+"""Called with (document number, output text) as paragraphs are done, in order: the
+texts of one document join to its ``DocumentResult.translation`` (streamed output)."""
 
 # Windows bound the memory a huge document needs: plans and model inputs exist for one
 # window of sentences at a time, and results can be streamed out window by window.
@@ -170,6 +173,7 @@ class _DocumentState:
     started: float
     parsed: float
     outcomes: list[_ParagraphOutcome] = field(default_factory=list)
+    streamed: int = 0  # paragraphs already handed to the text callback
 
     @property
     def finished(self) -> bool:
@@ -183,6 +187,7 @@ def translate_document(
     *,
     summarizer: SummarizationEngine | None = None,
     progress: ProgressCallback | None = None,
+    on_text: Callable[[str], None] | None = None,
 ) -> DocumentResult:
     """Translate a German document into English, keeping quotations as ``options`` says.
 
@@ -192,13 +197,20 @@ def translate_document(
         options: quotation mode, marks and summary settings.
         summarizer: when given and ``options.summarize`` is set, a summary is added.
         progress: called after each window with (sentences done, sentences known).
+        on_text: called with the translation's text as paragraphs are done, in order, so
+            a huge document's output can be written while the rest is translated.
 
     Returns:
         The translation in the source's layout, per-paragraph results, every quotation
         with the strategy that placed it, warnings and timings.
     """
     results = translate_documents(
-        [text], translator, options, summarizer=summarizer, progress=progress
+        [text],
+        translator,
+        options,
+        summarizer=summarizer,
+        progress=progress,
+        on_text=None if on_text is None else lambda _, chunk: on_text(chunk),
     )
     return next(iter(results))
 
@@ -210,6 +222,7 @@ def translate_documents(
     *,
     summarizer: SummarizationEngine | None = None,
     progress: ProgressCallback | None = None,
+    on_text: TextCallback | None = None,
 ) -> Iterator[DocumentResult]:
     """Translate many documents, yielding one result per text, in order.
 
@@ -222,16 +235,19 @@ def translate_documents(
     want_translated_quotes = options.summarize and summarizer is not None
     in_flight: list[_DocumentState] = []
     pending: list[_ParagraphJob] = []
-    done_sentences = known_sentences = 0
+    done_sentences = known_sentences = pending_sentences = 0
 
     def run_pending() -> None:
-        nonlocal pending, done_sentences
+        nonlocal pending, pending_sentences, done_sentences
         outcomes = _translate_window(pending, translator, options, want_translated_quotes)
         states = {state.number: state for state in in_flight}
         for job, outcome in zip(pending, outcomes, strict=True):
             states[job.document].outcomes.append(outcome)
-        done_sentences += sum(len(job.plans) for job in pending)
-        pending = []
+        if on_text is not None:
+            for state in in_flight:
+                _stream(state, on_text)
+        done_sentences += pending_sentences
+        pending, pending_sentences = [], 0
         if progress is not None:
             progress(done_sentences, known_sentences)
 
@@ -241,7 +257,8 @@ def translate_documents(
         known_sentences += sum(len(job.plans) for job in state.jobs)
         for job in state.jobs:
             pending.append(job)
-            if sum(len(j.plans) for j in pending) >= _WINDOW_SENTENCES:
+            pending_sentences += len(job.plans)
+            if pending_sentences >= _WINDOW_SENTENCES:
                 run_pending()
         while in_flight and in_flight[0].finished:
             yield _finish(in_flight.pop(0), translator, options, summarizer)
@@ -249,6 +266,17 @@ def translate_documents(
         run_pending()
     for state in in_flight:
         yield _finish(state, translator, options, summarizer)
+
+
+def _stream(state: _DocumentState, on_text: TextCallback) -> None:
+    """Hand the paragraphs finished since the last call to ``on_text``."""
+    chunk = "".join(
+        segment.render_paragraph(state.document, i, state.outcomes[i].result.translation)
+        for i in range(state.streamed, len(state.outcomes))
+    )
+    state.streamed = len(state.outcomes)
+    if chunk:
+        on_text(state.number, chunk)
 
 
 def _parse(number: int, text: str) -> _DocumentState:

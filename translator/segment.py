@@ -217,11 +217,22 @@ def render_document(document: Document, translations: Sequence[str]) -> str:
         raise ValueError(
             f"Got {len(translations)} translations for {len(document.paragraphs)} paragraphs."
         )
-    parts = [document.leading]
-    for paragraph, translation in zip(document.paragraphs, translations, strict=True):
-        parts.append(_wrap(translation, paragraph.wrap_width))
-        parts.append(paragraph.separator)
-    return "".join(parts)
+    if not translations:
+        return document.leading  # whitespace-only text has no paragraphs
+    return "".join(
+        render_paragraph(document, index, translation)
+        for index, translation in enumerate(translations)
+    )
+
+
+def render_paragraph(document: Document, index: int, translation: str) -> str:
+    """One translated paragraph in the source's layout: wrapped as the source was, followed
+    by the source's separator (and preceded by the leading whitespace for the first one).
+    The paragraphs of a document rendered in order join to ``render_document``'s result,
+    so output can be streamed as paragraphs are done."""
+    paragraph = document.paragraphs[index]
+    lead = document.leading if index == 0 else ""
+    return lead + _wrap(translation, paragraph.wrap_width) + paragraph.separator
 
 
 def _wrap(text: str, width: int | None) -> str:
@@ -247,9 +258,13 @@ _CANDIDATE = re.compile(
     r"(?P<terminal>\.{2,}|…+|[.!?]+)(?P<closers>[" + re.escape(_CLOSING_MARKS) + r"]*)"
     r"(?P<space>\s+)(?=(?P<next>\S))"
 )
+# The lookbehinds anchor each match at the start of its word: without them the engine
+# retries from every character of a long word, which is quadratic (a 100,000-character
+# word took over a minute).
 _URL_OR_EMAIL = re.compile(
-    r"(?:https?://|ftp://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:de|com|org|net|at|ch|eu|info|io|ru|uk|gov|edu)\b(?:/\S*)?",
+    r"(?:https?://|ftp://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?:de|com|org|net|at|ch|eu|info|io|ru|uk|gov|edu)\b"
+    r"(?:/\S*)?",
     re.IGNORECASE,
 )
 # Abbreviations that do not end a sentence even before a capital ("Dr. Müller", "ca. 40").
@@ -338,7 +353,8 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
         return False  # German sentences start with a capital: "Das war … nun ja"
     if terminal != "." or closers:
         return True  # "?", "!", "...", or a period inside a closed quotation/bracket
-    token = text[: match.start()].rsplit(maxsplit=1)[-1] if match.start() else ""
+    before = text[: match.start()].rsplit(maxsplit=1)
+    token = before[-1] if before else ""  # nothing but whitespace before the mark
     if not token or token[-1] in _CLOSING_MARKS:
         return True  # '"unausgegoren". Seine', "(s. Anhang). Verstöße"
     if _URL_OR_EMAIL.fullmatch(token.lstrip(_OPENING_MARKS)):
