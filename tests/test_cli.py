@@ -117,3 +117,20 @@ def test_real_subprocess_translates_stdin(tiny_marian_dir: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert quotations_in(done.stdout) == quotations_in(source)
     assert len(done.stdout.rstrip("\n").split("\n")) == len(source.rstrip("\n").split("\n"))
+
+
+def test_empty_input_gives_valid_json_without_loading_a_model() -> None:
+    code, out, err = _translate("-m", "no/such-model", "--format", "json", input_text="  \n")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["translation"] == "" and data["paragraphs"] == []
+    assert "empty" in err
+
+
+def test_streamed_text_output_equals_the_rendered_translation(tiny_marian_dir: Path) -> None:
+    source = SAMPLE.read_text(encoding="utf-8")
+    streamed = _translate("-m", str(tiny_marian_dir), input_text=source)
+    code, data, err = _translate("-m", str(tiny_marian_dir), "-f", "json", input_text=source)
+    assert code == 0 and streamed[0] == 0, err
+    translation = json.loads(data)["translation"]
+    assert streamed[1] == translation + ("" if translation.endswith("\n") else "\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def texts(paragraphs: list[str]) -> list[str]:
     [
         ("Er sagte „Wir kommen morgen“ und ging.", "„Wir kommen morgen“"),
         ("Er sagte „Wir kommen morgen” und ging.", "„Wir kommen morgen”"),
+        ('Er sagte „Wir kommen morgen" und ging.', '„Wir kommen morgen"'),
         ("Er sagte “Wir kommen morgen” und ging.", "“Wir kommen morgen”"),
         ('Er sagte "Wir kommen morgen" und ging.', '"Wir kommen morgen"'),
         ("Er sagte »Wir kommen morgen« und ging.", "»Wir kommen morgen«"),
@@ -63,6 +65,83 @@ def test_typewriter_quotes_pair_by_context() -> None:
 def test_typewriter_quote_after_colon_dash_and_bracket_opens() -> None:
     text = 'Er sagte:"Ja." Sie rief –"Nein!" (und "vielleicht")'
     assert texts([text]) == ['"Ja."', '"Nein!"', '"vielleicht"']
+
+
+def test_typewriter_mark_after_sentence_punctuation_closes_and_never_opens() -> None:
+    # Goethe, Werther: the opening mark of the second quotation is malformed (a space after
+    # it), so the " after "?" closes nothing; it must not open and pair with the " after the
+    # dash, which would invent the quotation "—" and lose "O".
+    text = (
+        '"Vetter?" sagte ich, indem ich ihr die Hand reichte," glauben Sie, daß ich des Glücks '
+        'wert sei, mit Ihnen verwandt zu sein?"—"O", sagte sie, "unsere Vetterschaft ist weit".'
+    )
+    scan = find_quotes([text])
+    assert [q.text for q in scan.quotations] == [
+        '"Vetter?"',
+        '"O"',
+        '"unsere Vetterschaft ist weit"',
+    ]
+    assert len(scan.warnings) == 2  # the two stray marks, each named
+    assert texts(['Sie rief "Halt!"—"Nein!"']) == ['"Halt!"', '"Nein!"']
+    assert texts(['Er fragte, ob es wahr sei?"—"Ja"']) == ['"Ja"']
+    assert texts(["Er fragte, ob es wahr sei?'—'Ja'"]) == ["'Ja'"]
+
+
+def test_typewriter_mark_after_a_comma_opens_or_closes_by_what_is_open() -> None:
+    # Real text glues either kind to a comma (Werther: vergeben,"antwortete jene,"an ...).
+    text = '"Sie ist schon vergeben,"antwortete jene,"an einen sehr braven Mann".'
+    assert texts([text]) == ['"Sie ist schon vergeben,"', '"an einen sehr braven Mann"']
+
+
+def test_typewriter_mark_after_colon_dash_or_bracket_opens_even_inside_a_quotation() -> None:
+    assert texts(['„Er sagte:"Ja." und ging“']) == ['„Er sagte:"Ja." und ging“']
+    assert texts(['"Er sagte:"nein" und ging"']) == ['"Er sagte:"nein" und ging"']
+    assert texts(['„Er rief —"Halt!" und lief“']) == ['„Er rief —"Halt!" und lief“']
+    # At the end of a quotation, with nothing after it, such a mark still closes.
+    assert texts(['„Ich meine —" sagte er.']) == ['„Ich meine —"']
+
+
+def test_german_opening_mark_closed_by_typewriter_mark() -> None:
+    # Grimm, Kinder- und Hausmärchen, as transcribed on de.wikisource.
+    text = (
+        '„Weißt du was, Mann," antwortete die Frau, „wir wollen Morgen in aller Frühe die '
+        'Kinder hinaus in den Wald führen." „Sei still und weine nicht", antwortete der '
+        'Frosch, „was gibst du mir, wenn ich dein Spielwerk wieder heraufhole"?'
+    )
+    scan = find_quotes([text])
+    assert [q.text for q in scan.quotations] == [
+        '„Weißt du was, Mann,"',
+        '„wir wollen Morgen in aller Frühe die Kinder hinaus in den Wald führen."',
+        '„Sei still und weine nicht"',
+        '„was gibst du mir, wenn ich dein Spielwerk wieder heraufhole"',
+    ]
+    assert {q.pieces[0].closing for q in scan.quotations} == {'"'}
+    assert scan.warnings == ()
+
+
+def test_typewriter_quotation_nested_in_german_marks_stays_nested() -> None:
+    for quote in [
+        '„Er sagte "nein" und ging"',
+        '„Er sagte "nein" und ging“',
+        '"Er sagte „nein" und ging"',
+    ]:
+        assert texts([f"Dann: {quote}, schrieb sie."]) == [quote]
+
+
+def test_quotation_in_german_marks_closed_by_typewriter_mark_continues_over_paragraphs() -> None:
+    paragraphs = ["Er sagte: „Wir sind bereit.", '„Wir bleiben," schloss er.']
+    assert texts(paragraphs) == ['„Wir sind bereit.\n„Wir bleiben,"']
+
+
+def test_lone_closing_guillemet_after_a_space_closes() -> None:
+    # Kafka, Die Verwandlung: »dann wäre vielleicht ein Übereinkommen mit ihm möglich. Aber so - «
+    scan = find_quotes(["»Wenn er uns verstünde,« wiederholte der Vater, »Aber so - «"])
+    assert [q.text for q in scan.quotations] == ["»Wenn er uns verstünde,«", "»Aber so - «"]
+    assert scan.warnings == ()
+    assert texts(["«Aber so - » sagte er."]) == ["«Aber so - »"]
+    # A lone typewriter mark or apostrophe stays ambiguous: it closes nothing.
+    assert texts(['"Aber so - " sagte er.']) == []
+    assert texts(["'feiner Herr! Euer Namenstag ' etc."]) == []
 
 
 def test_nested_quotations_belong_to_the_outer_one() -> None:
@@ -140,7 +219,7 @@ def test_unclosed_quotation_at_document_end_warns() -> None:
 
 
 def test_mixed_styles_in_one_paragraph() -> None:
-    text = "„Eins“, “zwei”, \"drei\", »vier«, «fünf», ‚sechs‘, ›sieben‹, 'acht' und „neun”."
+    text = '„Eins“, “zwei”, "drei", »vier«, «fünf», ‚sechs‘, ›sieben‹, \'acht\', „neun” und „zehn".'
     assert texts([text]) == [
         "„Eins“",
         "“zwei”",
@@ -151,6 +230,7 @@ def test_mixed_styles_in_one_paragraph() -> None:
         "›sieben‹",
         "'acht'",
         "„neun”",
+        '„zehn"',
     ]
 
 
@@ -268,6 +348,7 @@ def test_property_neutralize_any_text(text: str) -> None:
 def test_split_marks() -> None:
     assert split_marks("„Wir kommen“") == ("„", "Wir kommen", "“")
     assert split_marks("„Wir kommen") == ("„", "Wir kommen", "")
+    assert split_marks('„Wir kommen"') == ("„", "Wir kommen", '"')
     assert split_marks('"Er sagte "nein""') == ('"', 'Er sagte "nein"', '"')
     assert split_marks("„Er sagte „nein“") == ("„", "Er sagte „nein“", "")
 
@@ -349,34 +430,41 @@ def test_unmask_rejects_renderings_that_would_pair_with_model_text() -> None:
     assert unmask("He said QZX1 and ministers’ plan.", ["QZX1"], ["‚Wir kommen"]) is None
 
 
+# Built once: hypothesis validates each strategy object it is given, which costs far more
+# than the draw itself when a fresh one is built for every draw.
+_ACTIONS = st.integers(0, 3)
+_ACTION = st.sampled_from(["marks", "drop", "duplicate", "swap", "mangle", "glue", "words"])
+_STRAY_MARK = st.sampled_from(list("\"“”„»«›‹‚‘’'") + [' "', '" ', " '"])
+
+
+@cache
+def _index(size: int) -> st.SearchStrategy[int]:
+    return st.integers(0, size - 1)
+
+
 def _adversary(masked: str, placeholders: tuple[str, ...], data: st.DataObject) -> str:
     """What a translation model might make of the masked text."""
     out = masked
-    for _ in range(data.draw(st.integers(0, 3))):
-        action = data.draw(
-            st.sampled_from(["marks", "drop", "duplicate", "swap", "mangle", "glue", "words"])
-        )
+    for _ in range(data.draw(_ACTIONS)):
+        action = data.draw(_ACTION)
         if action == "marks" or not placeholders:
-            at = data.draw(st.integers(0, len(out)))
-            mark = data.draw(st.sampled_from(list("\"“”„»«›‹‚‘’'") + [' "', '" ', " '"]))
-            out = out[:at] + mark + out[at:]
-        elif action == "drop":
-            out = out.replace(data.draw(st.sampled_from(placeholders)), "", 1)
+            at = data.draw(_index(len(out) + 1))
+            out = out[:at] + data.draw(_STRAY_MARK) + out[at:]
+            continue
+        chosen = placeholders[data.draw(_index(len(placeholders)))]
+        if action == "drop":
+            out = out.replace(chosen, "", 1)
         elif action == "duplicate":
-            chosen = data.draw(st.sampled_from(placeholders))
             out = out.replace(chosen, f"{chosen} {chosen}", 1)
         elif action == "swap" and len(placeholders) > 1:
             first, second = placeholders[0], placeholders[-1]
             out = out.replace(first, "\0").replace(second, first).replace("\0", second)
         elif action == "mangle":
-            chosen = data.draw(st.sampled_from(placeholders))
-            out = out.replace(
-                chosen, data.draw(st.sampled_from([chosen.lower(), chosen + "s", chosen[:-1]]))
-            )
+            mangled = (chosen.lower(), chosen + "s", chosen[:-1])
+            out = out.replace(chosen, mangled[data.draw(_index(len(mangled)))])
         elif action == "glue":
-            chosen = data.draw(st.sampled_from(placeholders))
             out = out.replace(chosen, f'said"{chosen}"')
-        else:
+        else:  # "words", and "swap" with a single placeholder
             out = " ".join(
                 "word" if not PLACEHOLDER_PATTERN.fullmatch(w) else w for w in out.split()
             )

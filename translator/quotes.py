@@ -32,9 +32,10 @@ __all__ = [
 
 # Which marks close a quotation opened by each mark (quotes.md §1). ‘…’ (English single) is
 # not in the contract's table, but English-style text nests it inside “…”, and a model may
-# emit it; ’ is accepted after ‚ as the sloppy twin of ” after „.
+# emit it; ’ is accepted after ‚ as the sloppy twin of ” after „, and " after „ because web
+# text and Wikisource transcriptions type the closing mark on the keyboard („Ja," sagte er).
 _CLOSERS: dict[str, str] = {
-    "„": "“”",
+    "„": '“”"',
     "“": "”",
     '"': '"',
     "»": "«",
@@ -59,6 +60,18 @@ _CONTINUABLE = '„“"»«‚›‹'
 # since real text glues marks to it (sagte sie,"und ...). A closing mark is tried first,
 # so ``"Hallo,"`` still closes.
 _OPENING_CONTEXT = frozenset("([{<-‐‑–—/:,;.!?" + _ALL_MARKS)
+# Marks that are their own closing mark, so only context tells which they are: right after
+# sentence punctuation they close (verwandt zu sein?"—"O"), even with nothing open for them
+# to close. A comma stays ambiguous: real text glues either to it (sagte sie,"und ...).
+_SELF_CLOSING = "\"'"
+_SENTENCE_END = frozenset(".!?…")
+# Marks that never close when they stand alone between spaces: typewriter marks and
+# apostrophes, whose role there is anyone's guess (Namenstage ' etc.).
+_AMBIGUOUS_ALONE = "\"'‘’"
+# Before these, such a mark that could open does open, even if it could also close
+# something: a quotation hardly ends on a colon, bracket or dash followed by a word, so
+# „Er sagte:"Ja."“ nests "Ja." instead of ending the outer quotation at the colon.
+_STRONG_OPENING_CONTEXT = frozenset("([{<‐‑–—:")
 # Elided words written with a leading apostrophe: 's, 'nen, 'raus, 'n' (Rock 'n' Roll), 'em.
 _ELISION_RE = re.compile(
     r"(?:s|n|ne|nen|nem|ner|nes|raus|rein|rum|runter|rüber|ran|rauf|mal|em|til|cause|tis|twas)"
@@ -80,7 +93,8 @@ def _can_open(text: str, i: int) -> bool:
         return False
     if mark in _UNAMBIGUOUS_OPENERS:
         return True
-    if not _is_opening_context(text[i - 1] if i > 0 else ""):
+    prev = text[i - 1] if i > 0 else ""
+    if not _is_opening_context(prev) or (mark in _SELF_CLOSING and prev in _SENTENCE_END):
         return False
     if mark == "'":
         # Strict: a letter must follow ('90er is a year, 's and 'nen are elisions).
@@ -90,13 +104,24 @@ def _can_open(text: str, i: int) -> bool:
     return True
 
 
+def _prefers_opening(text: str, i: int) -> bool:
+    return (
+        text[i] in _SELF_CLOSING
+        and i > 0
+        and text[i - 1] in _STRONG_OPENING_CONTEXT
+        and _can_open(text, i)
+    )
+
+
 def _can_close(text: str, i: int) -> bool:
     prev = text[i - 1] if i > 0 else ""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
     if prev == "" or prev.isspace():
-        return False
+        # A mark standing alone between spaces cannot open; one that is not also an
+        # apostrophe or a typewriter mark closes what is open (Kafka: »Aber so - «).
+        return prev != "" and text[i] not in _AMBIGUOUS_ALONE and (nxt == "" or nxt.isspace())
     if text[i] in "'’":
         # geht's, don't, Russia’s: a letter right after it makes it an apostrophe.
-        nxt = text[i + 1] if i + 1 < len(text) else ""
         return not nxt.isalnum()
     return True
 
@@ -154,7 +179,7 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
         i = match.start()
         mark = text[i]
         candidates = waiting.get(mark)
-        if candidates and _can_close(text, i):
+        if candidates and _can_close(text, i) and not _prefers_opening(text, i):
             depth = candidates[-1]
             while len(stack) - 1 > depth:
                 inner = pop()

@@ -8,7 +8,7 @@ from typing import Any
 
 from translator.schema import DocumentResult
 
-SUMMARY_SEPARATOR = "\n\n---- Summary ----\n\n"
+SUMMARY_SEPARATOR = "\n---- Summary ----\n\n"
 JSON_SCHEMA_VERSION = 1
 
 
@@ -28,10 +28,13 @@ def render(result: DocumentResult, output_format: OutputFormat, *, source_name: 
 
 
 def render_text(result: DocumentResult) -> str:
+    """The translation as it is (so it can be streamed first), then the summary."""
     text = result.translation
+    if text.strip() and not text.endswith("\n"):
+        text += "\n"
     if result.summary is not None:
-        text = text.rstrip("\n") + SUMMARY_SEPARATOR + result.summary.text
-    return text if text.endswith("\n") or not text else text + "\n"
+        text += SUMMARY_SEPARATOR + result.summary.text.rstrip("\n") + "\n"
+    return text
 
 
 def render_markdown(result: DocumentResult, source_name: str = "") -> str:

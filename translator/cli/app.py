@@ -69,7 +69,8 @@ def fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
 
 
 # The one table of failures: exception class -> (exit code, message). A message of None
-# means the error's own text, which the library writes as "<what happened>. <what to do>".
+# means the error's own text, which the library writes as "<what happened>. <what to do>";
+# "{error}" in a message stands for the error's text.
 # The most specific class listed in an error's MRO wins. Usage errors (bad options, an
 # unknown --encoding) are click's, exit 2; KeyboardInterrupt is "Interrupted.", exit 130.
 ERROR_TABLE: dict[type[BaseException], tuple[int, str | None]] = {
@@ -87,6 +88,10 @@ ERROR_TABLE: dict[type[BaseException], tuple[int, str | None]] = {
         "the output has characters the terminal's encoding cannot show. "
         "Set PYTHONIOENCODING=utf-8, or write to a file with -o.",
     ),
+    OSError: (
+        EXIT_FAILURE,
+        "reading or writing failed ({error}). Check the paths and the free disk space.",
+    ),
 }
 _BUG_MESSAGE = (
     "unexpected {name}: {error}. This is a bug in translator; "
@@ -99,7 +104,7 @@ def error_message(error: BaseException) -> tuple[int, str]:
     for cls in type(error).__mro__:
         if cls in ERROR_TABLE:
             code, message = ERROR_TABLE[cls]
-            return code, message if message is not None else str(error)
+            return code, str(error) if message is None else message.format(error=error)
     return EXIT_FAILURE, _BUG_MESSAGE.format(name=type(error).__name__, error=error)
 
 

@@ -13,6 +13,7 @@ from translator.cli.options import (
     BatchSizeOpt,
     BeamsOpt,
     DeviceOpt,
+    EncodingOpt,
     InputArg,
     OfflineOpt,
     OutputOpt,
@@ -47,6 +48,7 @@ def summarize(
     offline: OfflineOpt = None,
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
+    encoding: EncodingOpt = None,
 ) -> None:
     """Translate a German article and print only an English summary of it.
 
@@ -57,7 +59,9 @@ def summarize(
     with report_errors():
         from translator import engines, pipeline, textio
 
-        text, source_name = textio.read_source(None if input_path == "-" else Path(input_path))
+        text, source_name = textio.read_source(
+            None if input_path == "-" else Path(input_path), encoding
+        )
         if not text.strip():
             log.warning("%s is empty: nothing to summarize.", source_name)
             _emit("", output)

@@ -14,6 +14,9 @@ from translator.cli.options import (
     BeamsOpt,
     DeviceOpt,
     EncodingOpt,
+    EngineName,
+    EngineOpt,
+    FastOpt,
     FormatOpt,
     InputArg,
     OfflineOpt,
@@ -29,7 +32,7 @@ from translator.cli.options import (
     VerboseOpt,
 )
 from translator.render import OutputFormat, render
-from translator.schema import Options, QuoteMarks, QuoteMode
+from translator.schema import DocumentResult, ModelInfo, Options, QuoteMarks, QuoteMode
 from translator.summarize import SummaryLength
 
 log = logging.getLogger("translator.cli")
@@ -43,6 +46,8 @@ def translate(
     translation_model: TranslationModelOpt = config.DEFAULT_TRANSLATION_MODEL,
     device: DeviceOpt = "auto",
     beams: BeamsOpt = None,
+    fast: FastOpt = False,
+    engine: EngineOpt = EngineName.AUTO,
     batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE,
     quotes: QuotesOpt = QuoteMode.KEEP,
     quote_marks: QuoteMarksOpt = QuoteMarks.ENGLISH,
@@ -70,34 +75,71 @@ def translate(
             summary_length=summary_length,
             summary_max_words=summary_max_words,
         )
+        shown_name = "" if source_name == "<stdin>" else Path(source_name).name
         if not text.strip():
             log.warning("%s is empty: nothing to translate.", source_name)
-            _emit("", output)
+            empty = DocumentResult("", (), (), ModelInfo(translation_model))
+            _emit(render(empty, output_format, source_name=shown_name), output)
             return
         started = time.perf_counter()
         translator = engines.load_translator(
-            translation_model, device=device, beams=beams, batch_size=batch_size, offline=offline
+            translation_model,
+            device=device,
+            beams=beams if beams is not None or not fast else 1,
+            batch_size=batch_size,
+            offline=offline,
+            engine=engine.value,
         )
         log.info("loaded %s in %.1f s", translator.info.id, time.perf_counter() - started)
         summarizer = (
-            engines.load_summarizer(summarization_model, device=device, offline=offline)
+            engines.load_summarizer(
+                summarization_model, device=device, offline=offline, engine=engine.value
+            )
             if summarize
             else None
         )
+        # Plain text to stdout is written as paragraphs are done: a huge input shows
+        # results at once and never waits in memory for the end.
+        stream = output is None and output_format is OutputFormat.TEXT
         with progress_on_stderr(not quiet) as progress:
             result = pipeline.translate_document(
-                text, translator, options, summarizer=summarizer, progress=progress
+                text,
+                translator,
+                options,
+                summarizer=summarizer,
+                progress=progress,
+                on_text=_write_stdout if stream else None,
             )
-        for warning in result.warnings:
-            log.warning("%s", warning)
+        _log_warnings(result.warnings)
         if result.summary is not None:
             log.info("summary made from %d chunk(s)", result.summary.chunks)
             for warning in result.summary.warnings:
                 log.warning("summary: %s", warning)
         for quote in result.quotes:
             log.info("quotation (%s): %s", quote.strategy.value, quote.original)
-        shown_name = "" if source_name == "<stdin>" else Path(source_name).name
-        _emit(render(result, output_format, source_name=shown_name), output)
+        rendered = render(result, output_format, source_name=shown_name)
+        if stream:  # the translation is out already: only what follows it is left
+            rendered = rendered[len(result.translation) :]
+        _emit(rendered, output)
+
+
+_MAX_LOGGED_WARNINGS = 20
+
+
+def _log_warnings(warnings: tuple[str, ...]) -> None:
+    """A dump with thousands of stray marks should not bury the terminal in warnings."""
+    for warning in warnings[:_MAX_LOGGED_WARNINGS]:
+        log.warning("%s", warning)
+    if len(warnings) > _MAX_LOGGED_WARNINGS:
+        log.warning(
+            "... and %d more warnings (all of them are in --format json).",
+            len(warnings) - _MAX_LOGGED_WARNINGS,
+        )
+
+
+def _write_stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def _emit(text: str, output: Path | None) -> None:

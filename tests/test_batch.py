@@ -1,0 +1,560 @@
+"""`translator batch`: layout, manifest, resume after kill -9 and Ctrl-C, failure isolation."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path, PurePosixPath
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.fakes import FakeTranslator
+from translator import batch, engines
+from translator.batch import (
+    MANIFEST_NAME,
+    BatchProgress,
+    BatchSettings,
+    FileStatus,
+    check_folders,
+    find_inputs,
+    output_names,
+    read_manifest,
+    run_batch,
+)
+from translator.cli import app
+from translator.errors import InputError, OutputError
+from translator.pipeline import translate_document
+from translator.render import OutputFormat, render
+from translator.schema import ModelInfo, Options, QuoteMode
+
+runner = CliRunner()
+_WORDS = ["Ja", "Nein", "Gut", "Danke", "Heute", "Morgen", "Bitte", "Genau"]
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tiny models run an op in microseconds; two torch threads on a busy 2-core machine
+    spin-wait for each other and make them 20 times slower. One thread, then restored."""
+    import torch
+
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(engines, "_usable_cpus", lambda: 1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _article(number: int, sentences: int = 3) -> str:
+    """A short German-looking text whose sentences are unique across the folder (the
+    pipeline deduplicates sentences, and the tests need real model work)."""
+    return (
+        " ".join(f"{_WORDS[(number + k) % 8]} {number * sentences + k}." for k in range(sentences))
+        + "\n"
+    )
+
+
+def _make_folder(root: Path, count: int) -> Path:
+    source = root / "in"
+    for number in range(count):
+        target = source / f"part{number % 3}" / f"doc{number:03d}.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_article(number), encoding="utf-8")
+    return source
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    """Every output file (not the manifest, lock or temporaries), by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.startswith(("translator-manifest", "."))
+    }
+
+
+def _done_records(output: Path) -> dict[str, tuple[int, float]]:
+    """path -> (run id, finished at) of the done records, read while a run may write."""
+    path = output / MANIFEST_NAME
+    if not path.exists():
+        return {}
+    try:
+        with sqlite3.connect(path, timeout=5) as db:
+            rows = db.execute(
+                "SELECT path, run_id, finished_at FROM files WHERE status='done'"
+            ).fetchall()
+    except sqlite3.OperationalError:  # created but its tables not yet
+        return {}
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def _runs(output: Path) -> list[tuple[int, str, int | None]]:
+    with sqlite3.connect(output / MANIFEST_NAME) as db:
+        return db.execute("SELECT id, status, skipped FROM runs ORDER BY id").fetchall()
+
+
+def _pin_to_one_cpu() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def _start_batch(args: Sequence[str]) -> subprocess.Popen[str]:
+    """A real `python -m translator batch` on one CPU (see one_torch_thread)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "translator", "batch", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        preexec_fn=_pin_to_one_cpu if hasattr(os, "sched_setaffinity") else None,
+    )
+
+
+def _wait_for_done_records(
+    process: subprocess.Popen[str], output: Path, at_least: int
+) -> dict[str, tuple[int, float]]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = _done_records(output)
+        if len(done) >= at_least:
+            return done
+        if process.poll() is not None:
+            pytest.fail(f"the batch ended before it could be interrupted: {process.stderr}")
+        time.sleep(0.005)
+    process.kill()
+    pytest.fail("the batch recorded no file in 120 s")
+
+
+@pytest.fixture(scope="module")
+def reference_run(
+    tmp_path_factory: pytest.TempPathFactory, tiny_marian_dir: Path
+) -> tuple[Path, dict[str, bytes]]:
+    """200 files translated by one uninterrupted run: the outputs every resumed run must give."""
+    import torch
+
+    threads = torch.get_num_threads()
+    root = tmp_path_factory.mktemp("reference")
+    source = _make_folder(root, 200)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engines, "_usable_cpus", lambda: 1)
+        translator = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
+        report = run_batch(BatchSettings(source, root / "out"), translator)
+    torch.set_num_threads(threads)
+    assert (report.done, report.failed) == (200, 0)
+    return source, _outputs(root / "out")
+
+
+# --- a real process killed, then resumed --------------------------------------------------
+
+
+@pytest.mark.slow
+def test_kill_9_mid_run_then_rerun_finishes_without_redoing_anything(
+    tmp_path: Path, tiny_marian_dir: Path, reference_run: tuple[Path, dict[str, bytes]]
+) -> None:
+    source, expected = reference_run
+    output = tmp_path / "out"
+    args = [str(source), "-o", str(output), "-m", str(tiny_marian_dir), "--offline"]
+
+    process = _start_batch(args)
+    _wait_for_done_records(process, output, at_least=30)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = _done_records(output)
+    assert 30 <= len(finished) < 200, "the kill must land in the middle of the run"
+    # Whatever is visible after the kill is complete: no partial output under a real name.
+    for name, content in _outputs(output).items():
+        assert content == expected[name], name
+    stamps = {name: (output / name).stat().st_mtime_ns for name in _outputs(output)}
+
+    process = _start_batch(args)
+    _, stderr = process.communicate(timeout=180)
+    assert process.returncode == 0, stderr
+    assert _outputs(output) == expected
+    assert not list(output.rglob("*.tmp"))
+    after = _done_records(output)
+    assert len(after) == 200
+    # No finished file redone: same run, same time, and its outputs untouched.
+    assert {name: after[name] for name in finished} == finished
+    for name in finished:
+        written = output / name.replace(".txt", ".en.txt")
+        assert written.stat().st_mtime_ns == stamps[written.relative_to(output).as_posix()]
+    runs = _runs(output)
+    assert [status for _, status, _ in runs] == ["crashed", "complete"]
+    assert runs[1][2] == len(finished)  # the rerun skipped exactly those
+    assert f"{len(finished)} skipped" in stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_finishes_the_batch_exits_130_and_says_how_to_resume(
+    tmp_path: Path, tiny_marian_dir: Path, reference_run: tuple[Path, dict[str, bytes]]
+) -> None:
+    source, expected = reference_run
+    output = tmp_path / "out"
+    process = _start_batch([str(source), "-o", str(output), "-m", str(tiny_marian_dir)])
+    _wait_for_done_records(process, output, at_least=1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+
+    assert process.returncode == 130, stderr
+    assert "Resume with the same command" in stderr and str(source) in stderr
+    assert "Traceback" not in stderr
+    finished = _done_records(output)
+    assert 0 < len(finished) < 200
+    assert set(_outputs(output)) == {name.replace(".txt", ".en.txt") for name in finished}
+    assert all(expected[name] == content for name, content in _outputs(output).items())
+    assert [status for _, status, _ in _runs(output)] == ["interrupted"]
+
+    # Resuming in-process finishes the job with the same outputs.
+    translator = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
+    report = run_batch(BatchSettings(source, output), translator)
+    assert (report.skipped, report.done) == (len(finished), 200 - len(finished))
+    assert _outputs(output) == expected
+
+
+# --- failure isolation ----------------------------------------------------------------------
+
+
+def test_bad_files_are_recorded_and_the_good_ones_translated(
+    tmp_path: Path, tiny_marian_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "good.txt").write_text(_article(1), encoding="utf-8")
+    (source / "also-good.md").write_text(_article(2), encoding="utf-8")
+    (source / "empty.txt").write_text("  \n\n", encoding="utf-8")
+    (source / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (source / "latin.txt").write_bytes("Die Straße ist länger geworden.\n".encode("cp1252"))
+    unreadable = source / "locked.txt"
+    unreadable.write_text(_article(3), encoding="utf-8")
+    if os.geteuid() != 0:
+        unreadable.chmod(0)
+    else:  # root reads anything: make reading that one file fail the way chmod 000 would
+        read = batch._read_input
+
+        def refuse(path: Path) -> bytes:
+            if path.name == "locked.txt":
+                raise PermissionError(13, "Permission denied", str(path))
+            return read(path)
+
+        monkeypatch.setattr(batch, "_read_input", refuse)
+    output = tmp_path / "out"
+
+    result = runner.invoke(
+        app, ["batch", str(source), "-o", str(output), "-m", str(tiny_marian_dir)]
+    )
+    unreadable.chmod(0o644)
+
+    assert result.exit_code == 1, result.stderr
+    assert set(_outputs(output)) == {"good.en.txt", "also-good.en.md", "latin.en.txt"}
+    records = {record.path: record for record in read_manifest(output)}
+    assert records["good.txt"].status is FileStatus.DONE
+    assert records["latin.txt"].status is FileStatus.DONE
+    assert records["empty.txt"].status is FileStatus.EMPTY
+    assert records["binary.txt"].status is FileStatus.FAILED
+    assert "not a text file" in records["binary.txt"].error
+    assert records["locked.txt"].status is FileStatus.FAILED
+    assert "permission denied" in records["locked.txt"].error
+    # The failure table and the summary line, on stderr.
+    assert "Files not translated" in result.stderr
+    assert "binary.txt" in result.stderr and "locked.txt" in result.stderr
+    assert "3 translated, 0 skipped, 2 failed, 1 empty of 6 file(s)" in result.stderr
+    assert result.stdout == ""
+
+
+class _FailingOn(FakeTranslator):
+    """Fails any engine call that contains ``poison``, like a model hitting a bad input."""
+
+    def __init__(self, poison: str) -> None:
+        super().__init__()
+        self.poison = poison
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        if any(self.poison in text for text in texts):
+            raise RuntimeError("the engine broke on this input")
+        return super().translate(texts, strict=strict)
+
+
+def test_an_engine_failure_is_isolated_to_its_file(tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    for number in range(12):
+        (source / f"d{number:02d}.txt").write_text(f"Der Mann {number} sagte das.\n")
+    (source / "d05.txt").write_text("Das ist giftig: Gift.\n")
+
+    report = run_batch(BatchSettings(source, tmp_path / "out"), _FailingOn("Gift"))
+
+    assert (report.done, report.failed) == (11, 1)
+    assert [(p.path, p.status) for p in report.problems] == [("d05.txt", FileStatus.FAILED)]
+    assert "RuntimeError: the engine broke" in report.problems[0].error
+    clean = run_batch(BatchSettings(source, tmp_path / "clean"), FakeTranslator())
+    broken_outputs = _outputs(tmp_path / "out")
+    assert broken_outputs == {
+        name: text for name, text in _outputs(tmp_path / "clean").items() if name != "d05.en.txt"
+    }
+    assert clean.done == 12
+
+
+# --- skip, force, fingerprint ------------------------------------------------------------
+
+
+def test_a_rerun_skips_done_files_and_force_redoes_them(tmp_path: Path) -> None:
+    source = _make_folder(tmp_path, 5)
+    output = tmp_path / "out"
+    settings = BatchSettings(source, output)
+    first = run_batch(settings, FakeTranslator())
+    assert (first.done, first.skipped) == (5, 0)
+    # A temporary file a killed run left behind is cleaned up; a user's file is not.
+    stale = output / "part0" / ".doc000.en.txt.a1b2c3d4.tmp"
+    stale.write_text("half")
+    mine = output / "part0" / ".notes.tmp"
+    mine.write_text("keep")
+
+    engine = FakeTranslator()
+    second = run_batch(settings, engine)
+    assert (second.done, second.skipped) == (0, 5)
+    assert engine.calls == []  # nothing reached the model
+    assert not stale.exists() and mine.exists()
+
+    (source / "part1" / "doc001.txt").write_text(_article(99), encoding="utf-8")  # changed
+    (output / "part2" / "doc002.en.txt").unlink()  # output lost
+    third = run_batch(settings, FakeTranslator())
+    assert (third.done, third.skipped) == (2, 3)
+
+    forced = run_batch(BatchSettings(source, output, force=True), FakeTranslator())
+    assert (forced.done, forced.skipped) == (5, 0)
+
+
+def test_other_options_or_model_redo_the_files(tmp_path: Path) -> None:
+    source = _make_folder(tmp_path, 3)
+    settings = BatchSettings(source, tmp_path / "out")
+    run_batch(settings, FakeTranslator())
+    again = run_batch(settings, FakeTranslator(), Options(quotes=QuoteMode.TRANSLATE))
+    assert again.done == 3
+
+    class OtherModel(FakeTranslator):
+        @property
+        def info(self) -> ModelInfo:
+            return ModelInfo(id="other", revision="2")
+
+    assert run_batch(settings, OtherModel(), Options(quotes=QuoteMode.TRANSLATE)).done == 3
+    # The summary length does not matter when no summary is made.
+    same = run_batch(
+        settings, OtherModel(), Options(quotes=QuoteMode.TRANSLATE, summary_length="short")
+    )
+    assert (same.done, same.skipped) == (0, 3)
+
+
+def test_cli_skip_and_force(tmp_path: Path, tiny_marian_dir: Path) -> None:
+    source = _make_folder(tmp_path, 3)
+    args = ["batch", str(source), "-o", str(tmp_path / "out"), "-m", str(tiny_marian_dir)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stderr
+    assert "3 translated, 0 skipped" in first.stderr
+    second = runner.invoke(app, args)
+    assert "0 translated, 3 skipped" in second.stderr
+    forced = runner.invoke(app, [*args, "--force", "--quiet"])
+    assert forced.exit_code == 0 and forced.stderr == ""
+    assert {r.run_id for r in read_manifest(tmp_path / "out")} == {3}
+
+
+# --- layout, formats, summaries ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "output_format", "summarize", "expected"),
+    [
+        ("a/b.txt", OutputFormat.TEXT, False, ["a/b.en.txt"]),
+        ("a/b.txt", OutputFormat.TEXT, True, ["a/b.en.txt", "a/b.summary.en.txt"]),
+        ("b.md", OutputFormat.TEXT, True, ["b.en.md", "b.summary.en.md"]),
+        ("a/b.txt", OutputFormat.MARKDOWN, True, ["a/b.en.md"]),
+        ("a/b.txt", OutputFormat.JSON, True, ["a/b.en.json"]),
+        ("news/belousov.de.txt", OutputFormat.TEXT, False, ["news/belousov.en.txt"]),
+        ("README", OutputFormat.TEXT, False, ["README.en.txt"]),
+    ],
+)
+def test_output_names_mirror_the_input_tree(
+    source: str, output_format: OutputFormat, summarize: bool, expected: list[str]
+) -> None:
+    names = output_names(PurePosixPath(source), output_format, summarize)
+    assert [str(name) for name in names] == expected
+
+
+class _FirstSentenceSummarizer:
+    """Summarizes by returning the text's first sentence."""
+
+    max_input_tokens = 1024
+
+    @property
+    def info(self) -> ModelInfo:
+        return ModelInfo(id="first-sentence", revision="1")
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(text.split()) + 2 for text in texts]
+
+    def summarize(
+        self, texts: Sequence[str], *, min_tokens: int, max_tokens: int, strict: bool = False
+    ) -> list[str]:
+        return [text.split(".")[0] + "." for text in texts]
+
+
+@pytest.mark.parametrize("output_format", list(OutputFormat))
+def test_summaries_and_formats(tmp_path: Path, output_format: OutputFormat) -> None:
+    source = tmp_path / "in"
+    (source / "a").mkdir(parents=True)
+    text = "Der Minister sagte das. Die Regierung schwieg.\n"
+    (source / "a" / "b.txt").write_text(text)
+    output = tmp_path / "out"
+    options = Options(summarize=True)
+    report = run_batch(
+        BatchSettings(source, output, output_format=output_format),
+        FakeTranslator(),
+        options,
+        summarizer=_FirstSentenceSummarizer(),
+    )
+    assert report.done == 1
+    alone = translate_document(
+        text, FakeTranslator(), options, summarizer=_FirstSentenceSummarizer()
+    )
+    assert alone.summary is not None and alone.summary.text
+    files = _outputs(output)
+    if output_format is OutputFormat.TEXT:
+        assert set(files) == {"a/b.en.txt", "a/b.summary.en.txt"}
+        assert files["a/b.en.txt"].decode() == alone.translation
+        assert files["a/b.summary.en.txt"].decode() == alone.summary.text + "\n"
+    else:
+        assert set(files) == {f"a/b.en.{'json' if output_format is OutputFormat.JSON else 'md'}"}
+        rendered = render(alone, output_format, source_name="b.txt")
+        written = next(iter(files.values())).decode()
+        if output_format is OutputFormat.JSON:  # timings differ from run to run
+            assert json.loads(written)["summary"] == json.loads(rendered)["summary"]
+            assert json.loads(written)["translation"] == alone.translation
+        else:
+            assert written == rendered
+
+
+# --- safety --------------------------------------------------------------------------------
+
+
+def test_output_folder_inside_the_input_folder_is_refused(tmp_path: Path) -> None:
+    source = _make_folder(tmp_path, 2)
+    result = runner.invoke(
+        app, ["batch", str(source), "-o", str(source / "translated"), "-m", "/no/such/model"]
+    )
+    assert result.exit_code == 1
+    assert "inside the input folder" in result.stderr  # refused before any model is loaded
+    assert not (source / "translated").exists()
+    with pytest.raises(OutputError, match="is the input folder"):
+        check_folders(BatchSettings(source, source / "." / "part0" / ".."))
+
+
+def test_output_folder_inside_is_fine_when_outputs_cannot_be_picked_up(tmp_path: Path) -> None:
+    source = _make_folder(tmp_path, 2)
+    check_folders(BatchSettings(source, source / "out", recursive=False))
+    check_folders(BatchSettings(source, source / "out", patterns=("doc*.txt",)))
+    report = run_batch(BatchSettings(source, source / "out", recursive=False), FakeTranslator())
+    assert report.files_total == 0  # the documents sit in subfolders
+
+
+def test_missing_input_folder_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        check_folders(BatchSettings(tmp_path / "nope", tmp_path / "out"))
+
+
+def test_symlinks_out_of_the_input_folder_are_not_followed(tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    secret = tmp_path / "elsewhere"
+    secret.mkdir()
+    (secret / "secret.txt").write_text("Geheim.\n")
+    (source / "real.txt").write_text("Der Mann sagte das.\n")
+    (source / "link-out.txt").symlink_to(secret / "secret.txt")
+    (source / "link-in.txt").symlink_to(source / "real.txt")
+    (source / "folder-out").symlink_to(secret, target_is_directory=True)
+
+    found = find_inputs(source, ("*.txt",))
+    assert [str(path) for path in found] == ["link-in.txt", "real.txt"]
+
+
+def test_an_input_is_never_overwritten(tmp_path: Path) -> None:
+    # The input folder inside the output folder: docs/a.txt's output would be a.en.txt,
+    # which is an input itself.
+    output = tmp_path / "out"
+    source = output / "docs"
+    (source / "docs").mkdir(parents=True)
+    (source / "docs" / "a.txt").write_text("Der Mann sagte das.\n")
+    (source / "a.en.txt").write_text("Ein Eingang.\n")
+    (source / "a.txt").write_text("Er sagte das.\n")
+    (source / "a.de.txt").write_text("Sie sagte das.\n")
+
+    report = run_batch(BatchSettings(source, output), FakeTranslator())
+
+    assert (source / "a.en.txt").read_text() == "Ein Eingang.\n"
+    problems = {p.path: p.error for p in report.problems}
+    assert "would overwrite an input" in problems["docs/a.txt"]
+    assert "also the output of a.de.txt" in problems["a.txt"]
+    assert report.done == 2  # a.de.txt (into OUT/a.en.txt) and a.en.txt (OUT/a.en.en.txt)
+
+
+# --- stopping, progress, locking, manifest failures ------------------------------------------
+
+
+def test_a_stop_request_finishes_what_was_fed_and_a_rerun_resumes(tmp_path: Path) -> None:
+    source = _make_folder(tmp_path, 5)
+    output = tmp_path / "out"
+    polls: list[int] = []
+    snapshots: list[BatchProgress] = []
+
+    def stop_after_two_files() -> bool:
+        polls.append(1)
+        return len(polls) > 2  # polled before each file is fed
+
+    report = run_batch(
+        BatchSettings(source, output),
+        FakeTranslator(),
+        progress=snapshots.append,
+        should_stop=stop_after_two_files,
+    )
+    assert report.interrupted and (report.done, report.files_left) == (2, 3)
+    assert [s.files_finished for s in snapshots] == [1, 2]
+    assert snapshots[-1].last is not None and snapshots[-1].last.status is FileStatus.DONE
+    assert [status for _, status, _ in _runs(output)] == ["interrupted"]
+    assert len(_outputs(output)) == 2
+
+    resumed = run_batch(BatchSettings(source, output), FakeTranslator())
+    assert (resumed.skipped, resumed.done, resumed.interrupted) == (2, 3, False)
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:
+    source = _make_folder(tmp_path, 1)
+    output = tmp_path / "out"
+    output.mkdir()
+    with open(output / ".translator-batch.lock", "a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(OutputError, match="another `translator batch`"):
+            run_batch(BatchSettings(source, output), FakeTranslator())
+
+
+def test_a_manifest_failure_stops_the_run_and_keeps_earlier_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _make_folder(tmp_path, 4)
+    output = tmp_path / "out"
+    record: Callable[[batch.Manifest, batch.ManifestRecord], None] = batch.Manifest.record
+    written: list[str] = []
+
+    def record_two(manifest: batch.Manifest, entry: batch.ManifestRecord) -> None:
+        if len(written) == 2:
+            raise OutputError("the manifest cannot be written (disk full).")
+        written.append(entry.path)
+        record(manifest, entry)
+
+    monkeypatch.setattr(batch.Manifest, "record", record_two)
+    with pytest.raises(OutputError, match="disk full"):
+        run_batch(BatchSettings(source, output), FakeTranslator())
+    monkeypatch.undo()
+    assert [r.path for r in read_manifest(output)] == sorted(written)
+    assert [status for _, status, _ in _runs(output)] == ["interrupted"]

@@ -1,0 +1,368 @@
+"""The CTranslate2 engines, conversion and engine choice; the shared engine behaviour is
+tested on both engines (torch and ct2) with the same tiny models."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from translator import convert, engines
+from translator.engines import (
+    CT2Summarizer,
+    CT2Translator,
+    SummarizationEngine,
+    TorchTranslator,
+    TranslationEngine,
+    load_summarizer,
+    load_translator,
+    pick_engine,
+)
+from translator.errors import ModelLoadError
+from translator.schema import ModelInfo
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ["torch", "ct2"]
+
+SENTENCES = [
+    "Der Minister sagte: „Die Gespräche waren fruchtbar.“",
+    "Ja.",
+    "Die Zusammenarbeit zwischen Moskau und Pjöngjang wird im militärischen Bereich ausgebaut.",
+    "Nach § 5 – so der Bericht – gilt das Abkommen ab 2024.",
+    "Beloussow begrüßte die Delegation.",
+    "»Öl« und ‚Gas‘ würden teurer, erklärte die Regierung am 12. Mai.",
+]
+
+
+@pytest.fixture(scope="session")
+def ct2_marian_dir(tiny_marian_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the tiny Marian model with its CTranslate2 conversion inside."""
+    folder = tmp_path_factory.mktemp("ct2") / "tiny-marian"
+    shutil.copytree(tiny_marian_dir, folder)
+    convert.convert_model(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def ct2_bart_dir(tiny_bart_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("ct2") / "tiny-bart"
+    shutil.copytree(tiny_bart_dir, folder)
+    convert.convert_model(folder)
+    return folder
+
+
+@pytest.fixture
+def make_translator(
+    tiny_marian_dir: Path, ct2_marian_dir: Path
+) -> Callable[..., TranslationEngine]:
+    def make(kind: str, **options: Any) -> TranslationEngine:
+        folder = ct2_marian_dir if kind == "ct2" else tiny_marian_dir
+        return load_translator(str(folder), device="cpu", engine=kind, **options)
+
+    return make
+
+
+@pytest.fixture
+def make_summarizer(tiny_bart_dir: Path, ct2_bart_dir: Path) -> Callable[..., SummarizationEngine]:
+    def make(kind: str, **options: Any) -> SummarizationEngine:
+        folder = ct2_bart_dir if kind == "ct2" else tiny_bart_dir
+        return load_summarizer(str(folder), device="cpu", engine=kind, **options)
+
+    return make
+
+
+class CallRecorder:
+    """Stands in for a ctranslate2.Translator: records each translate_batch call."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.calls: list[dict[str, Any]] = []
+
+    def translate_batch(self, source: list[list[str]], **options: Any) -> Any:
+        results = self.model.translate_batch(source, **options)
+        resolved = [r.result() if options.get("asynchronous") else r for r in results]
+        self.calls.append(
+            {
+                "source": source,
+                "options": options,
+                "lengths": [len(r.hypotheses[0]) for r in resolved],
+            }
+        )
+        return results
+
+
+def _record(engine: TranslationEngine | SummarizationEngine) -> CallRecorder:
+    if isinstance(engine, CT2Translator):
+        recorder = CallRecorder(engine._translator)
+        engine._translator = recorder
+    else:
+        assert isinstance(engine, CT2Summarizer)
+        recorder = CallRecorder(engine._summarizer)
+        engine._summarizer = recorder
+    return recorder
+
+
+# --- the same behaviour from both engines -------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+@pytest.mark.parametrize("beams", [None, 1])
+def test_translate_keeps_count_and_order(
+    make_translator: Callable[..., TranslationEngine], kind: str, beams: int | None
+) -> None:
+    translator = make_translator(kind, beams=beams)
+    together = translator.translate(SENTENCES)
+    one_by_one = [translator.translate([sentence])[0] for sentence in SENTENCES]
+    assert together == one_by_one
+    assert len(set(together)) == len(SENTENCES)
+    assert all(isinstance(text, str) and text for text in together)
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_batch_size_does_not_change_results(
+    make_translator: Callable[..., TranslationEngine], kind: str
+) -> None:
+    small = make_translator(kind, batch_size=2)
+    large = make_translator(kind, batch_size=32)
+    assert small.translate(SENTENCES) == large.translate(SENTENCES)
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_nothing_in_nothing_out(
+    make_translator: Callable[..., TranslationEngine], kind: str
+) -> None:
+    translator = make_translator(kind)
+    assert translator.translate([]) == []
+    assert translator.translate([], strict=True) == []
+    assert translator.count_tokens([]) == []
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_token_counts_limits_and_info_agree(
+    make_translator: Callable[..., TranslationEngine], kind: str, tiny_marian_dir: Path
+) -> None:
+    import sentencepiece
+
+    translator = make_translator(kind)
+    processor = sentencepiece.SentencePieceProcessor(model_file=str(tiny_marian_dir / "source.spm"))
+    assert translator.count_tokens(SENTENCES) == [len(processor.encode(s)) + 1 for s in SENTENCES]
+    assert translator.max_input_tokens == 512
+    assert translator.info.revision is None
+    too_long = "Wort " * 600
+    with pytest.raises(ValueError, match="more than the model's 512"):
+        translator.translate(["Ja.", too_long])
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_strict_retry_gives_other_bounded_output(
+    make_translator: Callable[..., TranslationEngine], kind: str
+) -> None:
+    translator = make_translator(kind)
+    relaxed = translator.translate(SENTENCES)
+    strict = translator.translate(SENTENCES, strict=True)
+    assert len(strict) == len(SENTENCES)
+    assert strict != relaxed
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_summarizer_behaviour(
+    make_summarizer: Callable[..., SummarizationEngine], kind: str, sample_article: str
+) -> None:
+    summarizer = make_summarizer(kind)
+    assert summarizer.max_input_tokens == 1024
+    paragraphs = [p for p in sample_article.splitlines() if p.strip()][:3]
+    summaries = summarizer.summarize(paragraphs, min_tokens=5, max_tokens=20)
+    assert len(summaries) == len(paragraphs)
+    assert all(isinstance(summary, str) for summary in summaries)
+    assert summarizer.summarize([], min_tokens=5, max_tokens=20) == []
+    with pytest.raises(ValueError, match="min_tokens"):
+        summarizer.summarize(paragraphs, min_tokens=10, max_tokens=5)
+    with pytest.raises(ValueError, match="more than the model's 1024"):
+        summarizer.summarize([sample_article * 2], min_tokens=2, max_tokens=8)
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_wrong_model_type_is_refused(
+    kind: str, tiny_marian_dir: Path, tiny_bart_dir: Path, ct2_marian_dir: Path, ct2_bart_dir: Path
+) -> None:
+    marian, bart = (
+        (ct2_marian_dir, ct2_bart_dir) if kind == "ct2" else (tiny_marian_dir, tiny_bart_dir)
+    )
+    with pytest.raises(ModelLoadError, match="not a MarianMT translation model"):
+        load_translator(str(bart), device="cpu", engine=kind)
+    with pytest.raises(ModelLoadError, match="not a summarization model"):
+        load_summarizer(str(marian), device="cpu", engine=kind)
+
+
+# --- CTranslate2 specifics ---------------------------------------------------------------
+
+
+def test_ct2_each_output_is_bounded_by_its_own_input_length(
+    make_translator: Callable[..., TranslationEngine],
+) -> None:
+    translator = make_translator("ct2")
+    recorder = _record(translator)
+    translator.translate(SENTENCES)
+    # Random weights never stop early, so every text reaches its own bound: 2n + 10 new
+    # tokens with the end token (n + 2n + 10 <= 63 here), i.e. 2n + 9 without it. Rows
+    # cut short by a longer neighbour's limit were decoded again alone.
+    final: dict[tuple[str, ...], tuple[int, int]] = {}
+    for call in recorder.calls:
+        for source, length in zip(call["source"], call["lengths"], strict=True):
+            final[tuple(source)] = (call["options"]["max_decoding_length"], length)
+    for source, (limit, length) in final.items():
+        expected = min(len(source) * 2 + 10, 63) - 1
+        assert (limit, length) == (expected, expected)
+    assert all(call["options"]["max_input_length"] == 0 for call in recorder.calls)
+
+
+def test_ct2_options_follow_the_generation_config(
+    make_translator: Callable[..., TranslationEngine],
+) -> None:
+    default = make_translator("ct2")
+    recorder = _record(default)
+    default.translate(SENTENCES[:2])
+    assert recorder.calls[0]["options"]["beam_size"] == 2  # the tiny model's num_beams
+    greedy = make_translator("ct2", beams=1)
+    recorder = _record(greedy)
+    greedy.translate(SENTENCES[:2])
+    greedy.translate(SENTENCES[:2], strict=True)
+    assert recorder.calls[0]["options"]["beam_size"] == 1
+    strict = recorder.calls[-1]["options"]
+    assert strict["no_repeat_ngram_size"] == 3
+    assert strict["repetition_penalty"] > 1.0
+
+
+def test_ct2_batches_are_length_sorted_and_capped(
+    make_translator: Callable[..., TranslationEngine],
+) -> None:
+    translator = make_translator("ct2", batch_size=2, beams=1)
+    recorder = _record(translator)
+    translator.translate(SENTENCES)
+    first_pass = recorder.calls[:3]
+    assert [len(call["source"]) for call in first_pass] == [2, 2, 2]
+    longest = [max(len(s) for s in call["source"]) for call in first_pass]
+    assert longest == sorted(longest, reverse=True)
+
+
+def test_ct2_summary_lengths_and_forced_first_token(
+    make_summarizer: Callable[..., SummarizationEngine],
+) -> None:
+    summarizer = make_summarizer("ct2")
+    recorder = _record(summarizer)
+    texts = ["The minister said the talks were fruitful.", "The road is 12.5 kilometres long."]
+    summarizer.summarize(texts, min_tokens=5, max_tokens=20)
+    options = recorder.calls[0]["options"]
+    assert options["target_prefix"] == [["<s>"], ["<s>"]]  # BART's forced_bos_token_id
+    assert options["beam_size"] == 2
+    assert options["no_repeat_ngram_size"] == 3
+    assert all(5 <= length <= 19 for length in recorder.calls[0]["lengths"])
+    summarizer.summarize(texts, min_tokens=3, max_tokens=12, strict=True)
+    assert recorder.calls[-1]["options"]["length_penalty"] > options["length_penalty"]
+
+
+# --- engine choice and conversion ----------------------------------------------------------
+
+
+def test_auto_picks_ct2_only_for_a_converted_model(
+    tiny_marian_dir: Path, ct2_marian_dir: Path
+) -> None:
+    assert pick_engine("auto", tiny_marian_dir) == "torch"
+    assert pick_engine("auto", ct2_marian_dir) == "ct2"
+    assert pick_engine("torch", ct2_marian_dir) == "torch"
+    assert isinstance(load_translator(str(ct2_marian_dir), device="cpu"), CT2Translator)
+    assert isinstance(load_translator(str(tiny_marian_dir), device="cpu"), TorchTranslator)
+    with pytest.raises(ModelLoadError, match="translator models convert"):
+        pick_engine("ct2", tiny_marian_dir)
+    with pytest.raises(ModelLoadError, match="Unknown engine 'onnx'"):
+        pick_engine("onnx", tiny_marian_dir)
+
+
+def test_auto_falls_back_to_torch_without_ctranslate2(
+    ct2_marian_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(convert, "ctranslate2_available", lambda: False)
+    assert pick_engine("auto", ct2_marian_dir) == "torch"
+    with pytest.raises(ModelLoadError, match="needs CTranslate2"):
+        pick_engine("ct2", ct2_marian_dir)
+    with pytest.raises(ModelLoadError, match="not installed"):
+        convert.convert_model(ct2_marian_dir, force=True)
+
+
+def test_conversion_lives_in_the_model_folder_with_a_marker(ct2_marian_dir: Path) -> None:
+    converted = ct2_marian_dir / "ctranslate2"
+    assert convert.find_converted(ct2_marian_dir) == converted
+    assert {"model.bin", "config.json", convert.MARKER_FILE} <= {
+        p.name for p in converted.iterdir()
+    }
+    marker = json.loads((converted / convert.MARKER_FILE).read_text(encoding="utf-8"))
+    assert marker["quantization"] == "float16"
+    assert marker["source"]["weights"] == "model.safetensors"
+    # No leftovers from the staging folder.
+    assert [p.name for p in ct2_marian_dir.iterdir() if p.name.startswith(".ctranslate2")] == []
+
+
+def test_stale_or_unfinished_conversion_is_not_used(ct2_marian_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(ct2_marian_dir, folder)
+    # copytree keeps the weights' mtime (copy2), so the copy is still current.
+    assert convert.find_converted(folder) is not None
+    (folder / "ctranslate2" / convert.MARKER_FILE).unlink()  # as if interrupted
+    assert convert.find_converted(folder) is None
+    assert pick_engine("auto", folder) == "torch"
+    convert.convert_model(folder)
+    assert convert.find_converted(folder) is not None
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes() + b" ")  # new weights: the copy is stale
+    assert convert.find_converted(folder) is None
+
+
+def test_unconvertible_folder_is_a_model_load_error(tiny_marian_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "broken"
+    shutil.copytree(tiny_marian_dir, folder)
+    (folder / "model.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(ModelLoadError, match="could not be converted"):
+        convert.convert_model(folder)
+    assert not (folder / "ctranslate2").exists()
+
+
+def test_ct2_cuda_without_cuda_is_a_load_error(
+    ct2_marian_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ctranslate2
+
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
+    with pytest.raises(ModelLoadError, match="CUDA was requested"):
+        load_translator(str(ct2_marian_dir), device="cuda", engine="ct2")
+    assert load_translator(str(ct2_marian_dir), device="auto", engine="ct2").info == ModelInfo(
+        id=str(ct2_marian_dir), revision=None
+    )
+
+
+@pytest.mark.parametrize(
+    ("cores", "omp", "expected"), [(2, "", (2, 1)), (2, "1", (1, 1)), (16, "", (4, 4))]
+)
+def test_ct2_threads_one_worker_per_core(
+    cores: int, omp: str, expected: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engines, "_usable_cpus", lambda: cores)
+    monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    assert engines._ct2_threads() == expected
+
+
+def test_convert_module_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, translator.convert, translator.cli.convert_cmd; "
+        "heavy = {'torch', 'transformers', 'ctranslate2'} & set(sys.modules); "
+        "sys.exit(f'imported {sorted(heavy)}' if heavy else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,952 @@
+"""Translate a folder: walk it, skip what is done, translate, write atomically, record.
+
+Every input's outcome is recorded in a manifest in the output folder, an SQLite database
+in WAL mode with one transaction per finished file. A file's record is committed only
+after its outputs were written (each through a temporary file, fsync and a rename), so
+after a crash -- ``kill -9`` included -- a record always describes complete outputs, and
+a rerun skips exactly the files whose record, input hash and settings fingerprint match.
+
+Files are fed to :func:`translator.pipeline.translate_documents` one at a time through a
+generator, so sentences of several files fill each model batch while only the files of
+the current window are held in memory.
+
+No printing here: progress goes through a callback, and a stop flag (Ctrl-C in the CLI)
+ends the run after the current window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import sqlite3
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from translator import __version__, pipeline, textio
+from translator.engines import SummarizationEngine, TranslationEngine
+from translator.errors import InputError, OutputError, TranslatorError
+from translator.render import OutputFormat, render
+from translator.schema import DocumentResult, ModelInfo, Options
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = "translator-manifest.sqlite"
+DEFAULT_PATTERNS = ("*.txt", "*.md")
+_LOCK_NAME = ".translator-batch.lock"
+_MANIFEST_SCHEMA = 1
+# What textio.write_atomic leaves behind when killed between mkstemp and the rename:
+# ".<output name>.<8 random characters>.tmp". Only names of our outputs (".en." in them)
+# are matched, so no file of the user's is ever removed.
+_STALE_TEMPORARY = re.compile(r"^\..+\.en\.[^.]+\.[A-Za-z0-9_]{8}\.tmp$")
+_LANGUAGE_TAG = ".de"  # "article.de.txt" becomes "article.en.txt", not "article.de.en.txt"
+
+
+class FileStatus(StrEnum):
+    """What happened to one input in this run (the manifest stores all but ``skipped``)."""
+
+    DONE = "done"  # translated; its outputs are complete
+    EMPTY = "empty"  # no text in it: nothing to translate, no output written
+    FAILED = "failed"  # unreadable, not text, or the engine failed on it; see ``error``
+    SKIPPED = "skipped"  # done in an earlier run with the same content and settings
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Where to read and write, which files, and how outputs are written."""
+
+    input_dir: Path
+    output_dir: Path
+    patterns: tuple[str, ...] = DEFAULT_PATTERNS
+    recursive: bool = True
+    output_format: OutputFormat = OutputFormat.TEXT
+    force: bool = False  # redo files the manifest says are done
+    # Decoding settings that change outputs but are not visible in the engine's ModelInfo;
+    # they are part of the fingerprint, so changing them redoes the files.
+    beams: int | None = None
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """The outcome of one input: ``path`` is relative to the input folder, POSIX style."""
+
+    path: str
+    status: FileStatus
+    outputs: tuple[str, ...] = ()  # relative to the output folder
+    error: str = ""
+    sentences: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """A snapshot after each finished file, for progress displays."""
+
+    files_total: int
+    done: int
+    skipped: int
+    failed: int
+    empty: int
+    sentences: int  # sentences of the files translated in this run so far
+    last: FileOutcome | None = None  # the file just finished
+
+    @property
+    def files_finished(self) -> int:
+        return self.done + self.skipped + self.failed + self.empty
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a run did. ``problems`` lists the failed and empty inputs, in input order."""
+
+    files_total: int
+    done: int
+    skipped: int
+    failed: int
+    empty: int
+    sentences: int
+    seconds: float
+    interrupted: bool
+    manifest: Path
+    run_id: int
+    problems: tuple[FileOutcome, ...] = ()
+
+    @property
+    def files_left(self) -> int:
+        """Inputs not reached because the run was stopped."""
+        return self.files_total - self.done - self.skipped - self.failed - self.empty
+
+
+BatchProgressCallback = Callable[[BatchProgress], None]
+
+
+# --- pure helpers ----------------------------------------------------------------------
+
+
+def output_names(
+    relative: PurePosixPath, output_format: OutputFormat, summarize: bool
+) -> tuple[PurePosixPath, ...]:
+    """Where an input's outputs go, relative to the output folder (mirroring the input tree).
+
+    ``a/b.txt`` gives ``a/b.en.txt`` (and ``a/b.summary.en.txt`` when summarizing) in text
+    format; a text-format output keeps the source's suffix (``b.md`` gives ``b.en.md``),
+    since it keeps the source's layout. Markdown and JSON give one ``b.en.md`` /
+    ``b.en.json`` with the summary inside. A ``.de`` language tag is replaced:
+    ``b.de.txt`` gives ``b.en.txt``.
+    """
+    stem, suffix = relative.stem, relative.suffix
+    if not suffix:  # "README": "README.en.txt"
+        stem, suffix = relative.name, ".txt"
+    if stem.lower().endswith(_LANGUAGE_TAG) and len(stem) > len(_LANGUAGE_TAG):
+        stem = stem[: -len(_LANGUAGE_TAG)]
+    if output_format is OutputFormat.MARKDOWN:
+        return (relative.with_name(f"{stem}.en.md"),)
+    if output_format is OutputFormat.JSON:
+        return (relative.with_name(f"{stem}.en.json"),)
+    names = [relative.with_name(f"{stem}.en{suffix}")]
+    if summarize:
+        names.append(relative.with_name(f"{stem}.summary.en{suffix}"))
+    return tuple(names)
+
+
+def matches_patterns(relative: PurePosixPath, patterns: Sequence[str]) -> bool:
+    """Whether a path (relative to the input folder) is picked by any glob pattern.
+
+    A pattern without ``/`` matches the file name (``*.txt``); one with ``/`` matches the
+    end of the relative path (``news/*.txt``).
+    """
+    return any(relative.match(pattern) for pattern in patterns)
+
+
+def settings_fingerprint(
+    options: Options,
+    settings: BatchSettings,
+    translator: ModelInfo,
+    summarizer: ModelInfo | None,
+) -> str:
+    """A short hash of everything that changes an output: options, format, models, version.
+
+    Summary settings only count when a summary is made, so ``--summary-length`` alone
+    does not redo a folder translated without ``--summarize``.
+    """
+    summarize = options.summarize and summarizer is not None
+    data: dict[str, Any] = {
+        "translator_version": __version__,
+        "format": settings.output_format.value,
+        "quotes": options.quotes.value,
+        "quote_marks": options.quote_marks.value,
+        "beams": settings.beams,
+        "translation_model": [translator.id, translator.revision],
+        "summary": None,
+    }
+    if summarize and summarizer is not None:
+        data["summary"] = {
+            "model": [summarizer.id, summarizer.revision],
+            "length": str(options.summary_length),
+            "max_words": options.summary_max_words,
+        }
+    encoded = json.dumps(data, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+# --- folder checks and walking ---------------------------------------------------------
+
+
+def check_folders(settings: BatchSettings) -> tuple[Path, Path]:
+    """The resolved input and output folders, once they are known to be safe to use.
+
+    Raises:
+        InputError: the input folder is missing or not a folder.
+        OutputError: the output folder is the input folder, lies inside it where the
+            patterns would pick the outputs up again, or is a file.
+    """
+    input_dir = settings.input_dir.resolve()
+    output_dir = settings.output_dir.resolve()
+    if not input_dir.exists():
+        raise InputError(f"{settings.input_dir} does not exist. Check the path.")
+    if not input_dir.is_dir():
+        raise InputError(
+            f"{settings.input_dir} is a file, not a folder. "
+            "Use `translator translate` for a single file."
+        )
+    if output_dir.exists() and not output_dir.is_dir():
+        raise OutputError(f"{settings.output_dir} is a file. Pass a folder with -o.")
+    if output_dir == input_dir:
+        raise OutputError(
+            f"the output folder {settings.output_dir} is the input folder. "
+            "Pass another folder with -o, for example a sibling such as ../translated."
+        )
+    if output_dir.is_relative_to(input_dir) and settings.recursive:
+        inside = PurePosixPath(output_dir.relative_to(input_dir).as_posix())
+        samples = [
+            inside / name
+            for output_format in OutputFormat
+            for name in output_names(PurePosixPath("x.txt"), output_format, summarize=True)
+        ] + [inside / "x.summary.en.md", inside / MANIFEST_NAME]
+        caught = [
+            str(s.relative_to(inside)) for s in samples if matches_patterns(s, settings.patterns)
+        ]
+        if caught:
+            raise OutputError(
+                f"the output folder {settings.output_dir} is inside the input folder, and the "
+                f"patterns ({', '.join(settings.patterns)}) would pick its outputs "
+                f"(such as {caught[0]}) up as inputs. Pass an output folder outside "
+                f"{settings.input_dir}, or use --no-recursive."
+            )
+    return input_dir, output_dir
+
+
+def find_inputs(
+    input_dir: Path,
+    patterns: Sequence[str],
+    *,
+    recursive: bool = True,
+    exclude: Path | None = None,
+) -> list[PurePosixPath]:
+    """The inputs under ``input_dir`` picked by ``patterns``, sorted, relative to it.
+
+    Hidden files and folders (a leading dot) are left out, and so is ``exclude`` (the
+    output folder, when it lies inside). Symlinked folders are not entered; a symlinked
+    file is taken only when it points inside ``input_dir`` (a warning names the others).
+    Paths are held, never texts: memory grows by a path per file.
+    """
+    found: list[PurePosixPath] = []
+    for folder, subfolders, files in os.walk(input_dir, followlinks=False):
+        here = Path(folder)
+        subfolders[:] = sorted(
+            name
+            for name in subfolders
+            if recursive
+            and not name.startswith(".")
+            and (exclude is None or (here / name) != exclude)
+        )
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = here / name
+            relative = PurePosixPath(path.relative_to(input_dir).as_posix())
+            if not matches_patterns(relative, patterns):
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(input_dir):
+                log.warning("%s is a symlink out of the input folder: not followed.", relative)
+                continue
+            if path.is_symlink() and not path.resolve().is_file():
+                continue
+            found.append(relative)
+    return sorted(found)
+
+
+def _read_input(path: Path) -> bytes:
+    """The bytes of an input; a file swapped for a symlink since the walk is not followed."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    if path.is_symlink():  # the walk checked that it points inside the input folder
+        path, flags = path.resolve(), os.O_RDONLY
+    descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "rb") as stream:
+        return stream.read()
+
+
+def _read_error(relative: str, error: OSError) -> str:
+    if isinstance(error, PermissionError):
+        return f"{relative} cannot be read (permission denied). Check its permissions."
+    if isinstance(error, FileNotFoundError):
+        return f"{relative} disappeared during the run."
+    return f"{relative} cannot be read ({error.strerror or error}). Check the file."
+
+
+def remove_stale_temporaries(output_dir: Path) -> int:
+    """Delete temporary files an interrupted run left (a kill between write and rename).
+
+    Returns how many were removed. Only names shaped like our outputs' temporaries match.
+    """
+    removed = 0
+    for folder, _, files in os.walk(output_dir, followlinks=False):
+        for name in files:
+            if _STALE_TEMPORARY.match(name):
+                Path(folder, name).unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+# --- the manifest ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManifestRecord:
+    """One input's row in the manifest."""
+
+    path: str
+    sha256: str
+    fingerprint: str
+    status: FileStatus
+    outputs: tuple[str, ...]
+    error: str
+    sentences: int
+    seconds: float
+    finished_at: float
+    run_id: int
+    warnings: tuple[str, ...] = ()
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT NOT NULL,            -- running, complete, interrupted, crashed
+    fingerprint TEXT NOT NULL,
+    settings TEXT NOT NULL,          -- JSON, for people reading the manifest
+    done INTEGER, skipped INTEGER, failed INTEGER, empty INTEGER
+);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,           -- relative to the input folder, POSIX style
+    sha256 TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,            -- done, empty, failed
+    outputs TEXT NOT NULL,           -- JSON list, relative to the output folder
+    error TEXT NOT NULL,
+    warnings TEXT NOT NULL,          -- JSON list of the pipeline's warnings
+    sentences INTEGER NOT NULL,
+    seconds REAL NOT NULL,
+    finished_at REAL NOT NULL,
+    run_id INTEGER NOT NULL
+);
+"""
+
+
+class Manifest:
+    """The record of every input's outcome, kept in ``OUTPUT_DIR/translator-manifest.sqlite``.
+
+    Each ``record`` is one committed transaction. WAL mode makes a commit atomic and
+    durable against a killed process; ``synchronous=NORMAL`` may lose the last commits on
+    a power cut, which only makes a rerun redo those files (their outputs are rewritten
+    atomically, identical).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(_MANIFEST_SCHEMA),))
+            elif int(row[0]) > _MANIFEST_SCHEMA:
+                raise OutputError(
+                    f"the manifest {path} was written by a newer translator. "
+                    "Upgrade translator, or use another output folder."
+                )
+        except sqlite3.Error as error:
+            raise OutputError(
+                f"the manifest {path} cannot be opened ({error}). Check the output folder, "
+                "or move the manifest away to start over."
+            ) from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise OutputError(
+                f"the manifest {self.path} cannot be written ({error}). "
+                "Check the disk and the folder's permissions, then rerun to resume."
+            ) from None
+
+    def start_run(self, fingerprint: str, settings: dict[str, Any]) -> int:
+        """Begin a run; earlier runs still marked running were killed (we hold the lock)."""
+        with self._transaction() as db:
+            db.execute("UPDATE runs SET status='crashed' WHERE status='running'")
+            cursor = db.execute(
+                "INSERT INTO runs (started_at, status, fingerprint, settings) "
+                "VALUES (?, 'running', ?, ?)",
+                (time.time(), fingerprint, json.dumps(settings, sort_keys=True)),
+            )
+            run_id = cursor.lastrowid
+        assert run_id is not None
+        return run_id
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at=?, status=?, done=?, skipped=?, failed=?, empty=? "
+                "WHERE id=?",
+                (
+                    time.time(),
+                    status,
+                    counts.get("done", 0),
+                    counts.get("skipped", 0),
+                    counts.get("failed", 0),
+                    counts.get("empty", 0),
+                    run_id,
+                ),
+            )
+
+    def lookup(self, path: str) -> ManifestRecord | None:
+        row = self._db.execute(
+            "SELECT path, sha256, fingerprint, status, outputs, error, sentences, seconds, "
+            "finished_at, run_id, warnings FROM files WHERE path=?",
+            (path,),
+        ).fetchone()
+        return None if row is None else _record_from_row(row)
+
+    def records(self) -> list[ManifestRecord]:
+        """Every file's record, sorted by path."""
+        rows = self._db.execute(
+            "SELECT path, sha256, fingerprint, status, outputs, error, sentences, seconds, "
+            "finished_at, run_id, warnings FROM files ORDER BY path"
+        ).fetchall()
+        return [_record_from_row(row) for row in rows]
+
+    def record(self, record: ManifestRecord) -> None:
+        """Store one input's outcome in its own transaction."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO files (path, sha256, fingerprint, status, outputs, "
+                "error, warnings, sentences, seconds, finished_at, run_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.path,
+                    record.sha256,
+                    record.fingerprint,
+                    record.status.value,
+                    json.dumps(list(record.outputs)),
+                    record.error,
+                    json.dumps(list(record.warnings), ensure_ascii=False),
+                    record.sentences,
+                    record.seconds,
+                    record.finished_at,
+                    record.run_id,
+                ),
+            )
+
+
+def _record_from_row(row: tuple[Any, ...]) -> ManifestRecord:
+    return ManifestRecord(
+        path=row[0],
+        sha256=row[1],
+        fingerprint=row[2],
+        status=FileStatus(row[3]),
+        outputs=tuple(json.loads(row[4])),
+        error=row[5],
+        sentences=row[6],
+        seconds=row[7],
+        finished_at=row[8],
+        run_id=row[9],
+        warnings=tuple(json.loads(row[10])),
+    )
+
+
+@contextmanager
+def _exclusive_lock(output_dir: Path) -> Iterator[None]:
+    """One run at a time per output folder: two would write the same outputs."""
+    if sys.platform == "win32":  # no flock; the manifest's own locking still serializes
+        yield
+        return
+    import fcntl
+
+    path = output_dir / _LOCK_NAME
+    with open(path, "a+b") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(
+                f"another `translator batch` is writing to {output_dir}. "
+                "Wait for it to finish, or pass another output folder."
+            ) from None
+        yield  # the lock goes with the descriptor, also when the process is killed
+
+
+# --- the run ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Planned:
+    relative: PurePosixPath
+    outputs: tuple[PurePosixPath, ...]
+    problem: str = ""  # set when an output would clash with an input or another output
+
+
+@dataclass(frozen=True)
+class _Fed:
+    """A file handed to the pipeline, waiting for its result (results come in order)."""
+
+    planned: _Planned
+    sha256: str
+    text: str
+    started: float
+
+
+@dataclass
+class _Tally:
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    empty: int = 0
+    sentences: int = 0
+    problems: list[FileOutcome] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "done": self.done,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "empty": self.empty,
+        }
+
+
+def plan_outputs(
+    inputs: Sequence[PurePosixPath],
+    output_format: OutputFormat,
+    summarize: bool,
+    input_dir: Path,
+    output_dir: Path,
+) -> list[_Planned]:
+    """Each input with its outputs. An input whose output another input (earlier in
+    sorted order) already claims, or whose output would overwrite an input (possible when
+    the folders overlap), gets a problem instead of outputs: it is recorded as failed."""
+    inputs_absolute = {input_dir / str(relative) for relative in inputs}
+    claimed: dict[PurePosixPath, PurePosixPath] = {}
+    planned: list[_Planned] = []
+    for relative in inputs:
+        outputs = output_names(relative, output_format, summarize)
+        problem = ""
+        for output in outputs:
+            if output in claimed:
+                problem = (
+                    f"its output {output} is also the output of {claimed[output]}. "
+                    "Rename one of the two inputs."
+                )
+            elif output_dir / str(output) in inputs_absolute:
+                problem = f"its output {output} would overwrite an input. Nothing was written."
+            if problem:
+                break
+        if not problem:
+            for output in outputs:
+                claimed[output] = relative
+        planned.append(_Planned(relative, outputs, problem))
+    return planned
+
+
+class _Run:
+    """One batch run: the state shared by the feeding generator and the result loop."""
+
+    def __init__(
+        self,
+        settings: BatchSettings,
+        input_dir: Path,
+        output_dir: Path,
+        planned: list[_Planned],
+        manifest: Manifest,
+        run_id: int,
+        fingerprint: str,
+        translator: TranslationEngine,
+        options: Options,
+        summarizer: SummarizationEngine | None,
+        progress: BatchProgressCallback | None,
+        should_stop: Callable[[], bool],
+    ) -> None:
+        self.settings = settings
+        self.input_dir = input_dir
+        self.output_dir = output_dir
+        self.planned = planned
+        self.manifest = manifest
+        self.run_id = run_id
+        self.fingerprint = fingerprint
+        self.translator = translator
+        self.options = options
+        self.summarizer = summarizer
+        self.progress = progress
+        self.should_stop = should_stop
+        self.tally = _Tally()
+        self.stopped = False
+        self.in_flight: deque[_Fed] = deque()
+        self.unfed = iter(planned)
+
+    # -- progress and records
+
+    def _report(self, last: FileOutcome | None = None) -> None:
+        if self.progress is None:
+            return
+        t = self.tally
+        self.progress(
+            BatchProgress(
+                len(self.planned), t.done, t.skipped, t.failed, t.empty, t.sentences, last
+            )
+        )
+
+    def _finish_file(
+        self,
+        outcome: FileOutcome,
+        sha256: str = "",
+        warnings: tuple[str, ...] = (),
+    ) -> None:
+        if outcome.status is not FileStatus.SKIPPED:
+            self.manifest.record(
+                ManifestRecord(
+                    path=outcome.path,
+                    sha256=sha256,
+                    fingerprint=self.fingerprint,
+                    status=outcome.status,
+                    outputs=outcome.outputs,
+                    error=outcome.error,
+                    sentences=outcome.sentences,
+                    seconds=outcome.seconds,
+                    finished_at=time.time(),
+                    run_id=self.run_id,
+                    warnings=warnings,
+                )
+            )
+        tally = self.tally
+        if outcome.status is FileStatus.DONE:
+            tally.done += 1
+            tally.sentences += outcome.sentences
+        elif outcome.status is FileStatus.SKIPPED:
+            tally.skipped += 1
+        elif outcome.status is FileStatus.EMPTY:
+            tally.empty += 1
+            tally.problems.append(outcome)
+        else:
+            tally.failed += 1
+            tally.problems.append(outcome)
+            log.info("%s failed: %s", outcome.path, outcome.error)
+        self._report(outcome)
+
+    def _fail(self, planned: _Planned, error: str, sha256: str = "", started: float = 0.0) -> None:
+        seconds = round(time.perf_counter() - started, 4) if started else 0.0
+        self._finish_file(
+            FileOutcome(str(planned.relative), FileStatus.FAILED, error=error, seconds=seconds),
+            sha256,
+        )
+
+    # -- feeding
+
+    def _prepare(self, planned: _Planned) -> _Fed | None:
+        """Read, hash and decode one input; record it at once when there is nothing to
+        translate (done before, unreadable, not text, empty). None means: do not feed."""
+        started = time.perf_counter()
+        relative = str(planned.relative)
+        if planned.problem:
+            self._fail(planned, f"{relative}: {planned.problem}")
+            return None
+        try:
+            data = _read_input(self.input_dir / relative)
+        except OSError as error:
+            self._fail(planned, _read_error(relative, error), started=started)
+            return None
+        sha256 = hashlib.sha256(data).hexdigest()
+        outputs = tuple(str(output) for output in planned.outputs)
+        if not self.settings.force and self._is_done(relative, sha256):
+            self._finish_file(FileOutcome(relative, FileStatus.SKIPPED, outputs))
+            return None
+        try:
+            text = textio.decode_bytes(data, relative)
+        except InputError as error:
+            self._fail(planned, str(error), sha256, started)
+            return None
+        if not text.strip():
+            self._finish_file(
+                FileOutcome(relative, FileStatus.EMPTY, error=f"{relative} has no text."),
+                sha256,
+            )
+            return None
+        return _Fed(planned, sha256, text, started)
+
+    def _is_done(self, relative: str, sha256: str) -> bool:
+        record = self.manifest.lookup(relative)
+        return (
+            record is not None
+            and record.status in (FileStatus.DONE, FileStatus.EMPTY)
+            and record.sha256 == sha256
+            and record.fingerprint == self.fingerprint
+            and all((self.output_dir / output).is_file() for output in record.outputs)
+        )
+
+    def _feed(self) -> Iterator[str]:
+        """Texts for the pipeline, read one at a time as it asks for them. Shares
+        ``unfed`` with earlier feeds, so a fresh pipeline goes on where one failed."""
+        for planned in self.unfed:
+            if self.should_stop():
+                self.stopped = True
+                return
+            fed = self._prepare(planned)
+            if fed is not None:
+                self.in_flight.append(fed)
+                yield fed.text
+
+    # -- results
+
+    def _write(self, fed: _Fed, result: DocumentResult) -> None:
+        relative = str(fed.planned.relative)
+        try:
+            for output, text in zip(fed.planned.outputs, self._render(fed, result), strict=True):
+                textio.write_atomic(self.output_dir / str(output), text)
+        except TranslatorError as error:
+            self._fail(fed.planned, str(error), fed.sha256, fed.started)
+            return
+        self._finish_file(
+            FileOutcome(
+                relative,
+                FileStatus.DONE,
+                tuple(str(output) for output in fed.planned.outputs),
+                sentences=result.sentences,
+                seconds=round(time.perf_counter() - fed.started, 4),
+            ),
+            fed.sha256,
+            result.warnings + (result.summary.warnings if result.summary else ()),
+        )
+
+    def _render(self, fed: _Fed, result: DocumentResult) -> list[str]:
+        output_format = self.settings.output_format
+        name = fed.planned.relative.name
+        if output_format is not OutputFormat.TEXT:
+            return [render(result, output_format, source_name=name)]
+        texts = [render(replace(result, summary=None), output_format, source_name=name)]
+        if len(fed.planned.outputs) > 1:
+            summary = result.summary.text if result.summary is not None else ""
+            texts.append(summary + "\n" if summary and not summary.endswith("\n") else summary)
+        return texts
+
+    def _translate_alone(self, fed: _Fed) -> None:
+        """Isolate a file after its window failed: translate it on its own."""
+        try:
+            result = pipeline.translate_document(
+                fed.text, self.translator, self.options, summarizer=self.summarizer
+            )
+        except Exception as error:  # the engine's errors are many types; record any
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            self._fail(
+                fed.planned,
+                f"{fed.planned.relative} could not be translated "
+                f"({type(error).__name__}: {detail}).",
+                fed.sha256,
+                fed.started,
+            )
+            return
+        self._write(fed, result)
+
+    def run(self) -> None:
+        """Translate every planned input (or until stopped), recording each outcome."""
+        while True:
+            results = pipeline.translate_documents(
+                self._feed(), self.translator, self.options, summarizer=self.summarizer
+            )
+            try:
+                for result in _guarded(results):
+                    self._write(self.in_flight.popleft(), result)
+            except _WindowFailed as failure:
+                if not self.in_flight:
+                    raise failure.error from None
+                log.warning(
+                    "a model window failed (%s: %s); translating its %d file(s) one by one",
+                    type(failure.error).__name__,
+                    failure.error,
+                    len(self.in_flight),
+                )
+                while self.in_flight:
+                    self._translate_alone(self.in_flight.popleft())
+                if self.should_stop():
+                    self.stopped = True
+                    return
+                continue  # a fresh pipeline goes on with the inputs not fed yet
+            return
+
+
+class _WindowFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _guarded(results: Iterator[DocumentResult]) -> Iterator[DocumentResult]:
+    """The pipeline's results, with its failures (not ours: writing happens outside)
+    wrapped, so the loop can tell an engine failure from a manifest failure."""
+    while True:
+        try:
+            result = next(results)
+        except StopIteration:
+            return
+        except OutputError:  # the manifest failed while the feed recorded a file: fatal
+            raise
+        except Exception as error:
+            raise _WindowFailed(error) from error
+        yield result
+
+
+def run_batch(
+    settings: BatchSettings,
+    translator: TranslationEngine,
+    options: Options | None = None,
+    *,
+    summarizer: SummarizationEngine | None = None,
+    progress: BatchProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> BatchReport:
+    """Translate every input of a folder into the output folder, resumably.
+
+    Args:
+        settings: folders, patterns, output format, ``force``.
+        translator: the engine, loaded once for the whole run.
+        options: quotation and summary options (the same for every file).
+        summarizer: needed when ``options.summarize`` is set.
+        progress: called after each file with a snapshot of the counts.
+        should_stop: polled before each file is fed; once it returns True, the files
+            already fed are finished and recorded, and the run ends (``interrupted``).
+
+    Returns:
+        The counts, the failed and empty inputs, and whether the run was interrupted.
+
+    Raises:
+        InputError: the input folder is missing or not a folder.
+        OutputError: the output folder is unsafe or in use, or the manifest cannot be
+            written (every file recorded before that stays valid).
+    """
+    options = options or Options()
+    input_dir, output_dir = check_folders(settings)
+    started = time.perf_counter()
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(
+            f"cannot create {settings.output_dir} ({error.strerror}). Check the path."
+        ) from None
+    summarize = options.summarize and summarizer is not None
+    inputs = find_inputs(
+        input_dir, settings.patterns, recursive=settings.recursive, exclude=output_dir
+    )
+    planned = plan_outputs(inputs, settings.output_format, summarize, input_dir, output_dir)
+    fingerprint = settings_fingerprint(
+        options, settings, translator.info, summarizer.info if summarizer else None
+    )
+    with _exclusive_lock(output_dir):
+        removed = remove_stale_temporaries(output_dir)
+        if removed:
+            log.info("removed %d temporary file(s) left by an interrupted run", removed)
+        manifest = Manifest(output_dir / MANIFEST_NAME)
+        try:
+            run_id = manifest.start_run(
+                fingerprint,
+                {
+                    "input_dir": str(input_dir),
+                    "patterns": list(settings.patterns),
+                    "recursive": settings.recursive,
+                    "format": settings.output_format.value,
+                    "force": settings.force,
+                    "quotes": options.quotes.value,
+                    "summarize": summarize,
+                    "translation_model": translator.info.id,
+                },
+            )
+            run = _Run(
+                settings,
+                input_dir,
+                output_dir,
+                planned,
+                manifest,
+                run_id,
+                fingerprint,
+                translator,
+                options,
+                summarizer if summarize else None,
+                progress,
+                should_stop or (lambda: False),
+            )
+            status = "interrupted"
+            try:
+                run.run()
+                status = "interrupted" if run.stopped else "complete"
+            finally:  # also on a second Ctrl-C: the run's row says how it ended
+                manifest.finish_run(run_id, status, run.tally.counts())
+        finally:
+            manifest.close()
+    tally = run.tally
+    return BatchReport(
+        files_total=len(planned),
+        done=tally.done,
+        skipped=tally.skipped,
+        failed=tally.failed,
+        empty=tally.empty,
+        sentences=tally.sentences,
+        seconds=round(time.perf_counter() - started, 3),
+        interrupted=run.stopped,
+        manifest=output_dir / MANIFEST_NAME,
+        run_id=run_id,
+        problems=tuple(sorted(tally.problems, key=lambda outcome: outcome.path)),
+    )
+
+
+def read_manifest(output_dir: Path) -> list[ManifestRecord]:
+    """Every record of the manifest in ``output_dir`` (for tools and tests).
+
+    Raises:
+        OutputError: there is no manifest, or it cannot be read.
+    """
+    path = output_dir / MANIFEST_NAME
+    if not path.is_file():
+        raise OutputError(f"{output_dir} has no {MANIFEST_NAME}. Check the folder.")
+    manifest = Manifest(path)
+    try:
+        return manifest.records()
+    finally:
+        manifest.close()

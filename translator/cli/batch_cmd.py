@@ -1,0 +1,291 @@
+"""`translator batch`: a folder in, a mirrored folder of translations out, resumably."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+
+from translator import config
+from translator.cli.app import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    app,
+    report_errors,
+    setup_logging,
+)
+from translator.cli.options import (
+    BatchSizeOpt,
+    BeamsOpt,
+    DeviceOpt,
+    FormatOpt,
+    OfflineOpt,
+    QuietOpt,
+    QuoteMarksOpt,
+    QuotesOpt,
+    SummarizationModelOpt,
+    SummarizeOpt,
+    SummaryLengthOpt,
+    SummaryMaxWordsOpt,
+    TranslationModelOpt,
+    VerboseOpt,
+)
+from translator.render import OutputFormat
+from translator.schema import Options, QuoteMarks, QuoteMode
+from translator.summarize import SummaryLength
+
+if TYPE_CHECKING:  # translator.batch pulls in the pipeline: imported when a run starts
+    from translator.batch import BatchProgressCallback, BatchReport, FileOutcome
+
+log = logging.getLogger("translator.cli")
+
+InputDirArg = Annotated[
+    Path,
+    typer.Argument(metavar="INPUT_DIR", help="The folder of German texts.", show_default=False),
+]
+OutputDirOpt = Annotated[
+    Path,
+    typer.Option(
+        "-o",
+        "--output",
+        "--output-dir",
+        metavar="OUTPUT_DIR",
+        help="Where the translations go, mirroring the input tree, with the manifest.",
+        show_default=False,
+    ),
+]
+PatternOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--pattern",
+        "-p",
+        help="Glob of the files to translate; repeat for several (default: *.txt and *.md).",
+        show_default=False,
+    ),
+]
+RecursiveOpt = Annotated[
+    bool, typer.Option("--recursive/--no-recursive", help="Descend into subfolders.")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Redo files the manifest says are done.")]
+
+
+@app.command()
+def batch(
+    input_dir: InputDirArg,
+    output_dir: OutputDirOpt,
+    pattern: PatternOpt = None,
+    recursive: RecursiveOpt = True,
+    output_format: FormatOpt = OutputFormat.TEXT,
+    force: ForceOpt = False,
+    quotes: QuotesOpt = QuoteMode.KEEP,
+    quote_marks: QuoteMarksOpt = QuoteMarks.ENGLISH,
+    summarize: SummarizeOpt = False,
+    summarization_model: SummarizationModelOpt = config.DEFAULT_SUMMARIZATION_MODEL,
+    summary_length: SummaryLengthOpt = SummaryLength.MEDIUM,
+    summary_max_words: SummaryMaxWordsOpt = None,
+    translation_model: TranslationModelOpt = config.DEFAULT_TRANSLATION_MODEL,
+    device: DeviceOpt = "auto",
+    beams: BeamsOpt = None,
+    batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE,
+    offline: OfflineOpt = None,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Translate every German text in a folder; rerun the same command to resume.
+
+    Outputs mirror the input tree (a/b.txt gives OUTPUT_DIR/a/b.en.txt). A manifest in
+    OUTPUT_DIR records each file, so a rerun skips what is done; one bad file never stops
+    the run. Ctrl-C stops after the current batch.
+    """
+    setup_logging(verbose, quiet)
+    with report_errors():
+        from translator import engines
+        from translator.batch import DEFAULT_PATTERNS, BatchSettings, check_folders, run_batch
+
+        settings = BatchSettings(
+            input_dir=input_dir,
+            output_dir=output_dir,
+            patterns=tuple(pattern) if pattern else DEFAULT_PATTERNS,
+            recursive=recursive,
+            output_format=output_format,
+            force=force,
+            beams=beams,
+        )
+        check_folders(settings)  # before the models load: a wrong folder fails at once
+        options = Options(
+            quotes=quotes,
+            quote_marks=quote_marks,
+            summarize=summarize,
+            summary_length=summary_length,
+            summary_max_words=summary_max_words,
+        )
+        started = time.perf_counter()
+        translator = engines.load_translator(
+            translation_model, device=device, beams=beams, batch_size=batch_size, offline=offline
+        )
+        summarizer = (
+            engines.load_summarizer(summarization_model, device=device, offline=offline)
+            if summarize
+            else None
+        )
+        log.info("loaded the models in %.1f s", time.perf_counter() - started)
+        stop = threading.Event()
+        with _stop_on_interrupt(stop, quiet), _progress_display(quiet) as on_progress:
+            report = run_batch(
+                settings,
+                translator,
+                options,
+                summarizer=summarizer,
+                progress=on_progress,
+                should_stop=stop.is_set,
+            )
+        _print_problems(report.problems)
+        if not quiet:
+            typer.echo(_summary_line(report), err=True)
+        if report.interrupted:
+            typer.echo(
+                f"Interrupted: {report.files_left} file(s) not started; every finished file "
+                f"is recorded. Resume with the same command:\n  {_command_line()}",
+                err=True,
+            )
+            raise typer.Exit(EXIT_INTERRUPTED)
+        if report.failed:
+            raise typer.Exit(EXIT_FAILURE)
+
+
+@contextmanager
+def _stop_on_interrupt(stop: threading.Event, quiet: bool) -> Iterator[None]:
+    """The first Ctrl-C asks the run to stop after the current batch; a second one stops
+    at once (the manifest stays consistent either way: each file is one transaction)."""
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        if not quiet:
+            print(
+                "\nStopping after the current batch (press Ctrl-C again to stop at once)...",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _progress_display(quiet: bool) -> Iterator[BatchProgressCallback | None]:
+    """A rich progress bar on stderr, only when stderr is a terminal and not --quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from translator.batch import BatchProgress
+
+    console = Console(stderr=True)
+    progress = Progress(
+        TextColumn("[bold]translating"),
+        BarColumn(bar_width=16),
+        TextColumn("{task.fields[files]} files, {task.fields[sentences]} sentences,"),
+        TextColumn("{task.fields[rate]}, ETA"),
+        TimeRemainingColumn(compact=True),
+        TextColumn("{task.fields[note]}"),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("batch", total=None, files="0/?", sentences=0, rate="", note="")
+    started = time.perf_counter()
+
+    def update(snapshot: BatchProgress) -> None:
+        # Skipped files take no time: they shrink the total instead of advancing, so the
+        # rate and the ETA describe the work actually done.
+        worked = snapshot.done + snapshot.failed + snapshot.empty
+        elapsed = max(time.perf_counter() - started, 1e-9)
+        notes = [
+            f"{n} {what}"
+            for n, what in ((snapshot.skipped, "skipped"), (snapshot.failed, "failed"))
+            if n
+        ]
+        progress.update(
+            task,
+            total=snapshot.files_total - snapshot.skipped,
+            completed=worked,
+            files=f"{worked}/{snapshot.files_total - snapshot.skipped}",
+            sentences=snapshot.sentences,
+            rate=f"{worked / elapsed:.1f}/s",
+            note=", ".join(notes),
+        )
+
+    handler_streams = _redirect_log_handlers()
+    with progress:
+        # Logs written while the bar is live go through rich's stderr proxy, above the bar.
+        for handler in handler_streams:
+            handler.setStream(sys.stderr)
+        try:
+            yield update
+        finally:
+            for handler, stream in handler_streams.items():
+                handler.setStream(stream)
+
+
+def _redirect_log_handlers() -> dict[logging.StreamHandler[TextIO], TextIO]:
+    """The translator logger's handlers writing to stderr, with their current streams."""
+    logger = logging.getLogger("translator")
+    return {
+        handler: handler.stream
+        for handler in logger.handlers
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr
+    }
+
+
+def _print_problems(problems: tuple[FileOutcome, ...]) -> None:
+    """The failed and empty inputs, as a table on stderr (also with --quiet: they are errors)."""
+    if not problems:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Files not translated", title_justify="left", show_lines=False)
+    table.add_column("file", overflow="fold")
+    table.add_column("status")
+    table.add_column("error", overflow="fold")
+    for problem in problems:
+        table.add_row(problem.path, problem.status.value, problem.error)
+    Console(stderr=True).print(table)
+
+
+def _summary_line(report: BatchReport) -> str:
+    rate = (report.done / report.seconds) if report.seconds else 0.0
+    return (
+        f"{report.done} translated, {report.skipped} skipped, {report.failed} failed, "
+        f"{report.empty} empty of {report.files_total} file(s); {report.sentences} sentences "
+        f"in {report.seconds:.1f} s ({rate:.1f} files/s). Manifest: {report.manifest}"
+    )
+
+
+def _command_line() -> str:
+    """The command as the user typed it, to copy for resuming."""
+    return shlex.join(["translator", *sys.argv[1:]])
