@@ -134,3 +134,19 @@ def test_streamed_text_output_equals_the_rendered_translation(tiny_marian_dir: P
     assert code == 0 and streamed[0] == 0, err
     translation = json.loads(data)["translation"]
     assert streamed[1] == translation + ("" if translation.endswith("\n") else "\n")
+
+
+@pytest.mark.parametrize("mode", ["keep", "translate", "both"])
+def test_tiny_model_keeps_the_contract_in_every_mode(tiny_marian_dir: Path, mode: str) -> None:
+    """Garbage output from a random-weight model exercises every fallback: the sample's 7
+    quotations still come out once each, in order, verbatim (keep) or between marks."""
+    from tests.oracle import assert_contract
+    from translator import engines
+    from translator.pipeline import translate_document
+    from translator.schema import Options, QuoteMode
+
+    source = SAMPLE.read_text(encoding="utf-8")
+    translator = engines.load_translator(str(tiny_marian_dir))
+    result = translate_document(source, translator, Options(quotes=QuoteMode(mode)))
+    assert len(result.quotes) == 7
+    assert_contract(source, result, QuoteMode(mode))
