@@ -366,3 +366,62 @@ def test_convert_module_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_models_convert_command(tiny_marian_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from translator.cli import app
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_marian_dir, folder)
+    runner = CliRunner()
+    first = runner.invoke(app, ["models", "convert", str(folder)])
+    assert first.exit_code == 0, first.output
+    assert "converted to" in first.stdout
+    assert convert.find_converted(folder) == folder / "ctranslate2"
+    again = runner.invoke(app, ["models", "convert", str(folder)])
+    assert again.exit_code == 0
+    assert "already converted" in again.stdout
+    missing = runner.invoke(app, ["models", "convert", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 1
+    assert "Error:" in missing.stderr
+
+
+def test_translate_engine_and_fast_options(
+    ct2_marian_dir: Path, tiny_marian_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from translator.cli import app
+
+    calls: list[dict[str, Any]] = []
+    real_load = engines.load_translator
+
+    def recording_load(model: str, **options: Any) -> TranslationEngine:
+        calls.append(options)
+        return real_load(model, **options)
+
+    monkeypatch.setattr(engines, "load_translator", recording_load)
+    runner = CliRunner()
+    text = "Beloussow begrüßte die Delegation.\n"
+    fast = runner.invoke(
+        app, ["translate", "-m", str(ct2_marian_dir), "--engine", "ct2", "--fast"], input=text
+    )
+    assert fast.exit_code == 0, fast.output
+    assert fast.stdout.strip()
+    assert (calls[-1]["engine"], calls[-1]["beams"]) == ("ct2", 1)
+    explicit = runner.invoke(
+        app, ["translate", "-m", str(ct2_marian_dir), "--fast", "--beams", "3"], input=text
+    )
+    assert explicit.exit_code == 0, explicit.output
+    assert (calls[-1]["engine"], calls[-1]["beams"]) == ("auto", 3)
+    unconverted = runner.invoke(
+        app, ["translate", "-m", str(tiny_marian_dir), "--engine", "ct2"], input=text
+    )
+    assert unconverted.exit_code == 1
+    assert "translator models convert" in unconverted.stderr
+    assert runner.invoke(app, ["translate", "--engine", "onnx"], input=text).exit_code == 2

@@ -167,3 +167,14 @@ def test_output_is_streamed_paragraph_by_paragraph_and_joins_to_the_translation(
     result = translate_document(source, FakeTranslator(), on_text=chunks.append)
     assert len(chunks) > 1  # more than one window: written before the end
     assert "".join(chunks) == result.translation
+
+
+@pytest.mark.parametrize("engine", [FakeTranslator, *ADVERSARIES])
+def test_urls_and_emails_inside_sentences_are_kept_exactly(engine: type[FakeTranslator]) -> None:
+    url, mail = "https://example.org/Über-uns?x=1&y=2", "presse@example.de"
+    source = f"Mehr dazu steht unter {url} und bei {mail} im Netz.\nDer Rest ist Text."
+    fake = engine()
+    result = translate_document(source, fake)
+    assert result.translation.count(url) == 1
+    assert result.translation.count(mail) == 1
+    assert not any(url in text or mail in text for text in fake.seen)

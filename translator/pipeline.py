@@ -66,7 +66,14 @@ class _QuotePart:
         return self.piece.end - self.piece.start
 
 
-_Part = _TextPart | _QuotePart
+@dataclass(frozen=True)
+class _KeptPart:
+    """A URL or e-mail address: protected like a quotation, it is never translated."""
+
+    text: str
+
+
+_Part = _TextPart | _QuotePart | _KeptPart
 
 
 @dataclass(frozen=True)
@@ -82,12 +89,17 @@ class _SentencePlan:
     def text_parts(self) -> list[_TextPart]:
         return [part for part in self.parts if isinstance(part, _TextPart)]
 
-    def quote_spans(self) -> list[tuple[int, int]]:
-        """Where the quotation pieces stand in ``text``."""
+    @property
+    def protected_parts(self) -> list[_QuotePart | _KeptPart]:
+        """Quotations, URLs and e-mail addresses: what the model must not touch."""
+        return [part for part in self.parts if not isinstance(part, _TextPart)]
+
+    def protected_spans(self) -> list[tuple[int, int]]:
+        """Where the protected parts stand in ``text``."""
         spans, offset = [], 0
         for part in self.parts:
-            length = len(part.text) if isinstance(part, _TextPart) else part.length
-            if isinstance(part, _QuotePart):
+            length = part.length if isinstance(part, _QuotePart) else len(part.text)
+            if not isinstance(part, _TextPart):
                 spans.append((offset, offset + length))
             offset += length
         return spans
@@ -339,19 +351,25 @@ def _finish(
 
 
 def _plan_paragraph(text: str, pieces: list[tuple[QuotePiece, int]]) -> list[_SentencePlan]:
-    """Split a paragraph into sentences, each a sequence of text and quotation parts."""
-    pieces = sorted(pieces, key=lambda item: item[0].start)
-    spans = segment.split_sentences(text, [(p.start, p.end) for p, _ in pieces])
+    """Split a paragraph into sentences, each a sequence of text and protected parts."""
+    protected: list[tuple[int, int, _QuotePart | _KeptPart]] = [
+        (piece.start, piece.end, _QuotePart(piece, index)) for piece, index in pieces
+    ]
+    for start, end in segment.find_urls(text):
+        if not any(start < b and a < end for a, b, _ in protected):
+            protected.append((start, end, _KeptPart(text[start:end])))
+    protected.sort(key=lambda item: item[0])
+    spans = segment.split_sentences(text, [(a, b) for a, b, _ in protected])
     plans: list[_SentencePlan] = []
     for start, end in spans:
         parts: list[_Part] = []
         cursor = start
-        for piece, index in pieces:
-            if piece.start >= start and piece.end <= end:
-                if piece.start > cursor:
-                    parts.append(_TextPart(text[cursor : piece.start]))
-                parts.append(_QuotePart(piece, index))
-                cursor = piece.end
+        for part_start, part_end, part in protected:
+            if part_start >= start and part_end <= end:
+                if part_start > cursor:
+                    parts.append(_TextPart(text[cursor:part_start]))
+                parts.append(part)
+                cursor = part_end
         if cursor < end:
             parts.append(_TextPart(text[cursor:end]))
         plans.append(_SentencePlan(text[start:end], tuple(parts)))
@@ -408,11 +426,11 @@ def _translate_window(
                 for part in plan.quote_parts:
                     for sentence in _quote_sentences(job.text, part.piece):
                         requests.add_translatable(sentence)
-            if not plan.quote_parts:
+            if not plan.protected_parts:
                 requests.add_translatable(plan.text)
             elif any(segment.is_translatable(t.text) for t in plan.text_parts):
                 lead, core, _ = _split_space(plan.text)
-                spans = [(a - len(lead), b - len(lead)) for a, b in plan.quote_spans()]
+                spans = [(a - len(lead), b - len(lead)) for a, b in plan.protected_spans()]
                 masked_text, placeholders = quotes.mask_quotes(core, spans)
                 if len(_fit(masked_text, translator)) == 1:
                     masked[(j, s)] = (masked_text, placeholders)
@@ -434,9 +452,8 @@ def _translate_window(
     for (j, s), (masked_text, placeholders) in masked.items():
         requests.current_job = j
         plan = jobs[j].plans[s]
-        pieces = [part.piece for part in plan.quote_parts]
         translated = requests.results[masked_text]
-        restored = quotes.unmask(translated, placeholders, [renderings.output[x] for x in pieces])
+        restored = quotes.unmask(translated, placeholders, _rendered(plan, renderings.output))
         if restored is None:
             log.debug("placeholders lost: %r -> %r; translating fragments", masked_text, translated)
             for text_part in plan.text_parts:
@@ -444,7 +461,7 @@ def _translate_window(
             continue
         for_summary = restored
         if translate_quotes:
-            with_translations = [renderings.translated[x] for x in pieces]
+            with_translations = _rendered(plan, renderings.translated)
             for_summary = quotes.unmask(translated, placeholders, with_translations) or restored
         lead, _, trail = _split_space(plan.text)
         done[(j, s)] = (
@@ -554,18 +571,29 @@ def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePi
         if isinstance(part, _QuotePart):
             out = _join_quote(out, renderings[part.piece])
             continue
-        split = _split_edges if plan.quote_parts else _split_space
+        if isinstance(part, _KeptPart):
+            out += part.text
+            continue
+        split = _split_edges if plan.protected_parts else _split_space
         lead, core, trail = split(part.text)
         if core not in requests.fitted:
             out += part.text
             continue
         translated = quotes.neutralize_marks(requests.translation_of(core))
-        if plan.quote_parts:
+        if plan.protected_parts:
             # A fragment is not a sentence: punctuation the model added at its edges would
             # stand beside the source's own, which is kept.
             translated = translated.strip(" \t\n,.;:!?…")
         out += lead + translated + trail
     return out
+
+
+def _rendered(plan: _SentencePlan, renderings: dict[QuotePiece, str]) -> list[str]:
+    """What each protected part of the sentence becomes in the output, in order."""
+    return [
+        renderings[part.piece] if isinstance(part, _QuotePart) else part.text
+        for part in plan.protected_parts
+    ]
 
 
 def _join_quote(before: str, rendering: str) -> str:

@@ -557,6 +557,11 @@ def has_letters(text: str) -> bool:
     return any(character.isalpha() for character in text)
 
 
+def find_urls(text: str) -> list[tuple[int, int]]:
+    """Spans of the URLs and e-mail addresses in ``text``: the pipeline keeps them exactly."""
+    return [match.span() for match in _URL_OR_EMAIL.finditer(text)]
+
+
 def is_translatable(text: str) -> bool:
     """Whether ``text`` has words for the model: letters outside URLs, e-mails and numbers.
 
