@@ -1,7 +1,8 @@
 """`make bench`: translator's engines against a naive script, on real-shaped models.
 
     python -m benchmarks.run            # 400 sentences, medians of 3
-    BENCH_QUICK=1 python -m benchmarks.run   # 40 sentences, a few minutes at most
+    BENCH_QUICK=1 python -m benchmarks.run   # 24 sentences, a few minutes at most
+    BENCH_THREADS=1 ...                      # one thread per configuration
 
 The models have random weights in the exact shapes of Helsinki-NLP/opus-mt-de-en
 (d_model 512, 6+6 layers, 8 heads, ffn 2048, vocabulary 58,101) and
@@ -344,6 +345,7 @@ def run_translation(name: str, sentences: Sequence[str], document: str, repeats:
             warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
             tokenizer = MarianTokenizer.from_pretrained(MARIAN_DIR)
         model = MarianMTModel.from_pretrained(MARIAN_DIR).eval()
+        torch.set_num_threads(threads())
 
         def translate_all() -> None:
             for sentence in sentences:
@@ -437,8 +439,24 @@ def run_memory(kind: str, document: str) -> dict:
     }
 
 
+def threads() -> int:
+    """Threads per configuration: ``BENCH_THREADS`` when set, else every usable core."""
+    configured = os.environ.get("BENCH_THREADS", "").strip()
+    return int(configured) if configured.isdigit() and int(configured) > 0 else _cores()
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def workload_size() -> int:
+    return 24 if quick() else 400
+
+
 def child(job: str) -> None:
-    size = 40 if quick() else 400
+    # Before torch is imported: the engines take their thread count from it.
+    os.environ["OMP_NUM_THREADS"] = str(threads())
+    size = workload_size()
     sentences, document = workload(size)
     repeats = 3
     if job.startswith("translate:"):
@@ -494,7 +512,9 @@ def machine() -> dict:
 
     return {
         "cpu": model,
-        "usable_cores": len(os.sched_getaffinity(0)),
+        "usable_cores": _cores(),
+        "threads_per_config": threads(),
+        "load_average_at_end": os.getloadavg(),
         "memory_gb": memory_gb,
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -521,7 +541,7 @@ def main() -> None:
         return
     started = time.perf_counter()
     ensure_models()
-    size = 40 if quick() else 400
+    size = workload_size()
     sentences, _ = workload(size)
     work = workload_description(sentences)
     print(
@@ -580,7 +600,8 @@ def main() -> None:
 def render(report: dict) -> str:
     lines = [
         f"machine: {report['machine']['cpu']}, {report['machine']['usable_cores']} cores, "
-        f"{report['machine']['memory_gb']} GB",
+        f"{report['machine']['memory_gb']} GB, {report['machine']['threads_per_config']} "
+        f"thread(s) per configuration, load average {report['machine']['load_average_at_end']}",
         f"workload: {report['workload']['sentences']} sentences, "
         f"{report['workload']['generated_tokens']} generated tokens per run"
         + (" (BENCH_QUICK)" if report["quick"] else ""),
