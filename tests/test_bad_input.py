@@ -468,3 +468,22 @@ def test_a_closed_pipe_exits_1_quietly(
     code, _, err = _run(data="Hallo Welt.")
     assert code == EXIT_FAILURE
     assert "bug" not in err and "Traceback" not in err
+
+
+def test_progress_bar_never_captures_stdout(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a terminal on stderr the bar shows; text written to stdout meanwhile (the
+    streamed translation) must still reach stdout, not the bar's console on stderr."""
+    import sys
+
+    from translator.cli.app import progress_on_stderr
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    with progress_on_stderr(True) as update:
+        assert update is not None
+        update(1, 2)
+        sys.stdout.write("the translation\n")
+    captured = capsys.readouterr()
+    assert captured.out == "the translation\n"
+    assert "the translation" not in captured.err

@@ -347,6 +347,11 @@ def test_other_options_or_model_redo_the_files(tmp_path: Path) -> None:
     )
     assert (same.done, same.skipped) == (0, 3)
 
+    class OtherEngine(OtherModel):  # same model, another engine (int8 vs float32)
+        pass
+
+    assert run_batch(settings, OtherEngine(), Options(quotes=QuoteMode.TRANSLATE)).done == 3
+
 
 def test_cli_skip_and_force(tmp_path: Path, tiny_marian_dir: Path) -> None:
     source = _make_folder(tmp_path, 3)

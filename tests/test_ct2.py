@@ -251,6 +251,28 @@ def test_ct2_batches_are_length_sorted_and_capped(
     assert longest == sorted(longest, reverse=True)
 
 
+def test_ct2_batches_hold_batch_size_hypotheses(
+    make_translator: Callable[..., TranslationEngine],
+) -> None:
+    translator = make_translator("ct2", batch_size=8, beams=4)  # 2 sentences x 4 beams
+    recorder = _record(translator)
+    translator.translate(SENTENCES)
+    assert [len(call["source"]) for call in recorder.calls[:3]] == [2, 2, 2]
+
+
+def test_ct2_engines_never_import_torch(ct2_marian_dir: Path, ct2_bart_dir: Path) -> None:
+    code = (
+        "import sys; from translator import engines; "
+        f"engines.load_translator({str(ct2_marian_dir)!r}, engine='ct2'); "
+        f"engines.load_summarizer({str(ct2_bart_dir)!r}, engine='ct2'); "
+        "sys.exit('torch imported' if 'torch' in sys.modules else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_ct2_summary_lengths_and_forced_first_token(
     make_summarizer: Callable[..., SummarizationEngine],
 ) -> None:

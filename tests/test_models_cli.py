@@ -180,11 +180,15 @@ def test_pull_without_aliases_pulls_the_defaults(
         entry_dir("tiny-marian"),
         entry_dir("tiny-bart"),
     ]
+    # ctranslate2 is installed with the dev extras: each pulled model is converted too.
     assert out.splitlines() == [
         f"tiny-marian: pulled tiny-org/registered-marian@{PINNED[:12]} in "
         f"{entry_dir('tiny-marian')}",
+        f"tiny-marian: CTranslate2 copy in {entry_dir('tiny-marian') / 'ctranslate2'}",
         f"tiny-bart: pulled tiny-org/registered-bart@{PINNED[:12]} in {entry_dir('tiny-bart')}",
+        f"tiny-bart: CTranslate2 copy in {entry_dir('tiny-bart') / 'ctranslate2'}",
     ]
+    assert (entry_dir("tiny-marian") / "ctranslate2" / "model.bin").is_file()
     code, out, _ = run("pull", "tiny-marian")
     assert code == 0
     assert "already up to date" in out

@@ -172,6 +172,7 @@ def settings_fingerprint(
     settings: BatchSettings,
     translator: ModelInfo,
     summarizer: ModelInfo | None,
+    engine: str = "",
 ) -> str:
     """A short hash of everything that changes an output: options, format, models, version.
 
@@ -185,6 +186,7 @@ def settings_fingerprint(
         "quotes": options.quotes.value,
         "quote_marks": options.quote_marks.value,
         "beams": settings.beams,
+        "engine": engine,
         "translation_model": [translator.id, translator.revision],
         "summary": None,
     }
@@ -876,8 +878,13 @@ def run_batch(
         input_dir, settings.patterns, recursive=settings.recursive, exclude=output_dir
     )
     planned = plan_outputs(inputs, settings.output_format, summarize, input_dir, output_dir)
+    # The engine class counts: int8 CTranslate2 and float32 torch outputs differ.
     fingerprint = settings_fingerprint(
-        options, settings, translator.info, summarizer.info if summarizer else None
+        options,
+        settings,
+        translator.info,
+        summarizer.info if summarizer else None,
+        engine=type(translator).__name__,
     )
     with _exclusive_lock(output_dir):
         removed = remove_stale_temporaries(output_dir)

@@ -22,10 +22,9 @@ import json
 import logging
 import shutil
 import tempfile
-import warnings
 from pathlib import Path
-from typing import Any
 
+from translator import engines
 from translator.errors import ModelLoadError
 
 logger = logging.getLogger(__name__)
@@ -110,7 +109,7 @@ def convert_model(model_folder: Path, target: Path | None = None, *, force: bool
             "Check the folder's permissions, or copy the model to a writable folder first."
         ) from error
     try:
-        _run_converter(model_folder, staging / "model")
+        engines.convert_to_ctranslate2(model_folder, staging / "model", STORED_QUANTIZATION)
         marker = {
             "source": _source_fingerprint(model_folder),
             "quantization": STORED_QUANTIZATION,
@@ -131,44 +130,6 @@ def convert_model(model_folder: Path, target: Path | None = None, *, force: bool
         shutil.rmtree(staging, ignore_errors=True)
     logger.info("converted %s to CTranslate2 in %s", model_folder, destination)
     return destination
-
-
-def _run_converter(model_folder: Path, output: Path) -> None:
-    import transformers
-    from ctranslate2.converters import TransformersConverter
-
-    class _Converter(TransformersConverter):  # type: ignore[misc]
-        def load_model(self, model_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
-            # Repositories that ship only pickled weights are read with weights_only,
-            # exactly as the torch engine reads them.
-            if not any(Path(model_name_or_path).glob("model*.safetensors")):
-                kwargs.update(use_safetensors=False, weights_only=True)
-            model = model_class.from_pretrained(model_name_or_path, **kwargs)
-            # The converter reads BART's old `normalize_before` flag, which transformers 5
-            # no longer writes into configs. BART and Marian are post-norm models.
-            if not hasattr(model.config, "normalize_before"):
-                model.config.normalize_before = False
-            return model
-
-    progress: Any = transformers.utils.logging
-    bars_enabled = progress.is_progress_bar_enabled()
-    progress.disable_progress_bar()
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
-            _Converter(str(model_folder)).convert(
-                str(output), quantization=STORED_QUANTIZATION, force=True
-            )
-    except Exception as error:  # the converter raises many types; the user needs one message
-        cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelLoadError(
-            f"The model in {model_folder} could not be converted to CTranslate2 "
-            f"({type(error).__name__}: {cause}). Check that the folder holds a complete "
-            "MarianMT or BART model; the torch engine (--engine torch) still works without it."
-        ) from error
-    finally:
-        if bars_enabled:
-            progress.enable_progress_bar()
 
 
 def _source_fingerprint(model_folder: Path) -> dict[str, int | str]:

@@ -157,6 +157,9 @@ def progress_on_stderr(enabled: bool = True) -> Iterator[ProgressCallback | None
         TimeRemainingColumn(),
         console=Console(file=sys.stderr),
         transient=True,
+        # rich would otherwise route stdout through its console, i.e. to stderr: the
+        # translation streamed to stdout (or to `> file`) must stay on stdout.
+        redirect_stdout=False,
     ) as bar:
         task = bar.add_task("Translating sentences", total=None)
 

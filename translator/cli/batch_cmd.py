@@ -28,6 +28,9 @@ from translator.cli.options import (
     BatchSizeOpt,
     BeamsOpt,
     DeviceOpt,
+    EngineName,
+    EngineOpt,
+    FastOpt,
     FormatOpt,
     OfflineOpt,
     QuietOpt,
@@ -39,6 +42,7 @@ from translator.cli.options import (
     SummaryMaxWordsOpt,
     TranslationModelOpt,
     VerboseOpt,
+    beams_for,
 )
 from translator.render import OutputFormat
 from translator.schema import Options, QuoteMarks, QuoteMode
@@ -96,6 +100,8 @@ def batch(
     translation_model: TranslationModelOpt = config.DEFAULT_TRANSLATION_MODEL,
     device: DeviceOpt = "auto",
     beams: BeamsOpt = None,
+    fast: FastOpt = False,
+    engine: EngineOpt = EngineName.AUTO,
     batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE,
     offline: OfflineOpt = None,
     verbose: VerboseOpt = 0,
@@ -119,7 +125,7 @@ def batch(
             recursive=recursive,
             output_format=output_format,
             force=force,
-            beams=beams,
+            beams=beams_for(beams, fast),
         )
         check_folders(settings)  # before the models load: a wrong folder fails at once
         options = Options(
@@ -131,10 +137,17 @@ def batch(
         )
         started = time.perf_counter()
         translator = engines.load_translator(
-            translation_model, device=device, beams=beams, batch_size=batch_size, offline=offline
+            translation_model,
+            device=device,
+            beams=settings.beams,
+            batch_size=batch_size,
+            offline=offline,
+            engine=engine.value,
         )
         summarizer = (
-            engines.load_summarizer(summarization_model, device=device, offline=offline)
+            engines.load_summarizer(
+                summarization_model, device=device, offline=offline, engine=engine.value
+            )
             if summarize
             else None
         )
@@ -215,6 +228,7 @@ def _progress_display(quiet: bool) -> Iterator[BatchProgressCallback | None]:
         TextColumn("{task.fields[note]}"),
         console=console,
         transient=True,
+        redirect_stdout=False,  # stdout is for results, never for the bar's console
     )
     task = progress.add_task("batch", total=None, files="0/?", sentences=0, rate="", note="")
     started = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -76,6 +77,7 @@ def pull(
                 typer.echo(f"Error: {error_message(error)[1]}", err=True)
                 continue
             typer.echo(_pulled_line(result))
+            failed += not _convert_if_possible(entry.alias, result.path)
         if failed:
             raise typer.Exit(EXIT_FAILURE)
 
@@ -162,6 +164,22 @@ def _pick(registry: Registry, names: list[str]) -> tuple[ModelEntry, ...]:
         if entry not in picked:
             picked.append(entry)
     return tuple(picked)
+
+
+def _convert_if_possible(alias: str, folder: Path) -> bool:
+    """With ctranslate2 installed, a pulled model gets its int8-ready CTranslate2 copy
+    (what ``--engine auto`` uses); without it, pulling is all there is to do."""
+    from translator import convert
+
+    if not convert.ctranslate2_available():
+        return True
+    try:
+        target = convert.convert_model(folder)
+    except TranslatorError as error:
+        typer.echo(f"Error: {alias}: {error_message(error)[1]}", err=True)
+        return False
+    typer.echo(f"{alias}: CTranslate2 copy in {target}")
+    return True
 
 
 def _pulled_line(result: PullResult) -> str:

@@ -71,8 +71,21 @@ FastOpt = Annotated[
         "rougher. An explicit --beams wins.",
     ),
 ]
+
+
+def beams_for(beams: int | None, fast: bool) -> int | None:
+    """The beam size asked for: --beams wins, --fast means greedy, else the model's own."""
+    return beams if beams is not None or not fast else 1
+
+
 BatchSizeOpt = Annotated[
-    int, typer.Option("--batch-size", min=1, max=512, help="Sentences per model batch.")
+    int,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        max=512,
+        help="Sentences per model batch (CTranslate2: hypotheses, i.e. sentences x beams).",
+    ),
 ]
 QuotesOpt = Annotated[
     QuoteMode,

@@ -14,6 +14,9 @@ from translator.cli.options import (
     BeamsOpt,
     DeviceOpt,
     EncodingOpt,
+    EngineName,
+    EngineOpt,
+    FastOpt,
     InputArg,
     OfflineOpt,
     OutputOpt,
@@ -25,6 +28,7 @@ from translator.cli.options import (
     SummaryMaxWordsOpt,
     TranslationModelOpt,
     VerboseOpt,
+    beams_for,
 )
 from translator.schema import Options, QuoteMarks, QuoteMode
 from translator.summarize import SummaryLength
@@ -44,6 +48,8 @@ def summarize(
     quote_marks: QuoteMarksOpt = QuoteMarks.ENGLISH,
     device: DeviceOpt = "auto",
     beams: BeamsOpt = None,
+    fast: FastOpt = False,
+    engine: EngineOpt = EngineName.AUTO,
     batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE,
     offline: OfflineOpt = None,
     verbose: VerboseOpt = 0,
@@ -75,9 +81,16 @@ def summarize(
         )
         started = time.perf_counter()
         translator = engines.load_translator(
-            translation_model, device=device, beams=beams, batch_size=batch_size, offline=offline
+            translation_model,
+            device=device,
+            beams=beams_for(beams, fast),
+            batch_size=batch_size,
+            offline=offline,
+            engine=engine.value,
         )
-        summarizer = engines.load_summarizer(summarization_model, device=device, offline=offline)
+        summarizer = engines.load_summarizer(
+            summarization_model, device=device, offline=offline, engine=engine.value
+        )
         log.info("loaded the models in %.1f s", time.perf_counter() - started)
         result = pipeline.translate_document(text, translator, options, summarizer=summarizer)
         for warning in result.warnings:

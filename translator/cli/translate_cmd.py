@@ -30,6 +30,7 @@ from translator.cli.options import (
     SummaryMaxWordsOpt,
     TranslationModelOpt,
     VerboseOpt,
+    beams_for,
 )
 from translator.render import OutputFormat, render
 from translator.schema import DocumentResult, ModelInfo, Options, QuoteMarks, QuoteMode
@@ -85,7 +86,7 @@ def translate(
         translator = engines.load_translator(
             translation_model,
             device=device,
-            beams=beams if beams is not None or not fast else 1,
+            beams=beams_for(beams, fast),
             batch_size=batch_size,
             offline=offline,
             engine=engine.value,
