@@ -1,7 +1,7 @@
 """`make bench`: translator's engines against a naive script, on real-shaped models.
 
     python -m benchmarks.run            # 400 sentences, medians of 3 (slow ones: 1 run)
-    BENCH_QUICK=1 python -m benchmarks.run   # 24 sentences, a few minutes at most
+    BENCH_QUICK=1 python -m benchmarks.run   # 96 sentences, single runs, under 3 minutes
     BENCH_THREADS=1 ...                      # one thread per configuration
 
 The models have random weights in the exact shapes of Helsinki-NLP/opus-mt-de-en
@@ -470,7 +470,7 @@ def baseline_share() -> int:
     """The baseline translates every 4th sentence: one sentence at a time, its speed does
     not depend on how many there are, and it is by far the slowest (the full workload
     would take it over 20 minutes)."""
-    return 4
+    return 8 if quick() else 4
 
 
 def child(job: str) -> None:
@@ -478,7 +478,7 @@ def child(job: str) -> None:
     os.environ["OMP_NUM_THREADS"] = str(threads())
     size = workload_size()
     sentences, document = workload(size)
-    repeats = 3
+    repeats = 1 if quick() else 3  # quick mode stays under 3 minutes: single runs
     if job.startswith("translate:"):
         name = job.split(":", 1)[1]
         kind, beams, _ = TRANSLATION_CONFIGS[name]
@@ -488,7 +488,7 @@ def child(job: str) -> None:
         slow = kind == "baseline" or (kind == "torch" and beams is None)
         result = run_translation(name, sentences, document, 1 if slow else repeats)
     elif job.startswith("summary:"):
-        result = run_summary(job.split(":", 1)[1], 2 if quick() else repeats)
+        result = run_summary(job.split(":", 1)[1], repeats)
     else:
         result = run_memory(job.split(":", 1)[1], workload(12 if quick() else 40)[1])
     print(json.dumps(result))
@@ -597,12 +597,14 @@ def main() -> None:
     for config in configs:
         config["ratio_to_baseline"] = round(config["tokens_per_s"] / baseline, 1)
         config["cpu_ratio_to_baseline"] = round(config["tokens_per_cpu_s"] / baseline_cpu, 1)
+    # Quick mode measures the default (CTranslate2) summary and memory only.
+    kinds = ("ct2",) if quick() else ("torch", "ct2")
     summaries = []
-    for kind in ("torch", "ct2"):
+    for kind in kinds:
         print(f"running: summary {kind}", file=sys.stderr)
         summaries.append(_in_child(f"summary:{kind}"))
     memory = []
-    for kind in ("torch", "ct2"):
+    for kind in kinds:
         print(f"running: memory {kind}", file=sys.stderr)
         memory.append(_in_child(f"memory:{kind}"))
     report = {
