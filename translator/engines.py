@@ -95,7 +95,27 @@ def pick_device(device: str) -> str:
     return "cpu"
 
 
-class TorchTranslator:
+class _EngineBase:
+    """What every engine answers the same way: its model, its input limit, token counts."""
+
+    _info: ModelInfo
+    _tokenizer: Any
+    _max_input_tokens: int
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self._max_input_tokens
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Token counts with the model's special tokens included, as the model sees them."""
+        return _count_tokens(self._tokenizer, texts)
+
+
+class TorchTranslator(_EngineBase):
     """A MarianMT model and its tokenizer, translating in length-sorted batches."""
 
     def __init__(
@@ -119,18 +139,6 @@ class TorchTranslator:
         self._batch_size = batch_size
         self._max_batch_tokens = max_batch_tokens
         self._max_input_tokens = _max_input_tokens(model, tokenizer)
-
-    @property
-    def info(self) -> ModelInfo:
-        return self._info
-
-    @property
-    def max_input_tokens(self) -> int:
-        return self._max_input_tokens
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Source-side token counts, end-of-sentence token included, as the model sees them."""
-        return _count_tokens(self._tokenizer, texts)
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
         """Translate each text; the result is in input order.
@@ -169,7 +177,7 @@ class TorchTranslator:
         return output_bounds(counts, strict=strict, ceiling=ceiling)
 
 
-class TorchSummarizer:
+class TorchSummarizer(_EngineBase):
     """Any sequence-to-sequence summarization model (BART, PEGASUS, T5) and its tokenizer."""
 
     def __init__(
@@ -189,18 +197,6 @@ class TorchSummarizer:
         self._beams = beams
         self._batch_size = batch_size
         self._max_input_tokens = _max_input_tokens(model, tokenizer)
-
-    @property
-    def info(self) -> ModelInfo:
-        return self._info
-
-    @property
-    def max_input_tokens(self) -> int:
-        return self._max_input_tokens
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Token counts with the model's special tokens included, as the model sees them."""
-        return _count_tokens(self._tokenizer, texts)
 
     def summarize(
         self,
@@ -264,7 +260,7 @@ class _DecodingDefaults:
     """BART forces ``<s>`` as the first generated token; CTranslate2 gets it as a prefix."""
 
 
-class CT2Translator:
+class CT2Translator(_EngineBase):
     """A MarianMT model converted to CTranslate2, with the model's own tokenizer.
 
     Batches are length-sorted and capped by a token budget, as in ``TorchTranslator``, and
@@ -300,18 +296,6 @@ class CT2Translator:
         self._batch_size = batch_size
         self._max_batch_tokens = max_batch_tokens
         self._max_input_tokens = _input_limit(tokenizer, defaults.positions)
-
-    @property
-    def info(self) -> ModelInfo:
-        return self._info
-
-    @property
-    def max_input_tokens(self) -> int:
-        return self._max_input_tokens
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Source-side token counts, end-of-sentence token included, as the model sees them."""
-        return _count_tokens(self._tokenizer, texts)
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
         """Translate each text; the result is in input order.
@@ -369,7 +353,7 @@ class CT2Translator:
         return output_bounds(counts, strict=strict, ceiling=ceiling)
 
 
-class CT2Summarizer:
+class CT2Summarizer(_EngineBase):
     """A BART-like summarization model converted to CTranslate2, with its own tokenizer."""
 
     def __init__(
@@ -391,18 +375,6 @@ class CT2Summarizer:
         self._beams = beams if beams is not None else defaults.beams
         self._batch_size = batch_size
         self._max_input_tokens = _input_limit(tokenizer, defaults.positions)
-
-    @property
-    def info(self) -> ModelInfo:
-        return self._info
-
-    @property
-    def max_input_tokens(self) -> int:
-        return self._max_input_tokens
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Token counts with the model's special tokens included, as the model sees them."""
-        return _count_tokens(self._tokenizer, texts)
 
     def summarize(
         self,
