@@ -162,7 +162,7 @@ class _EchoSummarizer:
 
 
 def test_output_is_streamed_paragraph_by_paragraph_and_joins_to_the_translation() -> None:
-    source = "\n" + "\n".join(f"Satz Nummer {i} steht hier." for i in range(600)) + "\n"
+    source = "\n" + "\n".join(f"Satz Nummer {i} steht hier." for i in range(2500)) + "\n"
     chunks: list[str] = []
     result = translate_document(source, FakeTranslator(), on_text=chunks.append)
     assert len(chunks) > 1  # more than one window: written before the end

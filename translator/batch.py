@@ -60,6 +60,11 @@ class FileStatus(StrEnum):
     SKIPPED = "skipped"  # done in an earlier run with the same content and settings
 
 
+# Ctrl-C stops after the current window: a quarter of the pipeline's default keeps that
+# short (about 12 s with CTranslate2 at beam 4 on 2 cores) for a small loss of speed.
+_BATCH_WINDOW_SENTENCES = pipeline.WINDOW_SENTENCES // 4
+
+
 @dataclass(frozen=True)
 class BatchSettings:
     """Where to read and write, which files, and how outputs are written."""
@@ -792,7 +797,11 @@ class _Run:
         """Translate every planned input (or until stopped), recording each outcome."""
         while True:
             results = pipeline.translate_documents(
-                self._feed(), self.translator, self.options, summarizer=self.summarizer
+                self._feed(),
+                self.translator,
+                self.options,
+                summarizer=self.summarizer,
+                window_sentences=_BATCH_WINDOW_SENTENCES,
             )
             try:
                 for result in _guarded(results):

@@ -36,9 +36,11 @@ TextCallback = Callable[[int, str], None]
 """Called with (document number, output text) as paragraphs are done, in order: the
 texts of one document join to its ``DocumentResult.translation`` (streamed output)."""
 
-# Windows bound the memory a huge document needs: plans and model inputs exist for one
-# window of sentences at a time, and results can be streamed out window by window.
-_WINDOW_SENTENCES = 256
+# Windows bound the memory a huge document needs: model inputs exist for one window of
+# sentences at a time, and results can be streamed out window by window. Each window is
+# one engine call (plus one for fallbacks), and the engine's workers idle at the end of
+# each call: 1,024 sentences instead of 256 made the 400-sentence benchmark 1.2x faster.
+WINDOW_SENTENCES = 1024
 
 # A translation this many times longer (in characters) than its source, or shorter than
 # the inverse, is out of range for German -> English and is regenerated strictly.
@@ -235,13 +237,15 @@ def translate_documents(
     summarizer: SummarizationEngine | None = None,
     progress: ProgressCallback | None = None,
     on_text: TextCallback | None = None,
+    window_sentences: int = WINDOW_SENTENCES,
 ) -> Iterator[DocumentResult]:
     """Translate many documents, yielding one result per text, in order.
 
     Sentences of several small documents share each model batch (cross-document
     batching), while a huge document is cut into windows of paragraphs. Only the
     documents of the current window are held, so memory stays flat however many texts
-    there are; ``texts`` is consumed lazily.
+    there are; ``texts`` is consumed lazily. Smaller windows give back control (results,
+    a chance to stop) sooner, at some cost in speed.
     """
     options = options or Options()
     want_translated_quotes = options.summarize and summarizer is not None
@@ -270,7 +274,7 @@ def translate_documents(
         for job in state.jobs:
             pending.append(job)
             pending_sentences += len(job.plans)
-            if pending_sentences >= _WINDOW_SENTENCES:
+            if pending_sentences >= window_sentences:
                 run_pending()
         while in_flight and in_flight[0].finished:
             yield _finish(in_flight.pop(0), translator, options, summarizer)
