@@ -24,6 +24,7 @@ from translator.cli.app import (
     report_errors,
     setup_logging,
 )
+from translator.cli.loading import load_engines
 from translator.cli.options import (
     BatchSizeOpt,
     BeamsOpt,
@@ -115,7 +116,6 @@ def batch(
     """
     setup_logging(verbose, quiet)
     with report_errors():
-        from translator import engines
         from translator.batch import DEFAULT_PATTERNS, BatchSettings, check_folders, run_batch
 
         settings = BatchSettings(
@@ -135,23 +135,15 @@ def batch(
             summary_length=summary_length,
             summary_max_words=summary_max_words,
         )
-        started = time.perf_counter()
-        translator = engines.load_translator(
+        translator, summarizer = load_engines(
             translation_model,
+            summarization_model if summarize else None,
             device=device,
             beams=settings.beams,
             batch_size=batch_size,
             offline=offline,
             engine=engine.value,
         )
-        summarizer = (
-            engines.load_summarizer(
-                summarization_model, device=device, offline=offline, engine=engine.value
-            )
-            if summarize
-            else None
-        )
-        log.info("loaded the models in %.1f s", time.perf_counter() - started)
         stop = threading.Event()
         with _stop_on_interrupt(stop, quiet), _progress_display(quiet) as on_progress:
             report = run_batch(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from pathlib import Path
 
 from translator import config
 from translator.cli.app import app, report_errors, setup_logging
+from translator.cli.loading import load_engines
 from translator.cli.options import (
     BatchSizeOpt,
     BeamsOpt,
@@ -63,7 +63,7 @@ def summarize(
     """
     setup_logging(verbose, quiet)
     with report_errors():
-        from translator import engines, pipeline, textio
+        from translator import pipeline, textio
 
         text, source_name = textio.read_source(
             None if input_path == "-" else Path(input_path), encoding
@@ -79,19 +79,15 @@ def summarize(
             summary_length=summary_length,
             summary_max_words=summary_max_words,
         )
-        started = time.perf_counter()
-        translator = engines.load_translator(
+        translator, summarizer = load_engines(
             translation_model,
+            summarization_model,
             device=device,
             beams=beams_for(beams, fast),
             batch_size=batch_size,
             offline=offline,
             engine=engine.value,
         )
-        summarizer = engines.load_summarizer(
-            summarization_model, device=device, offline=offline, engine=engine.value
-        )
-        log.info("loaded the models in %.1f s", time.perf_counter() - started)
         result = pipeline.translate_document(text, translator, options, summarizer=summarizer)
         for warning in result.warnings:
             log.warning("%s", warning)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from pathlib import Path
 
 from translator import config
 from translator.cli.app import app, progress_on_stderr, report_errors, setup_logging
+from translator.cli.loading import load_engines
 from translator.cli.options import (
     BatchSizeOpt,
     BeamsOpt,
@@ -64,7 +64,7 @@ def translate(
     """Translate a German article into English. Quotations are kept exactly as written."""
     setup_logging(verbose, quiet)
     with report_errors():
-        from translator import engines, pipeline, textio
+        from translator import pipeline, textio
 
         text, source_name = textio.read_source(
             None if input_path == "-" else Path(input_path), encoding
@@ -82,22 +82,14 @@ def translate(
             empty = DocumentResult("", (), (), ModelInfo(translation_model))
             _emit(render(empty, output_format, source_name=shown_name), output)
             return
-        started = time.perf_counter()
-        translator = engines.load_translator(
+        translator, summarizer = load_engines(
             translation_model,
+            summarization_model if summarize else None,
             device=device,
             beams=beams_for(beams, fast),
             batch_size=batch_size,
             offline=offline,
             engine=engine.value,
-        )
-        log.info("loaded %s in %.1f s", translator.info.id, time.perf_counter() - started)
-        summarizer = (
-            engines.load_summarizer(
-                summarization_model, device=device, offline=offline, engine=engine.value
-            )
-            if summarize
-            else None
         )
         # Plain text to stdout is written as paragraphs are done: a huge input shows
         # results at once and never waits in memory for the end.
