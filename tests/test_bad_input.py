@@ -464,7 +464,7 @@ def test_a_closed_pipe_exits_1_quietly(
     def closed(text: str, output: Path | None) -> None:
         raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr(translate_cmd, "_emit", closed)
+    monkeypatch.setattr(translate_cmd, "emit", closed)
     code, _, err = _run(data="Hallo Welt.")
     assert code == EXIT_FAILURE
     assert "bug" not in err and "Traceback" not in err

@@ -9,7 +9,6 @@ assemble, verify placeholders and fall back to fragments where verification fail
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,7 +45,6 @@ WINDOW_SENTENCES = 1024
 # the inverse, is out of range for German -> English and is regenerated strictly.
 _MAX_LENGTH_RATIO = 3.0
 _MIN_LENGTH_RATIO = 0.2
-_REPEATED_NGRAM = re.compile(r"\b(\w+(?:\W+\w+){0,3}?)(?:\W+\1\b){3,}", re.IGNORECASE)
 
 # Punctuation at the edges of a fragment next to a quotation stays as in the source: it
 # is what tells a reader (and the quotation finder) where the quotation starts and ends.
@@ -646,4 +644,5 @@ def _degenerate(source: str, output: str) -> bool:
     ratio = len(output) / max(len(source), 1)
     if len(source) >= 20 and not _MIN_LENGTH_RATIO <= ratio <= _MAX_LENGTH_RATIO:
         return True
-    return _REPEATED_NGRAM.search(output) is not None and _REPEATED_NGRAM.search(source) is None
+    repeats = segment.REPEATED_WORDS
+    return repeats.search(output) is not None and repeats.search(source) is None

@@ -557,6 +557,11 @@ def has_letters(text: str) -> bool:
     return any(character.isalpha() for character in text)
 
 
+# One to four words repeated back to back at least four times ("the the the the"):
+# how a degenerate model output looks, in translations and summaries alike.
+REPEATED_WORDS = re.compile(r"\b(\w+(?:\W+\w+){0,3}?)(?:\W+\1\b){3,}", re.IGNORECASE)
+
+
 def find_urls(text: str) -> list[tuple[int, int]]:
     """Spans of the URLs and e-mail addresses in ``text``: the pipeline keeps them exactly."""
     return [match.span() for match in _URL_OR_EMAIL.finditer(text)]

@@ -67,7 +67,6 @@ _MAX_CHUNK_SUMMARY_SHARE = 4
 # Degenerate output: a word 4-gram this often, or one word group repeated back to back.
 _NGRAM = 4
 _NGRAM_MAX_COUNT = 2
-_STUTTER = re.compile(r"\b(\w+(?:\W+\w+){0,3}?)(?:\W+\1\b){3,}", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 
 # A partial quotation "clearly stands for" a source quotation when it has at least this
@@ -380,7 +379,7 @@ def _degeneracy(text: str) -> float:
         tuple(_WORD.findall(sentence.lower())) for sentence in _summary_sentences(text)
     )
     score += sum(count - 1 for key, count in seen.items() if count > 1 and len(key) >= 3)
-    score += len(_STUTTER.findall(text))
+    score += len(segment.REPEATED_WORDS.findall(text))
     return score
 
 

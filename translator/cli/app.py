@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 
@@ -167,6 +168,17 @@ def progress_on_stderr(enabled: bool = True) -> Iterator[ProgressCallback | None
             bar.update(task, completed=done, total=known)
 
         yield update
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Results go to stdout, or atomically to ``output``."""
+    from translator import textio
+
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        textio.write_atomic(output, text)
 
 
 def main() -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 from translator import config
-from translator.cli.app import app, report_errors, setup_logging
+from translator.cli.app import app, emit, report_errors, setup_logging
 from translator.cli.loading import load_engines
 from translator.cli.options import (
     BatchSizeOpt,
@@ -70,7 +69,7 @@ def summarize(
         )
         if not text.strip():
             log.warning("%s is empty: nothing to summarize.", source_name)
-            _emit("", output)
+            emit("", output)
             return
         options = Options(
             quotes=quotes,
@@ -99,15 +98,4 @@ def summarize(
             log.info("summary quotation %s: %s", change.action, change.found)
         for warning in summary.warnings:
             log.warning("summary: %s", warning)
-        _emit(summary.text + "\n" if summary.text else "", output)
-
-
-def _emit(text: str, output: Path | None) -> None:
-    """Results go to stdout, or atomically to ``output``."""
-    from translator import textio
-
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        textio.write_atomic(output, text)
+        emit(summary.text + "\n" if summary.text else "", output)

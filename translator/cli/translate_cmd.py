@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sys
+from functools import partial
 from pathlib import Path
 
 from translator import config
-from translator.cli.app import app, progress_on_stderr, report_errors, setup_logging
+from translator.cli.app import app, emit, progress_on_stderr, report_errors, setup_logging
 from translator.cli.loading import load_engines
 from translator.cli.options import (
     BatchSizeOpt,
@@ -80,7 +80,7 @@ def translate(
         if not text.strip():
             log.warning("%s is empty: nothing to translate.", source_name)
             empty = DocumentResult("", (), (), ModelInfo(translation_model))
-            _emit(render(empty, output_format, source_name=shown_name), output)
+            emit(render(empty, output_format, source_name=shown_name), output)
             return
         translator, summarizer = load_engines(
             translation_model,
@@ -101,7 +101,7 @@ def translate(
                 options,
                 summarizer=summarizer,
                 progress=progress,
-                on_text=_write_stdout if stream else None,
+                on_text=partial(emit, output=None) if stream else None,
             )
         _log_warnings(result.warnings)
         if result.summary is not None:
@@ -113,7 +113,7 @@ def translate(
         rendered = render(result, output_format, source_name=shown_name)
         if stream:  # the translation is out already: only what follows it is left
             rendered = rendered[len(result.translation) :]
-        _emit(rendered, output)
+        emit(rendered, output)
 
 
 _MAX_LOGGED_WARNINGS = 20
@@ -128,19 +128,3 @@ def _log_warnings(warnings: tuple[str, ...]) -> None:
             "... and %d more warnings (all of them are in --format json).",
             len(warnings) - _MAX_LOGGED_WARNINGS,
         )
-
-
-def _write_stdout(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def _emit(text: str, output: Path | None) -> None:
-    """Results go to stdout, or atomically to ``output``."""
-    from translator import textio
-
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        textio.write_atomic(output, text)
