@@ -273,7 +273,7 @@ def build_bart(folder: Path) -> None:
 
 def ensure_models() -> None:
     """Build the real-shaped models and their CTranslate2 copies once, into .cache/."""
-    from translator import convert
+    from translator.engines import convert
 
     for folder, build in ((MARIAN_DIR, build_marian), (BART_DIR, build_bart)):
         if not (folder / "config.json").is_file():
@@ -545,7 +545,7 @@ def machine() -> dict:
 def workload_description(sentences: Sequence[str]) -> dict:
     from translator import engines
 
-    tokenizer = engines._load_tokenizer(MARIAN_DIR, "translation")
+    tokenizer = engines.base._load_tokenizer(MARIAN_DIR, "translation")
     counts = [len(ids) for ids in tokenizer(list(sentences))["input_ids"]]
     return {
         "sentences": len(sentences),

@@ -46,7 +46,7 @@ def one_torch_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import torch
 
     threads = torch.get_num_threads()
-    monkeypatch.setattr(engines, "_usable_cpus", lambda: 1)
+    monkeypatch.setattr(engines.base, "usable_cpus", lambda: 1)
     yield
     torch.set_num_threads(threads)
 

@@ -4,6 +4,7 @@ tested on both engines (torch and ct2) with the same tiny models."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -13,18 +14,19 @@ from typing import Any
 
 import pytest
 
-from translator import convert, engines
+from translator import engines
 from translator.engines import (
     CT2Summarizer,
     CT2Translator,
     SummarizationEngine,
     TorchTranslator,
     TranslationEngine,
+    convert,
     load_summarizer,
     load_translator,
     pick_engine,
 )
-from translator.errors import ModelLoadError
+from translator.errors import ModelLoadError, OptionError
 from translator.schema import ModelInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -302,8 +304,19 @@ def test_auto_picks_ct2_only_for_a_converted_model(
     assert isinstance(load_translator(str(tiny_marian_dir), device="cpu"), TorchTranslator)
     with pytest.raises(ModelLoadError, match="translator models convert"):
         pick_engine("ct2", tiny_marian_dir)
-    with pytest.raises(ModelLoadError, match="Unknown engine 'onnx'"):
+    with pytest.raises(OptionError, match="Unknown engine 'onnx'"):
         pick_engine("onnx", tiny_marian_dir)
+
+
+def test_auto_says_why_it_falls_back_to_torch(
+    tiny_marian_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="translator"):
+        assert pick_engine("auto", tiny_marian_dir) == "torch"
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned, "auto fell back to torch without a warning"
+    assert "no current CTranslate2 copy" in warned[0]
+    assert "translator models convert" in warned[0]
 
 
 def test_auto_falls_back_to_torch_without_ctranslate2(
@@ -311,7 +324,7 @@ def test_auto_falls_back_to_torch_without_ctranslate2(
 ) -> None:
     monkeypatch.setattr(convert, "ctranslate2_available", lambda: False)
     assert pick_engine("auto", ct2_marian_dir) == "torch"
-    with pytest.raises(ModelLoadError, match="needs CTranslate2"):
+    with pytest.raises(ModelLoadError, match="CTranslate2 is not installed"):
         pick_engine("ct2", ct2_marian_dir)
     with pytest.raises(ModelLoadError, match="not installed"):
         convert.convert_model(ct2_marian_dir, force=True)
@@ -373,14 +386,14 @@ def test_ct2_cuda_without_cuda_is_a_load_error(
 def test_ct2_threads_one_worker_per_core(
     cores: int, omp: str, expected: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engines, "_usable_cpus", lambda: cores)
+    monkeypatch.setattr(engines.base, "usable_cpus", lambda: cores)
     monkeypatch.setenv("OMP_NUM_THREADS", omp)
-    assert engines._ct2_threads() == expected
+    assert engines.ct2_engine._ct2_threads() == expected
 
 
 def test_convert_module_imports_nothing_heavy() -> None:
     code = (
-        "import sys, translator.convert, translator.cli.convert_cmd; "
+        "import sys, translator.engines.convert, translator.cli.convert_cmd; "
         "heavy = {'torch', 'transformers', 'ctranslate2'} & set(sys.modules); "
         "sys.exit(f'imported {sorted(heavy)}' if heavy else 0)"
     )

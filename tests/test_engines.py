@@ -19,7 +19,7 @@ from translator.engines import (
     load_translator,
     pick_device,
 )
-from translator.errors import ModelLoadError, ModelNotFoundError
+from translator.errors import ModelLoadError, ModelNotFoundError, OptionError
 from translator.schema import ModelInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -289,6 +289,6 @@ def test_cuda_without_cuda_is_a_load_error(
         load_translator(str(tiny_marian_dir), device="cuda")
 
 
-def test_unknown_device_is_a_load_error() -> None:
-    with pytest.raises(ModelLoadError, match="Unknown device 'tpu'"):
+def test_unknown_device_is_an_option_error() -> None:
+    with pytest.raises(OptionError, match="Unknown device 'tpu'"):
         pick_device("tpu")

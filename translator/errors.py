@@ -22,3 +22,12 @@ class ModelLoadError(TranslatorError):
 
 class OutputError(TranslatorError):
     """The result cannot be written where it was asked to go."""
+
+
+class OptionError(TranslatorError, ValueError):
+    """An argument or option has a value the library does not accept (an unknown device,
+    engine, format, ...). The CLI reports it as a usage error (exit 2)."""
+
+
+class OutOfMemoryError(TranslatorError, MemoryError):
+    """The engine ran out of memory (CPU or GPU) while translating or summarizing."""

@@ -36,7 +36,7 @@ def convert(
     """
     setup_logging(verbose, quiet)
     with report_errors():
-        from translator import convert as conversion
+        from translator.engines import convert as conversion
         from translator.store import resolve_model
 
         for name in models:

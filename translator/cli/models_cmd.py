@@ -169,7 +169,7 @@ def _pick(registry: Registry, names: list[str]) -> tuple[ModelEntry, ...]:
 def _convert_if_possible(alias: str, folder: Path) -> bool:
     """With ctranslate2 installed, a pulled model gets its int8-ready CTranslate2 copy
     (what ``--engine auto`` uses); without it, pulling is all there is to do."""
-    from translator import convert
+    from translator.engines import convert
 
     if not convert.ctranslate2_available():
         return True

@@ -17,14 +17,17 @@ ctranslate2 and transformers are imported inside functions: importing this modul
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import logging
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
+from typing import Any
 
-from translator import engines
+from translator.engines.base import _no_progress_bars
 from translator.errors import ModelLoadError
 
 logger = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ _WEIGHT_FILES = (
     "pytorch_model.bin.index.json",
 )
 _CONVERTED_FILES = ("model.bin", "config.json")
+_FINGERPRINT_BYTES = 1 << 20
 
 
 def ctranslate2_available() -> bool:
@@ -58,8 +62,8 @@ def converted_dir(model_folder: Path) -> Path:
 def find_converted(model_folder: Path) -> Path | None:
     """The folder of a complete, current CTranslate2 copy of ``model_folder``; else None.
 
-    A copy is current when its marker names the source weights as they are now (size and
-    modification time), so replaced weights are never served from an old conversion.
+    A copy is current when its marker names the source weights as they are now (size and a
+    content hash), so replaced weights are never served from an old conversion.
     """
     target = converted_dir(model_folder)
     if not all((target / name).is_file() for name in _CONVERTED_FILES):
@@ -109,7 +113,7 @@ def convert_model(model_folder: Path, target: Path | None = None, *, force: bool
             "Check the folder's permissions, or copy the model to a writable folder first."
         ) from error
     try:
-        engines.convert_to_ctranslate2(model_folder, staging / "model", STORED_QUANTIZATION)
+        convert_to_ctranslate2(model_folder, staging / "model", STORED_QUANTIZATION)
         marker = {
             "source": _source_fingerprint(model_folder),
             "quantization": STORED_QUANTIZATION,
@@ -133,14 +137,26 @@ def convert_model(model_folder: Path, target: Path | None = None, *, force: bool
 
 
 def _source_fingerprint(model_folder: Path) -> dict[str, int | str]:
-    """The source weights' name, size and modification time (symlinks followed)."""
+    """The source weights' name, size and a hash of their first and last MiB.
+
+    Content, not modification times: a store copied with ``cp -r``, ``scp``, ``zip`` or
+    ``tar`` gets new mtimes but the same weights, and its converted copy stays valid.
+    The ends of the file hold safetensors' header (every tensor's name, type and offsets)
+    and the last tensors, so replaced weights change the hash while the check stays cheap.
+    """
     for name in _WEIGHT_FILES:
         path = model_folder / name
         try:
-            stat = path.stat()
+            size = path.stat().st_size
+            digest = hashlib.sha256()
+            with path.open("rb") as stream:
+                digest.update(stream.read(_FINGERPRINT_BYTES))
+                if size > 2 * _FINGERPRINT_BYTES:
+                    stream.seek(size - _FINGERPRINT_BYTES)
+                digest.update(stream.read(_FINGERPRINT_BYTES))
         except OSError:
             continue
-        return {"weights": name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        return {"weights": name, "size": size, "sha256_ends": digest.hexdigest()}
     return {}
 
 
@@ -148,3 +164,37 @@ def _ctranslate2_version() -> str:
     import ctranslate2
 
     return str(ctranslate2.__version__)
+
+
+def convert_to_ctranslate2(model_folder: Path, output: Path, quantization: str) -> None:
+    """Run CTranslate2's converter on a Hugging Face folder (``convert_model`` decides where
+    the result goes). Raises ModelLoadError when the model cannot be converted."""
+    import transformers
+    from ctranslate2.converters import TransformersConverter
+
+    class _Converter(TransformersConverter):  # type: ignore[misc]
+        def load_model(self, model_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
+            # Repositories that ship only pickled weights are read with weights_only,
+            # exactly as the torch engine reads them.
+            if not any(Path(model_name_or_path).glob("model*.safetensors")):
+                kwargs.update(use_safetensors=False, weights_only=True)
+            model = model_class.from_pretrained(model_name_or_path, **kwargs)
+            # The converter reads BART's old `normalize_before` flag, which transformers 5
+            # no longer writes into configs. BART and Marian are post-norm models.
+            if not hasattr(model.config, "normalize_before"):
+                model.config.normalize_before = False
+            return model
+
+    try:
+        with _no_progress_bars(transformers), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
+            _Converter(str(model_folder)).convert(
+                str(output), quantization=quantization, force=True
+            )
+    except Exception as error:  # the converter raises many types; the user needs one message
+        cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelLoadError(
+            f"The model in {model_folder} could not be converted to CTranslate2 "
+            f"({type(error).__name__}: {cause}). Check that the folder holds a complete "
+            "MarianMT or BART model; the torch engine (--engine torch) still works without it."
+        ) from error

@@ -1,0 +1,358 @@
+"""The CTranslate2 engines: the same models converted (``translator models convert``), int8
+on CPU and float16 on CUDA, several batches decoding at once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from translator.engines import base
+from translator.engines.base import (
+    _MAX_BATCH_TOKENS,
+    _SUMMARY_BATCH_SIZE,
+    Device,
+    _check_lengths,
+    _check_model_type,
+    _EngineBase,
+    _input_limit,
+    _length_sorted_batches,
+    _load_tokenizer,
+    _max_output_tokens,
+    _read_json,
+    out_of_memory_as_error,
+    output_bounds,
+    parse_device,
+)
+from translator.errors import ModelLoadError, TranslatorError
+from translator.schema import ModelInfo
+
+# At most this many CTranslate2 workers, each decoding its own batch. Measured on 2 cores:
+# inter_threads=2 x intra_threads=1 decodes 1.5x faster than one worker with 2 threads
+# (914 against 617 tokens/s, opus-mt int8, beam 4).
+_MAX_CT2_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class _DecodingDefaults:
+    """The model's own generation settings, read from its folder, as CTranslate2 options."""
+
+    beams: int
+    max_length: int | None
+    positions: int | None
+    length_penalty: float
+    no_repeat_ngram_size: int
+    repetition_penalty: float
+    forced_first_token: str | None
+    """BART forces ``<s>`` as the first generated token; CTranslate2 gets it as a prefix."""
+
+
+class CT2Translator(_EngineBase):
+    """A MarianMT model converted to CTranslate2, with the model's own tokenizer.
+
+    Batches are length-sorted and capped by a token budget, as in ``TorchTranslator``, and
+    several batches decode at once on CTranslate2's workers (``inter_threads``).
+    """
+
+    # CTranslate2 takes one length limit per batch. With this on, a row that ran past its
+    # own limit (possible only when a longer neighbour raised the batch's) is decoded again
+    # with its own, so no output depends on its batch neighbours. Benchmarks that force
+    # every row to its limit turn it off and cut rows instead.
+    _exact_row_limits = True
+
+    def __init__(
+        self,
+        translator: Any,
+        tokenizer: Any,
+        info: ModelInfo,
+        defaults: _DecodingDefaults,
+        *,
+        device: str,
+        beams: int | None = None,
+        batch_size: int = 32,
+        max_batch_tokens: int = _MAX_BATCH_TOKENS,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        self._translator = translator
+        self._tokenizer = tokenizer
+        self._info = info
+        self._defaults = defaults
+        self.device = device
+        self._beams = beams if beams is not None else defaults.beams
+        self._batch_size = batch_size
+        self._max_batch_tokens = max_batch_tokens
+        self._max_input_tokens = _input_limit(tokenizer, defaults.positions)
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        """Translate each text; the result is in input order.
+
+        Raises:
+            ValueError: a text is longer than ``max_input_tokens`` (it is never truncated).
+        """
+        if not texts:
+            return []
+        sources = _source_tokens(self._tokenizer, texts)
+        counts = [len(tokens) for tokens in sources]
+        _check_lengths(counts, self._max_input_tokens)
+        # CTranslate2 counts generated tokens without the end token; the bounds include it.
+        limits = [max(bound - 1, 1) for bound in self._output_bounds(counts, strict)]
+        options: dict[str, Any] = {
+            "beam_size": self._beams,
+            "length_penalty": self._defaults.length_penalty,
+            "no_repeat_ngram_size": self._defaults.no_repeat_ngram_size,
+            "repetition_penalty": self._defaults.repetition_penalty,
+        }
+        if strict:
+            options.update(no_repeat_ngram_size=3, repetition_penalty=1.3)
+        # CTranslate2 decodes batch_size x beams hypotheses at once; measured on 2 cores
+        # (benchmarks/run.py, 400 sentences, beam 4), 8 sentences a batch ran 1.75x faster
+        # than 32 and used 40% less memory, while greedy decoding was best at 16-32. So a
+        # batch holds batch_size hypotheses, not sentences.
+        per_batch = max(1, self._batch_size // max(self._beams, 1))
+        batches = _length_sorted_batches(counts, per_batch, self._max_batch_tokens)
+        outputs, batch_limits = _decode_batches(self._translator, sources, batches, limits, options)
+        if self._exact_row_limits:
+            over = [
+                i
+                for i, output in enumerate(outputs)
+                if len(output) >= limits[i] and batch_limits[i] > limits[i]
+            ]
+            by_limit: dict[int, list[int]] = {}
+            for index in over:
+                by_limit.setdefault(limits[index], []).append(index)
+            redo: list[list[int]] = []
+            for rows in by_limit.values():
+                for batch in _length_sorted_batches(
+                    [counts[i] for i in rows], per_batch, self._max_batch_tokens
+                ):
+                    redo.append([rows[i] for i in batch])
+            redone, _ = _decode_batches(self._translator, sources, redo, limits, options)
+            for batch in redo:
+                for index in batch:
+                    outputs[index] = redone[index]
+        cut = [output[: limits[i]] for i, output in enumerate(outputs)]
+        return _detokenize(self._tokenizer, cut)
+
+    def _output_bounds(self, counts: Sequence[int], strict: bool) -> list[int]:
+        """Each text's most new tokens, end-of-sentence included (benchmarks override it)."""
+        ceiling = _max_output_tokens(self._defaults.max_length, self._defaults.positions)
+        return output_bounds(counts, strict=strict, ceiling=ceiling)
+
+
+class CT2Summarizer(_EngineBase):
+    """A BART-like summarization model converted to CTranslate2, with its own tokenizer."""
+
+    def __init__(
+        self,
+        summarizer: Any,
+        tokenizer: Any,
+        info: ModelInfo,
+        defaults: _DecodingDefaults,
+        *,
+        device: str,
+        beams: int | None = None,
+        batch_size: int = _SUMMARY_BATCH_SIZE,
+    ) -> None:
+        self._summarizer = summarizer
+        self._tokenizer = tokenizer
+        self._info = info
+        self._defaults = defaults
+        self.device = device
+        self._beams = beams if beams is not None else defaults.beams
+        self._batch_size = batch_size
+        self._max_input_tokens = _input_limit(tokenizer, defaults.positions)
+
+    def summarize(
+        self,
+        texts: Sequence[str],
+        *,
+        min_tokens: int,
+        max_tokens: int,
+        strict: bool = False,
+    ) -> list[str]:
+        """One summary per text, between ``min_tokens`` and ``max_tokens`` long.
+
+        Raises:
+            ValueError: impossible lengths, or a text longer than ``max_input_tokens``.
+        """
+        if not 0 <= min_tokens <= max_tokens or max_tokens < 1:
+            raise ValueError(f"need 0 <= min_tokens <= max_tokens, got {min_tokens}, {max_tokens}")
+        if not texts:
+            return []
+        sources = _source_tokens(self._tokenizer, texts)
+        counts = [len(tokens) for tokens in sources]
+        _check_lengths(counts, self._max_input_tokens)
+        defaults = self._defaults
+        # The end token is one of max_tokens, as in the torch engine; CTranslate2's limits
+        # count the forced first token but not the end token.
+        limit = max(max_tokens - 1, min_tokens, 1)
+        options: dict[str, Any] = {
+            "beam_size": self._beams,
+            "min_decoding_length": min_tokens,
+            "length_penalty": defaults.length_penalty,
+            "no_repeat_ngram_size": defaults.no_repeat_ngram_size,
+            "repetition_penalty": defaults.repetition_penalty,
+        }
+        if strict:
+            options.update(
+                no_repeat_ngram_size=3,
+                repetition_penalty=1.2,
+                length_penalty=max(defaults.length_penalty, 1.0) + 1.0,
+            )
+        prefix = [defaults.forced_first_token] if defaults.forced_first_token is not None else None
+        batches = _length_sorted_batches(counts, self._batch_size, _MAX_BATCH_TOKENS)
+        outputs, _ = _decode_batches(
+            self._summarizer, sources, batches, [limit] * len(texts), options, prefix=prefix
+        )
+        return _detokenize(self._tokenizer, outputs)
+
+
+def _source_tokens(tokenizer: Any, texts: Sequence[str]) -> list[list[str]]:
+    """Each text as the token strings CTranslate2 takes, special tokens included."""
+    encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)
+    return [tokenizer.convert_ids_to_tokens(ids) for ids in encoded["input_ids"]]
+
+
+def _detokenize(tokenizer: Any, outputs: Sequence[Sequence[str]]) -> list[str]:
+    ids = [tokenizer.convert_tokens_to_ids(list(tokens)) for tokens in outputs]
+    decoded: list[str] = tokenizer.batch_decode(ids, skip_special_tokens=True)
+    return [text.strip() for text in decoded]
+
+
+def _decode_batches(
+    model: Any,
+    sources: Sequence[list[str]],
+    batches: Sequence[Sequence[int]],
+    limits: Sequence[int],
+    options: dict[str, Any],
+    *,
+    prefix: list[str] | None = None,
+) -> tuple[list[list[str]], list[int]]:
+    """Decode every batch, all queued at once so that CTranslate2's workers share them.
+
+    Returns each row's tokens (end token excluded) and the limit its batch ran with: the
+    largest of its rows' ``limits``. ``prefix``, when given, starts every row's output.
+    """
+    queued = []
+    for batch in batches:
+        limit = max(limits[i] for i in batch)
+        results = model.translate_batch(
+            [sources[i] for i in batch],
+            target_prefix=[prefix] * len(batch) if prefix is not None else None,
+            asynchronous=True,
+            max_decoding_length=limit,
+            # Lengths were checked; never let CTranslate2 truncate (its default is 1,024).
+            max_input_length=0,
+            **options,
+        )
+        queued.append((batch, limit, results))
+    outputs: list[list[str]] = [[] for _ in sources]
+    batch_limits = [0] * len(sources)
+    with out_of_memory_as_error():  # CTranslate2 reports a failed batch when it is collected
+        for batch, limit, results in queued:
+            for index, result in zip(batch, results, strict=True):
+                outputs[index] = list(result.result().hypotheses[0])
+                batch_limits[index] = limit
+    return outputs, batch_limits
+
+
+def _read_decoding_defaults(folder: Path, tokenizer: Any) -> _DecodingDefaults:
+    """The generation settings ``generate`` would use, from generation_config.json (else
+    config.json, where older models keep them)."""
+    config = _read_json(folder / "config.json")
+    generation = _read_json(folder / "generation_config.json") or config
+
+    def number(key: str, default: float) -> float:
+        value = generation.get(key, config.get(key))
+        return float(value) if isinstance(value, int | float) and value is not None else default
+
+    forced = generation.get("forced_bos_token_id", config.get("forced_bos_token_id"))
+    max_length = generation.get("max_length", config.get("max_length"))
+    positions = config.get("max_position_embeddings")
+    return _DecodingDefaults(
+        beams=max(int(number("num_beams", 1)), 1),
+        max_length=max_length if isinstance(max_length, int) else None,
+        positions=positions if isinstance(positions, int) else None,
+        length_penalty=number("length_penalty", 1.0),
+        no_repeat_ngram_size=int(number("no_repeat_ngram_size", 0)),
+        repetition_penalty=number("repetition_penalty", 1.0),
+        forced_first_token=(
+            tokenizer.convert_ids_to_tokens(forced) if isinstance(forced, int) else None
+        ),
+    )
+
+
+def _ct2_device(device: str) -> str:
+    if parse_device(device) is Device.CPU:
+        return "cpu"
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        return "cuda"
+    if device == "cuda":
+        raise ModelLoadError(
+            "CUDA was requested but CTranslate2 finds no CUDA device. "
+            "Use --device cpu, or run on a machine with a GPU and a CUDA build of CTranslate2."
+        )
+    return "cpu"
+
+
+def _ct2_threads() -> tuple[int, int]:
+    """(inter_threads, intra_threads) for the CPU: one thread per worker, one worker per
+    core up to four, the rest shared out. ``OMP_NUM_THREADS`` caps the total when set."""
+    budget = base.usable_cpus()
+    configured = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        budget = min(budget, int(configured))
+    workers = min(budget, _MAX_CT2_WORKERS)
+    return workers, max(budget // workers, 1)
+
+
+def _load_ct2(model_folder: Path, *, task: str, device: str) -> tuple[Any, Any, _DecodingDefaults]:
+    """Load a converted model, its tokenizer and decoding defaults; failures are
+    ModelLoadErrors."""
+    from translator.engines import convert
+
+    converted = convert.find_converted(model_folder)
+    if converted is None:  # pick_engine checked; the folder changed since
+        raise ModelLoadError(
+            f"The CTranslate2 copy of {model_folder} disappeared. "
+            "Make it again with `translator models convert MODEL`."
+        )
+    config = SimpleNamespace(**_read_json(model_folder / "config.json"))
+    _check_model_type(model_folder, config, task)
+    target = _ct2_device(device)
+    try:
+        import ctranslate2
+
+        tokenizer = _load_tokenizer(model_folder, task)
+        defaults = _read_decoding_defaults(model_folder, tokenizer)
+        if target == "cuda":
+            model = ctranslate2.Translator(str(converted), device="cuda", compute_type="float16")
+        else:
+            workers, threads = _ct2_threads()
+            if task == "summarization":
+                # A summary is one long input: one worker using every core beats parallel
+                # workers that would sit idle.
+                workers, threads = 1, workers * threads
+            model = ctranslate2.Translator(
+                str(converted),
+                device="cpu",
+                compute_type="int8",
+                inter_threads=workers,
+                intra_threads=threads,
+            )
+    except TranslatorError:
+        raise
+    except Exception as error:  # ctranslate2 and transformers raise many types
+        cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelLoadError(
+            f"The CTranslate2 {task} model in {converted} could not be loaded "
+            f"({type(error).__name__}: {cause}). Convert it again with "
+            "`translator models convert MODEL --force`, or use --engine torch."
+        ) from error
+    return model, tokenizer, defaults

@@ -1,0 +1,142 @@
+"""Loading: a model name to a ready engine, and the choice between torch and CTranslate2."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from translator.engines import convert
+from translator.engines.base import (
+    EngineName,
+    SummarizationEngine,
+    TranslationEngine,
+    parse_device,
+    parse_engine,
+)
+from translator.engines.ct2_engine import CT2Summarizer, CT2Translator, _load_ct2
+from translator.engines.torch_engine import (
+    TorchSummarizer,
+    TorchTranslator,
+    _load_seq2seq,
+    pick_device,
+)
+from translator.errors import ModelLoadError
+from translator.store import resolve_model
+
+logger = logging.getLogger(__name__)
+
+
+def pick_engine(engine: str, model_folder: Path) -> EngineName:
+    """Resolve ``engine`` for the model in ``model_folder`` to ``torch`` or ``ct2``.
+
+    ``auto`` is ``ct2`` when ctranslate2 is installed and the model has a current
+    CTranslate2 copy (``translator models convert``), else ``torch``, with a warning that
+    says why (the torch engine is several times slower).
+
+    Raises:
+        OptionError: an unknown engine name.
+        ModelLoadError: ``ct2`` asked for but not usable.
+    """
+    asked = parse_engine(engine)
+    if asked is EngineName.TORCH:
+        return EngineName.TORCH
+    problem = _ct2_problem(model_folder)
+    if problem is None:
+        return EngineName.CT2
+    if asked is EngineName.AUTO:
+        logger.warning("using the torch engine, not CTranslate2: %s", problem)
+        return EngineName.TORCH
+    raise ModelLoadError(f"The ct2 engine cannot be used: {problem}, or use --engine torch.")
+
+
+def _ct2_problem(model_folder: Path) -> str | None:
+    """Why the CTranslate2 engine cannot run the model in ``model_folder``; None if it can."""
+    if not convert.ctranslate2_available():
+        return "CTranslate2 is not installed. Install it with `pip install 'translator[fast]'`"
+    if convert.find_converted(model_folder) is None:
+        return (
+            f"the model in {model_folder} has no current CTranslate2 copy. "
+            "Make one with `translator models convert MODEL`"
+        )
+    return None
+
+
+def load_translator(
+    model: str,
+    *,
+    device: str = "auto",
+    beams: int | None = None,
+    batch_size: int = 32,
+    offline: bool | None = None,
+    engine: str = "auto",
+) -> TranslationEngine:
+    """Load a MarianMT translation model from a folder or the hub.
+
+    Args:
+        model: a model folder or hub id.
+        device: ``auto``, ``cpu`` or ``cuda``.
+        beams: beam size; ``None`` keeps the model's own (opus-mt: 4).
+        batch_size: sentences per batch.
+        offline: never contact the hub; ``None`` reads ``HF_HUB_OFFLINE``.
+        engine: ``torch``, ``ct2`` (CTranslate2: int8 on CPU, float16 on CUDA), or
+            ``auto``: ``ct2`` when the model has a CTranslate2 copy (``pick_engine``).
+
+    Raises:
+        ModelNotFoundError: the model is not on this machine and cannot be fetched.
+        ModelLoadError: it is incomplete, not a translation model, fails to load, or
+            the engine asked for cannot be used.
+        OptionError: an unknown device or engine name.
+    """
+    parse_device(device)  # an unknown device fails before anything is resolved or loaded
+    parse_engine(engine)
+    resolved = resolve_model(model, offline=offline, task="translation")
+    if pick_engine(engine, resolved.path) is EngineName.CT2:
+        translator, tokenizer, defaults = _load_ct2(
+            resolved.path, task="translation", device=device
+        )
+        return CT2Translator(
+            translator,
+            tokenizer,
+            resolved.info,
+            defaults,
+            device=translator.device,
+            beams=beams,
+            batch_size=batch_size,
+        )
+    target = pick_device(device)
+    loaded, tokenizer = _load_seq2seq(resolved.path, task="translation", device=target)
+    return TorchTranslator(
+        loaded, tokenizer, resolved.info, device=target, beams=beams, batch_size=batch_size
+    )
+
+
+def load_summarizer(
+    model: str,
+    *,
+    device: str = "auto",
+    beams: int | None = None,
+    offline: bool | None = None,
+    engine: str = "auto",
+) -> SummarizationEngine:
+    """Load a sequence-to-sequence summarization model from a folder or the hub.
+
+    ``engine`` is as for ``load_translator``.
+
+    Raises:
+        ModelNotFoundError: the model is not on this machine and cannot be fetched.
+        ModelLoadError: it is incomplete, not a summarization model, fails to load, or
+            the engine asked for cannot be used.
+    """
+    parse_device(device)
+    parse_engine(engine)
+    resolved = resolve_model(model, offline=offline, task="summarization")
+    if pick_engine(engine, resolved.path) is EngineName.CT2:
+        summarizer, tokenizer, defaults = _load_ct2(
+            resolved.path, task="summarization", device=device
+        )
+        return CT2Summarizer(
+            summarizer, tokenizer, resolved.info, defaults, device=summarizer.device, beams=beams
+        )
+    target = pick_device(device)
+    loaded, tokenizer = _load_seq2seq(resolved.path, task="summarization", device=target)
+    return TorchSummarizer(loaded, tokenizer, resolved.info, device=target, beams=beams)

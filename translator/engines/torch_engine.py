@@ -1,0 +1,269 @@
+"""The transformers (PyTorch) engines: MarianMT translation and BART-like summaries."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from translator.engines import base
+from translator.engines.base import (
+    _MAX_BATCH_TOKENS,
+    _SUMMARY_BATCH_SIZE,
+    Device,
+    _check_lengths,
+    _check_model_type,
+    _EngineBase,
+    _input_limit,
+    _length_sorted_batches,
+    _load_tokenizer,
+    _max_output_tokens,
+    _no_progress_bars,
+    out_of_memory_as_error,
+    output_bounds,
+    parse_device,
+)
+from translator.errors import ModelLoadError, TranslatorError
+from translator.schema import ModelInfo
+
+
+def pick_device(device: str) -> str:
+    """Resolve ``auto`` to ``cuda`` when a CUDA device is usable, else ``cpu``.
+
+    Raises:
+        OptionError: an unknown device name.
+        ModelLoadError: ``cuda`` asked for but not available.
+    """
+    if parse_device(device) is Device.CPU:
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if device == "cuda":
+        raise ModelLoadError(
+            f"CUDA was requested but no CUDA device is available (torch {torch.__version__}). "
+            "Use --device cpu, or install a CUDA build of torch on a machine with a GPU."
+        )
+    return "cpu"
+
+
+class TorchTranslator(_EngineBase):
+    """A MarianMT model and its tokenizer, translating in length-sorted batches."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        info: ModelInfo,
+        *,
+        device: str,
+        beams: int | None = None,
+        batch_size: int = 32,
+        max_batch_tokens: int = _MAX_BATCH_TOKENS,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        self._model = model
+        self._tokenizer = tokenizer
+        self._info = info
+        self.device = device
+        self._beams = beams
+        self._batch_size = batch_size
+        self._max_batch_tokens = max_batch_tokens
+        self._max_input_tokens = _max_input_tokens(model, tokenizer)
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        """Translate each text; the result is in input order.
+
+        Raises:
+            ValueError: a text is longer than ``max_input_tokens`` (it is never truncated).
+        """
+        counts = self.count_tokens(texts)
+        _check_lengths(counts, self._max_input_tokens)
+        bounds = self._output_bounds(counts, strict)
+        options: dict[str, Any] = {}
+        if self._beams is not None:
+            options["num_beams"] = self._beams
+        if strict:
+            options.update(no_repeat_ngram_size=3, repetition_penalty=1.3)
+        results: list[str] = [""] * len(texts)
+        for batch in _length_sorted_batches(counts, self._batch_size, self._max_batch_tokens):
+            batch_bounds = [bounds[i] for i in batch]
+            outputs = _generate(
+                self._model,
+                self._tokenizer,
+                [texts[i] for i in batch],
+                # The per-text limit makes a text's output independent of its batch
+                # neighbours; max_length is only the batch-wide backstop.
+                {**options, "max_length": 1 + max(batch_bounds)},
+                output_limits=batch_bounds,
+            )
+            for index, output in zip(batch, outputs, strict=True):
+                results[index] = output
+        return results
+
+    def _output_bounds(self, counts: Sequence[int], strict: bool) -> list[int]:
+        """Each text's most new tokens, end-of-sentence included (benchmarks override it)."""
+        positions = getattr(self._model.config, "max_position_embeddings", None)
+        ceiling = _max_output_tokens(self._model.generation_config.max_length, positions)
+        return output_bounds(counts, strict=strict, ceiling=ceiling)
+
+
+class TorchSummarizer(_EngineBase):
+    """Any sequence-to-sequence summarization model (BART, PEGASUS, T5) and its tokenizer."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        info: ModelInfo,
+        *,
+        device: str,
+        beams: int | None = None,
+        batch_size: int = _SUMMARY_BATCH_SIZE,
+    ) -> None:
+        self._model = model
+        self._tokenizer = tokenizer
+        self._info = info
+        self.device = device
+        self._beams = beams
+        self._batch_size = batch_size
+        self._max_input_tokens = _max_input_tokens(model, tokenizer)
+
+    def summarize(
+        self,
+        texts: Sequence[str],
+        *,
+        min_tokens: int,
+        max_tokens: int,
+        strict: bool = False,
+    ) -> list[str]:
+        """One summary per text, between ``min_tokens`` and ``max_tokens`` long.
+
+        Raises:
+            ValueError: impossible lengths, or a text longer than ``max_input_tokens``.
+        """
+        if not 0 <= min_tokens <= max_tokens or max_tokens < 1:
+            raise ValueError(f"need 0 <= min_tokens <= max_tokens, got {min_tokens}, {max_tokens}")
+        counts = self.count_tokens(texts)
+        _check_lengths(counts, self._max_input_tokens)
+        # Lengths count the decoder's start token, hence the + 1; passing them as
+        # min_length/max_length overrides the model's own (distilbart-cnn: 56..142).
+        options: dict[str, Any] = {"min_length": min_tokens + 1, "max_length": max_tokens + 1}
+        if self._beams is not None:
+            options["num_beams"] = self._beams
+        if strict:
+            configured = self._model.generation_config.length_penalty or 1.0
+            options.update(
+                no_repeat_ngram_size=3,
+                repetition_penalty=1.2,
+                length_penalty=max(configured, 1.0) + 1.0,
+            )
+        results: list[str] = [""] * len(texts)
+        for batch in _length_sorted_batches(counts, self._batch_size, _MAX_BATCH_TOKENS):
+            outputs = _generate(self._model, self._tokenizer, [texts[i] for i in batch], options)
+            for index, output in zip(batch, outputs, strict=True):
+                results[index] = output
+        return results
+
+
+def _load_seq2seq(folder: Path, *, task: str, device: str) -> tuple[Any, Any]:
+    """Load model and tokenizer from a checked folder; every failure is a ModelLoadError."""
+    try:
+        import torch
+        import transformers
+
+        config = transformers.AutoConfig.from_pretrained(folder, trust_remote_code=False)
+        _check_model_type(folder, config, task)
+        model_class: Any = (
+            transformers.MarianMTModel
+            if task == "translation"
+            else transformers.AutoModelForSeq2SeqLM
+        )
+        safetensors = any(folder.glob("model*.safetensors"))
+        weights: dict[str, Any] = (
+            {"use_safetensors": True}
+            if safetensors
+            else {"use_safetensors": False, "weights_only": True}
+        )
+        tokenizer = _load_tokenizer(folder, task)
+        with _no_progress_bars(transformers):
+            model = model_class.from_pretrained(folder, trust_remote_code=False, **weights)
+        if device == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
+            # Use every core this process may run on (not the machine's count, which can
+            # exceed a container's share); an explicit OMP_NUM_THREADS wins.
+            torch.set_num_threads(base.usable_cpus())
+        model.to(device)
+        model.eval()
+    except TranslatorError:
+        raise
+    except Exception as error:  # transformers raises many types; the user needs one message
+        cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelLoadError(
+            f"The {task} model in {folder} could not be loaded ({type(error).__name__}: {cause}). "
+            "Check that the folder holds a complete model, or download it again with "
+            "`translator models pull`."
+        ) from error
+    return model, tokenizer
+
+
+def _max_input_tokens(model: Any, tokenizer: Any) -> int:
+    return _input_limit(tokenizer, getattr(model.config, "max_position_embeddings", None))
+
+
+def _generate(
+    model: Any,
+    tokenizer: Any,
+    texts: list[str],
+    options: dict[str, Any],
+    *,
+    output_limits: Sequence[int] | None = None,
+) -> list[str]:
+    """Generate for one batch; ``output_limits`` caps each text's new tokens separately."""
+    import torch
+    from transformers import LogitsProcessorList
+
+    inputs = tokenizer(texts, padding=True, truncation=False, return_tensors="pt").to(model.device)
+    if output_limits is not None:
+        config = model.generation_config
+        beams = options.get("num_beams") or config.num_beams or 1
+        eos = config.eos_token_id
+        eos_id = eos[0] if isinstance(eos, list) else eos
+        if eos_id is not None:
+            options = {
+                **options,
+                "logits_processor": LogitsProcessorList(
+                    [_per_row_length_limit(output_limits, beams, eos_id)]
+                ),
+            }
+    with torch.inference_mode(), out_of_memory_as_error():
+        outputs = model.generate(**inputs, **options)
+    decoded: list[str] = tokenizer.batch_decode(outputs, skip_special_tokens=True)
+    return [text.strip() for text in decoded]
+
+
+def _per_row_length_limit(limits: Sequence[int], beams: int, eos_id: int) -> Any:
+    """A logits processor forcing end-of-sentence once a row has used its own token budget.
+
+    ``generate`` only knows one ``max_length`` per batch; without this, a short sentence
+    batched with a long one could ramble up to the long one's limit, and its output would
+    depend on which batch it landed in.
+    """
+    import torch
+    from transformers import LogitsProcessor
+
+    class PerRowLengthLimit(LogitsProcessor):
+        def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+            # Rows are (text, beam) pairs; the first decoder token is the start token.
+            generated = input_ids.shape[1] - 1
+            row_limits = torch.tensor(limits, device=scores.device).repeat_interleave(beams)
+            done = generated >= row_limits - 1
+            if bool(done.any()):
+                scores = scores.clone()
+                scores[done] = -float("inf")
+                scores[done, eos_id] = 0.0
+            return scores
+
+    return PerRowLengthLimit()
