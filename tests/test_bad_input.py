@@ -31,6 +31,7 @@ from translator.errors import (
     InputError,
     ModelLoadError,
     ModelNotFoundError,
+    OptionError,
     OutputError,
     TranslatorError,
 )
@@ -421,8 +422,10 @@ def test_other_errors_are_one_clear_line(
 
 
 def test_every_table_row_is_a_failure_with_a_message() -> None:
+    assert ERROR_TABLE
     for cls, (code, message) in ERROR_TABLE.items():
-        assert code == EXIT_FAILURE
+        # Options the library refuses are usage errors (2); everything else fails (1).
+        assert code == (EXIT_USAGE if cls is OptionError else EXIT_FAILURE), cls
         assert message is None or message.count(". ") >= 1, cls  # what happened. What to do.
     assert error_message(KeyError("k"))[1].startswith("unexpected KeyError")
 

@@ -140,7 +140,7 @@ def reference_run(
     root = tmp_path_factory.mktemp("reference")
     source = _make_folder(root, 200)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engines, "_usable_cpus", lambda: 1)
+        patch.setattr(engines.base, "usable_cpus", lambda: 1)
         translator = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
         report = run_batch(BatchSettings(source, root / "out"), translator)
     torch.set_num_threads(threads)

@@ -18,7 +18,7 @@ from translator.registry import (
     registry_path,
 )
 
-PROJECT_REGISTRY = config.project_root() / "models" / "registry.toml"
+PROJECT_REGISTRY = Path(config.__file__).parent / "registry.toml"
 
 VALID_ENTRY = """
 [models.tiny]

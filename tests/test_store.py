@@ -14,7 +14,7 @@ from unittest.mock import Mock
 
 import pytest
 
-from translator.config import project_root
+from translator.config import checkout_root
 from translator.errors import ModelLoadError, ModelNotFoundError
 from translator.registry import Registry, Task, load_registry
 from translator.schema import ModelInfo
@@ -334,7 +334,20 @@ def test_models_dir_follows_the_environment(
     assert models_dir() == isolated_environment / "models"
     assert entry_dir("opus-mt-de-en") == isolated_environment / "models" / "opus-mt-de-en"
     monkeypatch.delenv("TRANSLATOR_MODELS_DIR")
-    assert models_dir() == project_root() / "models"
+    checkout = checkout_root()
+    assert checkout is not None  # the tests run from the source checkout
+    assert models_dir() == checkout / "models"
+
+
+def test_installed_store_is_in_the_user_data_folder(
+    isolated_environment: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from translator import config
+
+    monkeypatch.delenv("TRANSLATOR_MODELS_DIR")
+    monkeypatch.setattr(config, "checkout_root", lambda: None)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert models_dir() == tmp_path / "data" / "translator" / "models"
 
 
 @pytest.mark.parametrize("alias", ["", ".", "..", "../etc", "a/b", "a\\b"])
@@ -726,7 +739,7 @@ def test_pull_of_an_unknown_revision_says_so(
     with pytest.raises(ModelNotFoundError) as caught:
         pull_model(registry.get("tiny-marian"))
     assert f"has no revision '{PINNED}'" in str(caught.value)
-    assert "models/registry.toml" in str(caught.value)
+    assert "the registry's" in str(caught.value)
 
 
 # --- safety -------------------------------------------------------------------------------

@@ -28,6 +28,30 @@ def offline_requested(flag: bool | None = None) -> bool:
     return False
 
 
-def project_root() -> Path:
-    """The checkout this package runs from (its ``models/`` folder is the default store)."""
-    return Path(__file__).resolve().parent.parent
+def checkout_root() -> Path | None:
+    """The source checkout this package runs from, or None when it is installed.
+
+    A checkout is the package's parent folder holding this project's ``pyproject.toml``
+    and ``models/`` (``pip install -e .`` keeps running from it); a wheel install has
+    ``site-packages`` there instead.
+    """
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "models").is_dir():
+        return root
+    return None
+
+
+def user_data_dir() -> Path:
+    """The platform's per-user data folder for translator (``~/.local/share/translator``
+    on Linux, honouring ``XDG_DATA_HOME``; ``~/Library/Application Support/translator`` on
+    macOS; ``%LOCALAPPDATA%\\translator`` on Windows)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("translator", appauthor=False))
+
+
+def user_cache_dir() -> Path:
+    """The platform's per-user cache folder for translator (``~/.cache/translator``, ...)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("translator", appauthor=False))

@@ -1,9 +1,11 @@
 """The model registry: aliases for known models, each pinned to one hub commit.
 
-The registry is ``models/registry.toml`` in the project (``TRANSLATOR_REGISTRY`` names
-another file). Each ``[models.<alias>]`` table gives the hub id, the revision, the task,
-the licence and the approximate download size. Parsing is strict: an unknown key or a
-wrong type is an error naming the entry, so a typo never silently unpins a model.
+The registry ships inside the package (``translator/registry.toml``; in a checkout,
+``models/registry.toml`` is a link to it, so there is one file to edit) and
+``TRANSLATOR_REGISTRY`` names another file. Each ``[models.<alias>]`` table gives the hub
+id, the revision, the task, the licence and the approximate download size. Parsing is
+strict: an unknown key or a wrong type is an error naming the entry, so a typo never
+silently unpins a model.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from translator.config import project_root
 from translator.errors import ModelNotFoundError, TranslatorError
 
 Task = Literal["translation", "summarization"]
@@ -94,11 +95,11 @@ def is_commit_hash(revision: str) -> bool:
 
 
 def registry_path() -> Path:
-    """``TRANSLATOR_REGISTRY`` when set, else ``<project root>/models/registry.toml``."""
+    """``TRANSLATOR_REGISTRY`` when set, else the registry shipped in the package."""
     configured = os.environ.get("TRANSLATOR_REGISTRY", "").strip()
     if configured:
         return Path(configured).expanduser()
-    return project_root() / "models" / "registry.toml"
+    return Path(__file__).resolve().parent / "registry.toml"
 
 
 def load_registry(path: Path | None = None, *, missing_ok: bool = False) -> Registry:
@@ -120,8 +121,8 @@ def load_registry(path: Path | None = None, *, missing_ok: bool = False) -> Regi
         if missing_ok:
             return Registry(entries=(), source=source)
         raise ModelNotFoundError(
-            f"The model registry {source} does not exist. Restore models/registry.toml "
-            "from the repository, or point TRANSLATOR_REGISTRY at a registry file."
+            f"The model registry {source} does not exist. Reinstall translator (the "
+            "registry ships with it), or point TRANSLATOR_REGISTRY at a registry file."
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise TranslatorError(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
 from translator.schema import DocumentResult
 
 SUMMARY_SEPARATOR = "\n---- Summary ----\n\n"
-JSON_SCHEMA_VERSION = 1
 
 
 class OutputFormat(StrEnum):
@@ -38,6 +38,7 @@ def render_text(result: DocumentResult) -> str:
 
 
 def render_markdown(result: DocumentResult, source_name: str = "") -> str:
+    source_name = source_name or result.source
     title = f"# Translation of {source_name}" if source_name else "# Translation"
     blocks = [title]
     blocks.extend(p.translation for p in result.paragraphs if p.translation.strip())
@@ -60,36 +61,6 @@ def render_markdown(result: DocumentResult, source_name: str = "") -> str:
 
 
 def to_json(result: DocumentResult, source_name: str = "") -> dict[str, Any]:
-    """The JSON document the README's schema describes."""
-    data: dict[str, Any] = {
-        "schema_version": JSON_SCHEMA_VERSION,
-        "source": source_name,
-        "translation": result.translation,
-        "paragraphs": [
-            {"source": p.source, "translation": p.translation} for p in result.paragraphs
-        ],
-        "quotes": [
-            {
-                "original": q.original,
-                "rendered": q.rendered,
-                "strategy": q.strategy.value,
-                "paragraph": q.paragraph,
-            }
-            for q in result.quotes
-        ],
-        "model": {"id": result.model.id, "revision": result.model.revision},
-        "sentences": result.sentences,
-        "warnings": list(result.warnings),
-        "timings": result.timings,
-    }
-    if result.summary is not None:
-        summary = result.summary
-        data["summary"] = summary.text
-        data["summary_model"] = {"id": summary.model.id, "revision": summary.model.revision}
-        data["summary_chunks"] = summary.chunks
-        data["summary_quotes"] = [
-            {"found": c.found, "action": c.action, "replacement": c.replacement}
-            for c in summary.quote_changes
-        ]
-        data["warnings"] += list(summary.warnings)
-    return data
+    """The JSON document the README's schema describes (``DocumentResult.to_dict``), with
+    ``source`` set to ``source_name`` when one is given."""
+    return (replace(result, source=source_name) if source_name else result).to_dict()

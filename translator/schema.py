@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+JSON_SCHEMA_VERSION = 1
 
 
 class QuoteMode(StrEnum):
@@ -164,3 +167,52 @@ class DocumentResult:
     timings: dict[str, float] = field(default_factory=dict)
     summary: SummaryResult | None = None
     sentences: int = 0
+    source: str = ""  # the input file's name; "" for stdin or text passed in
+
+    @property
+    def text(self) -> str:
+        """The whole translation (same as ``translation``)."""
+        return self.translation
+
+    @property
+    def summary_quotes(self) -> tuple[SummaryQuoteChange, ...]:
+        """What was done to each quotation mark pair of the summary (empty: no summary)."""
+        return self.summary.quote_changes if self.summary is not None else ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as the JSON document ``--format json`` writes (the README's schema).
+
+        The one serializer: the CLI, batch and Python callers all get this dictionary.
+        """
+        data: dict[str, Any] = {
+            "schema_version": JSON_SCHEMA_VERSION,
+            "source": self.source,
+            "translation": self.translation,
+            "paragraphs": [
+                {"source": p.source, "translation": p.translation} for p in self.paragraphs
+            ],
+            "quotes": [
+                {
+                    "original": q.original,
+                    "rendered": q.rendered,
+                    "strategy": q.strategy.value,
+                    "paragraph": q.paragraph,
+                }
+                for q in self.quotes
+            ],
+            "model": {"id": self.model.id, "revision": self.model.revision},
+            "sentences": self.sentences,
+            "warnings": list(self.warnings),
+            "timings": dict(self.timings),
+        }
+        if self.summary is not None:
+            summary = self.summary
+            data["summary"] = summary.text
+            data["summary_model"] = {"id": summary.model.id, "revision": summary.model.revision}
+            data["summary_chunks"] = summary.chunks
+            data["summary_quotes"] = [
+                {"found": c.found, "action": c.action, "replacement": c.replacement}
+                for c in summary.quote_changes
+            ]
+            data["warnings"] += list(summary.warnings)
+        return data

@@ -1,5 +1,5 @@
 """The model store: resolve a model name or folder to a complete model folder, and pull
-registered models into ``models/<alias>/``.
+registered models into the store's ``<alias>/`` folders (``models_dir``).
 
 A name resolves, in order, to:
 
@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from translator.config import offline_requested, project_root
+from translator import config
+from translator.config import offline_requested
 from translator.errors import ModelLoadError, ModelNotFoundError
-from translator.registry import ModelEntry, Task, is_commit_hash, load_registry
+from translator.registry import ModelEntry, Task, is_commit_hash, load_registry, registry_path
 from translator.schema import ModelInfo
 
 logger = logging.getLogger(__name__)
@@ -116,9 +117,13 @@ class PullResult:
 
 
 def models_dir() -> Path:
-    """The model store: ``TRANSLATOR_MODELS_DIR`` when set, else ``<project root>/models``."""
+    """The model store: ``TRANSLATOR_MODELS_DIR`` when set; else ``models/`` of the checkout
+    this package runs from; else (installed) ``models/`` in the user's data folder."""
     configured = os.environ.get("TRANSLATOR_MODELS_DIR", "").strip()
-    return Path(configured).expanduser() if configured else project_root() / "models"
+    if configured:
+        return Path(configured).expanduser()
+    checkout = config.checkout_root()
+    return checkout / "models" if checkout is not None else config.user_data_dir() / "models"
 
 
 def entry_dir(alias: str) -> Path:
@@ -342,7 +347,7 @@ def pull_model(
         raise ModelLoadError(
             f"{entry.hub_id} at revision {commit} downloaded to {folder}, but it lacks "
             f"{', '.join(missing)}. Check the revision in the registry "
-            "(models/registry.toml) and pull again."
+            f"({registry_path()}) and pull again."
         )
     (folder / REVISION_FILE).write_text(f"{commit}\n{entry.hub_id}\n", encoding="utf-8")
     logger.info("pulled %s (%s) at %s into %s", entry.alias, entry.hub_id, commit, folder)
@@ -357,7 +362,7 @@ def _commit_of(entry: ModelEntry) -> str:
     if not sha:
         raise ModelNotFoundError(
             f"The hub did not say which commit {entry.hub_id}@{entry.revision} is. "
-            "Pin a commit hash in models/registry.toml and pull again."
+            f"Pin a commit hash in the registry ({registry_path()}) and pull again."
         )
     return str(sha)
 
@@ -497,7 +502,8 @@ def _hub_errors(
         if offline:
             how = pull_hint or (
                 "run the same command once on a connected machine to cache it, or add it to "
-                "models/registry.toml and run `translator models pull ALIAS` there"
+                "a registry file (TRANSLATOR_REGISTRY) and run `translator models pull ALIAS` "
+                "there"
             )
             raise ModelNotFoundError(
                 f"Model {repo_id} is not available offline (it is neither in the model store "
@@ -511,7 +517,7 @@ def _hub_errors(
     except RevisionNotFoundError as error:
         raise ModelNotFoundError(
             f"Model {repo_id} has no revision {revision!r} on the Hugging Face hub. "
-            "Check the revision (models/registry.toml for registered models), or pass a "
+            "Check the revision (the registry's, for registered models), or pass a "
             "model folder."
         ) from error
     except RepositoryNotFoundError as error:

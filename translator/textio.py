@@ -246,6 +246,20 @@ def _checked(text: str, name: str) -> str:
     return text
 
 
+def current_umask() -> int:
+    """The process's umask. Linux reports it in /proc; elsewhere it can only be read by
+    setting it, so it is set back at once."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename.
 
@@ -256,6 +270,9 @@ def write_atomic(path: Path, text: str) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
         try:
+            # mkstemp makes the file 0600; a result gets what any tool's output gets
+            # (0644 under umask 022), readable by a colleague or a web server.
+            os.fchmod(handle, 0o666 & ~current_umask())
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
                 stream.write(text)
                 stream.flush()

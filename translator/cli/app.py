@@ -17,6 +17,8 @@ from translator.errors import (
     InputError,
     ModelLoadError,
     ModelNotFoundError,
+    OptionError,
+    OutOfMemoryError,
     OutputError,
     TranslatorError,
 )
@@ -79,6 +81,8 @@ ERROR_TABLE: dict[type[BaseException], tuple[int, str | None]] = {
     ModelNotFoundError: (EXIT_FAILURE, None),  # no such model here; says how to get it
     ModelLoadError: (EXIT_FAILURE, None),  # a broken or wrong model folder, bad device
     OutputError: (EXIT_FAILURE, None),  # the output file cannot be written
+    OptionError: (EXIT_USAGE, None),  # an option value the library refuses (a usage error)
+    OutOfMemoryError: (EXIT_FAILURE, None),  # the engine ran out of CPU or GPU memory
     TranslatorError: (EXIT_FAILURE, None),
     MemoryError: (
         EXIT_FAILURE,

@@ -10,13 +10,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from translator import config
 from translator.cli.app import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -24,30 +24,8 @@ from translator.cli.app import (
     report_errors,
     setup_logging,
 )
-from translator.cli.loading import load_engines
-from translator.cli.options import (
-    BatchSizeOpt,
-    BeamsOpt,
-    DeviceOpt,
-    EngineName,
-    EngineOpt,
-    FastOpt,
-    FormatOpt,
-    OfflineOpt,
-    QuietOpt,
-    QuoteMarksOpt,
-    QuotesOpt,
-    SummarizationModelOpt,
-    SummarizeOpt,
-    SummaryLengthOpt,
-    SummaryMaxWordsOpt,
-    TranslationModelOpt,
-    VerboseOpt,
-    beams_for,
-)
+from translator.cli.options import FormatOpt, SharedOptions, SummarizeOpt, shared_options
 from translator.render import OutputFormat
-from translator.schema import Options, QuoteMarks, QuoteMode
-from translator.summarize import SummaryLength
 
 if TYPE_CHECKING:  # translator.batch pulls in the pipeline: imported when a run starts
     from translator.batch import BatchProgressCallback, BatchReport, FileOutcome
@@ -85,6 +63,7 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Redo files the manifest
 
 
 @app.command()
+@shared_options
 def batch(
     input_dir: InputDirArg,
     output_dir: OutputDirOpt,
@@ -92,21 +71,9 @@ def batch(
     recursive: RecursiveOpt = True,
     output_format: FormatOpt = OutputFormat.TEXT,
     force: ForceOpt = False,
-    quotes: QuotesOpt = QuoteMode.KEEP,
-    quote_marks: QuoteMarksOpt = QuoteMarks.ENGLISH,
     summarize: SummarizeOpt = False,
-    summarization_model: SummarizationModelOpt = config.DEFAULT_SUMMARIZATION_MODEL,
-    summary_length: SummaryLengthOpt = SummaryLength.MEDIUM,
-    summary_max_words: SummaryMaxWordsOpt = None,
-    translation_model: TranslationModelOpt = config.DEFAULT_TRANSLATION_MODEL,
-    device: DeviceOpt = "auto",
-    beams: BeamsOpt = None,
-    fast: FastOpt = False,
-    engine: EngineOpt = EngineName.AUTO,
-    batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE,
-    offline: OfflineOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
+    *,
+    shared: SharedOptions,
 ) -> None:
     """Translate every German text in a folder; rerun the same command to resume.
 
@@ -114,10 +81,12 @@ def batch(
     OUTPUT_DIR records each file, so a rerun skips what is done; one bad file never stops
     the run. Ctrl-C stops after the current batch.
     """
-    setup_logging(verbose, quiet)
+    setup_logging(shared.verbose, shared.quiet)
+    quiet = shared.quiet
     with report_errors():
         from translator.batch import DEFAULT_PATTERNS, BatchSettings, check_folders, run_batch
 
+        translator = shared.translator()
         settings = BatchSettings(
             input_dir=input_dir,
             output_dir=output_dir,
@@ -125,30 +94,17 @@ def batch(
             recursive=recursive,
             output_format=output_format,
             force=force,
-            beams=beams_for(beams, fast),
+            beams=translator.beams,
         )
         check_folders(settings)  # before the models load: a wrong folder fails at once
-        options = Options(
-            quotes=quotes,
-            quote_marks=quote_marks,
-            summarize=summarize,
-            summary_length=summary_length,
-            summary_max_words=summary_max_words,
-        )
-        translator, summarizer = load_engines(
-            translation_model,
-            summarization_model if summarize else None,
-            device=device,
-            beams=settings.beams,
-            batch_size=batch_size,
-            offline=offline,
-            engine=engine.value,
-        )
+        options = replace(translator.options, summarize=summarize)
+        engine = translator.translation_engine()
+        summarizer = translator.summarization_engine() if summarize else None
         stop = threading.Event()
         with _stop_on_interrupt(stop, quiet), _progress_display(quiet) as on_progress:
             report = run_batch(
                 settings,
-                translator,
+                engine,
                 options,
                 summarizer=summarizer,
                 progress=on_progress,

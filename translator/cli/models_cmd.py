@@ -11,6 +11,7 @@ import typer
 
 from translator.cli.app import EXIT_FAILURE, app, error_message, report_errors, setup_logging
 from translator.cli.options import DeviceOpt, QuietOpt, VerboseOpt
+from translator.engines.base import Device
 from translator.errors import TranslatorError
 from translator.registry import ModelEntry, Registry, load_registry
 from translator.store import (
@@ -27,7 +28,7 @@ log = logging.getLogger("translator.cli")
 
 models_app = typer.Typer(
     name="models",
-    help="Download, list and check the models in the local store (models/).",
+    help="Download, list and check the models in the local model store.",
     no_args_is_help=True,
 )
 app.add_typer(models_app, name="models")
@@ -92,12 +93,13 @@ def list_models(verbose: VerboseOpt = 0, quiet: QuietOpt = False) -> None:
         typer.echo(format_table(statuses), nl=False)
         if not quiet:
             typer.echo(f"Models folder: {models_dir()}", err=True)
+            typer.echo(f"Registry: {registry.source}", err=True)
 
 
 @models_app.command("verify")
 def verify(
     aliases: AliasesArg = None,
-    device: DeviceOpt = "auto",
+    device: DeviceOpt = Device.AUTO,
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
@@ -118,7 +120,7 @@ def verify(
             )
         failed = 0
         for entry in entries:
-            ok, line = _verify_one(entry, device)
+            ok, line = _verify_one(entry, device.value)
             typer.echo(f"{entry.alias}: {line}")
             failed += not ok
         if failed:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from translator import config
+from translator.engines.base import Device, EngineName
 from translator.render import OutputFormat
 from translator.schema import QuoteMarks, QuoteMode
 from translator.summarize import SummaryLength
+
+if TYPE_CHECKING:
+    from translator.api import Translator
 
 InputArg = Annotated[
     str,
@@ -35,8 +44,10 @@ TranslationModelOpt = Annotated[
     ),
 ]
 DeviceOpt = Annotated[
-    str,
-    typer.Option("--device", envvar="TRANSLATOR_DEVICE", help="auto, cpu or cuda."),
+    Device,
+    typer.Option(
+        "--device", envvar="TRANSLATOR_DEVICE", help="auto: CUDA when a GPU is usable, else CPU."
+    ),
 ]
 BeamsOpt = Annotated[
     int | None,
@@ -44,14 +55,6 @@ BeamsOpt = Annotated[
         "--beams", min=1, max=16, help="Beam size (default: the model's own generation config)."
     ),
 ]
-
-
-class EngineName(StrEnum):
-    """``--engine``: which implementation runs the models."""
-
-    AUTO = "auto"  # CTranslate2 when the model has a converted copy, else torch
-    TORCH = "torch"
-    CT2 = "ct2"
 
 
 EngineOpt = Annotated[
@@ -154,3 +157,79 @@ SummaryMaxWordsOpt = Annotated[
         help="At most this many words in the summary (trailing sentences are dropped).",
     ),
 ]
+
+
+# --- the options translate, summarize and batch share, declared once ----------------------
+
+
+@dataclass(frozen=True)
+class SharedOptions:
+    """The options every document command takes. A field here is an option of each command
+    decorated with ``shared_options``: adding one is one change."""
+
+    translation_model: TranslationModelOpt = config.DEFAULT_TRANSLATION_MODEL
+    summarization_model: SummarizationModelOpt = config.DEFAULT_SUMMARIZATION_MODEL
+    summary_length: SummaryLengthOpt = SummaryLength.MEDIUM
+    summary_max_words: SummaryMaxWordsOpt = None
+    quotes: QuotesOpt = QuoteMode.KEEP
+    quote_marks: QuoteMarksOpt = QuoteMarks.ENGLISH
+    device: DeviceOpt = Device.AUTO
+    engine: EngineOpt = EngineName.AUTO
+    beams: BeamsOpt = None
+    fast: FastOpt = False
+    batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE
+    offline: OfflineOpt = None
+    verbose: VerboseOpt = 0
+    quiet: QuietOpt = False
+
+    def translator(self) -> Translator:
+        """The library's facade with these settings (models load when first used)."""
+        from translator.api import Translator
+
+        return Translator(
+            self.translation_model,
+            self.summarization_model,
+            device=self.device.value,
+            engine=self.engine.value,
+            beams=beams_for(self.beams, self.fast),
+            batch_size=self.batch_size,
+            offline=self.offline,
+            quotes=self.quotes,
+            quote_marks=self.quote_marks,
+            summary_length=self.summary_length.value,
+            summary_max_words=self.summary_max_words,
+        )
+
+
+def shared_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` every ``SharedOptions`` field as an option of its own.
+
+    The command declares its own parameters and a keyword-only ``shared: SharedOptions``;
+    typer sees one flat signature (the command's, then the shared options) and the wrapper
+    packs the shared values into ``shared``.
+    """
+    hints = typing.get_type_hints(SharedOptions, include_extras=True)
+    shared_parameters = [
+        inspect.Parameter(
+            field.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=field.default,
+            annotation=hints[field.name],
+        )
+        for field in fields(SharedOptions)
+    ]
+    own = inspect.signature(command, eval_str=True)
+    own_parameters = [p for name, p in own.parameters.items() if name != "shared"]
+    names = {field.name for field in fields(SharedOptions)}
+
+    @functools.wraps(command)
+    def wrapper(**values: Any) -> None:
+        shared = SharedOptions(**{name: values.pop(name) for name in names})
+        command(**values, shared=shared)
+
+    parameters = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own_parameters
+    ] + shared_parameters
+    wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper

@@ -3,114 +3,57 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 from pathlib import Path
 
-from translator import config
 from translator.cli.app import app, emit, progress_on_stderr, report_errors, setup_logging
-from translator.cli.loading import load_engines
 from translator.cli.options import (
-    BatchSizeOpt,
-    BeamsOpt,
-    DeviceOpt,
     EncodingOpt,
-    EngineName,
-    EngineOpt,
-    FastOpt,
     FormatOpt,
     InputArg,
-    OfflineOpt,
     OutputOpt,
-    QuietOpt,
-    QuoteMarksOpt,
-    QuotesOpt,
-    SummarizationModelOpt,
+    SharedOptions,
     SummarizeOpt,
-    SummaryLengthOpt,
-    SummaryMaxWordsOpt,
-    TranslationModelOpt,
-    VerboseOpt,
-    beams_for,
+    shared_options,
 )
 from translator.render import OutputFormat, render
-from translator.schema import DocumentResult, ModelInfo, Options, QuoteMarks, QuoteMode
-from translator.summarize import SummaryLength
+from translator.schema import DocumentResult
 
 log = logging.getLogger("translator.cli")
 
 
 @app.command()
+@shared_options
 def translate(
     input_path: InputArg = "-",
     output: OutputOpt = None,
     output_format: FormatOpt = OutputFormat.TEXT,
-    translation_model: TranslationModelOpt = config.DEFAULT_TRANSLATION_MODEL,
-    device: DeviceOpt = "auto",
-    beams: BeamsOpt = None,
-    fast: FastOpt = False,
-    engine: EngineOpt = EngineName.AUTO,
-    batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE,
-    quotes: QuotesOpt = QuoteMode.KEEP,
-    quote_marks: QuoteMarksOpt = QuoteMarks.ENGLISH,
     summarize: SummarizeOpt = False,
-    summarization_model: SummarizationModelOpt = config.DEFAULT_SUMMARIZATION_MODEL,
-    summary_length: SummaryLengthOpt = SummaryLength.MEDIUM,
-    summary_max_words: SummaryMaxWordsOpt = None,
-    offline: OfflineOpt = None,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
     encoding: EncodingOpt = None,
+    *,
+    shared: SharedOptions,
 ) -> None:
     """Translate a German article into English. Quotations are kept exactly as written."""
-    setup_logging(verbose, quiet)
+    setup_logging(shared.verbose, shared.quiet)
     with report_errors():
-        from translator import pipeline, textio
+        from translator import textio
 
         text, source_name = textio.read_source(
             None if input_path == "-" else Path(input_path), encoding
         )
-        options = Options(
-            quotes=quotes,
-            quote_marks=quote_marks,
-            summarize=summarize,
-            summary_length=summary_length,
-            summary_max_words=summary_max_words,
-        )
         shown_name = "" if source_name == "<stdin>" else Path(source_name).name
-        if not text.strip():
-            log.warning("%s is empty: nothing to translate.", source_name)
-            empty = DocumentResult("", (), (), ModelInfo(translation_model))
-            emit(render(empty, output_format, source_name=shown_name), output)
-            return
-        translator, summarizer = load_engines(
-            translation_model,
-            summarization_model if summarize else None,
-            device=device,
-            beams=beams_for(beams, fast),
-            batch_size=batch_size,
-            offline=offline,
-            engine=engine.value,
-        )
         # Plain text to stdout is written as paragraphs are done: a huge input shows
         # results at once and never waits in memory for the end.
-        stream = output is None and output_format is OutputFormat.TEXT
-        with progress_on_stderr(not quiet) as progress:
-            result = pipeline.translate_document(
+        stream = output is None and output_format is OutputFormat.TEXT and bool(text.strip())
+        with progress_on_stderr(not shared.quiet) as progress:
+            result = shared.translator().translate(
                 text,
-                translator,
-                options,
-                summarizer=summarizer,
+                summarize=summarize,
+                source=shown_name,
                 progress=progress,
-                on_text=partial(emit, output=None) if stream else None,
+                on_text=(lambda chunk: emit(chunk, None)) if stream else None,
             )
-        _log_warnings(result.warnings)
-        if result.summary is not None:
-            log.info("summary made from %d chunk(s)", result.summary.chunks)
-            for warning in result.summary.warnings:
-                log.warning("summary: %s", warning)
-        for quote in result.quotes:
-            log.info("quotation (%s): %s", quote.strategy.value, quote.original)
-        rendered = render(result, output_format, source_name=shown_name)
+        log_result(result)
+        rendered = render(result, output_format)
         if stream:  # the translation is out already: only what follows it is left
             rendered = rendered[len(result.translation) :]
         emit(rendered, output)
@@ -119,8 +62,10 @@ def translate(
 _MAX_LOGGED_WARNINGS = 20
 
 
-def _log_warnings(warnings: tuple[str, ...]) -> None:
-    """A dump with thousands of stray marks should not bury the terminal in warnings."""
+def log_result(result: DocumentResult) -> None:
+    """Warnings at WARNING (a dump with thousands of stray marks does not bury the terminal),
+    the summary's and the quotations' paths at INFO."""
+    warnings = result.warnings
     for warning in warnings[:_MAX_LOGGED_WARNINGS]:
         log.warning("%s", warning)
     if len(warnings) > _MAX_LOGGED_WARNINGS:
@@ -128,3 +73,11 @@ def _log_warnings(warnings: tuple[str, ...]) -> None:
             "... and %d more warnings (all of them are in --format json).",
             len(warnings) - _MAX_LOGGED_WARNINGS,
         )
+    if result.summary is not None:
+        log.info("summary made from %d chunk(s)", result.summary.chunks)
+        for change in result.summary.quote_changes:
+            log.info("summary quotation %s: %s", change.action, change.found)
+        for warning in result.summary.warnings:
+            log.warning("summary: %s", warning)
+    for quote in result.quotes:
+        log.info("quotation (%s): %s", quote.strategy.value, quote.original)

@@ -1,0 +1,337 @@
+"""The Python API: one ``Translator`` that loads its models lazily, once, and returns the same
+result objects the CLI serializes. The CLI, batch and any other front end go through it.
+
+    from translator import Translator
+
+    tr = Translator()                        # opus-mt-de-en, engine auto, as the CLI
+    result = tr.translate(german_text)       # DocumentResult
+    print(result.text)
+    result.to_dict()                         # exactly what --format json writes
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from translator import config
+from translator.errors import OptionError
+from translator.schema import DocumentResult, ModelInfo, Options, QuoteMarks, QuoteMode
+
+if TYPE_CHECKING:  # the engines package is imported when a model is first needed
+    from translator.engines import SummarizationEngine, TranslationEngine
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+TextCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class _EngineKey:
+    """What makes two loaded engines interchangeable: a Translator reuses one per key."""
+
+    model: str
+    device: str
+    engine: str
+    beams: int | None
+    batch_size: int
+    offline: bool | None
+
+
+def _setting(explicit: str | None, variable: str, default: str) -> str:
+    """An argument wins over the ``TRANSLATOR_*`` variable, which wins over the default (the
+    CLI reads the same variables, so ``Translator()`` and ``translator`` agree)."""
+    if explicit is not None:
+        return explicit
+    return os.environ.get(variable, "").strip() or default
+
+
+class Translator:
+    """German-to-English translation and summaries that keep direct quotations intact.
+
+    Every argument is optional and defaults as the CLI does (the ``TRANSLATOR_*`` variables
+    included). Models load on first use and stay loaded for the object's lifetime; the
+    per-call arguments of ``translate`` override the defaults given here.
+
+    Args:
+        translation_model: registry alias, Hugging Face id or model folder
+            (``TRANSLATOR_TRANSLATION_MODEL``; default ``Helsinki-NLP/opus-mt-de-en``).
+        summarization_model: the same for summaries (``TRANSLATOR_SUMMARIZATION_MODEL``).
+        device: ``auto``, ``cpu`` or ``cuda`` (``TRANSLATOR_DEVICE``).
+        engine: ``auto``, ``torch`` or ``ct2`` (``TRANSLATOR_ENGINE``).
+        beams: beam size; None keeps the model's own; 1 is the CLI's ``--fast``.
+        batch_size: sentences per model batch (CTranslate2: hypotheses).
+        offline: never contact the Hugging Face hub; None reads ``HF_HUB_OFFLINE``.
+        quotes, quote_marks, summary_length, summary_max_words: as the CLI options.
+
+    Raises:
+        OptionError: an argument has a value the library does not accept.
+    """
+
+    def __init__(
+        self,
+        translation_model: str | None = None,
+        summarization_model: str | None = None,
+        *,
+        device: str | None = None,
+        engine: str | None = None,
+        beams: int | None = None,
+        batch_size: int = config.DEFAULT_BATCH_SIZE,
+        offline: bool | None = None,
+        quotes: QuoteMode | str = QuoteMode.KEEP,
+        quote_marks: QuoteMarks | str = QuoteMarks.ENGLISH,
+        summary_length: str = "medium",
+        summary_max_words: int | None = None,
+    ) -> None:
+        from translator.engines.base import parse_device, parse_engine
+
+        self.translation_model = _setting(
+            translation_model, "TRANSLATOR_TRANSLATION_MODEL", config.DEFAULT_TRANSLATION_MODEL
+        )
+        self.summarization_model = _setting(
+            summarization_model,
+            "TRANSLATOR_SUMMARIZATION_MODEL",
+            config.DEFAULT_SUMMARIZATION_MODEL,
+        )
+        self.device = parse_device(_setting(device, "TRANSLATOR_DEVICE", "auto")).value
+        self.engine = parse_engine(_setting(engine, "TRANSLATOR_ENGINE", "auto")).value
+        self.beams = _check_beams(beams)
+        self.batch_size = _check_positive("batch_size", batch_size)
+        self.offline = offline
+        self.options = _options(quotes, quote_marks, summary_length, summary_max_words)
+        self._translators: dict[_EngineKey, TranslationEngine] = {}
+        self._summarizers: dict[_EngineKey, SummarizationEngine] = {}
+
+    @classmethod
+    def from_engines(
+        cls,
+        translation_engine: TranslationEngine,
+        summarization_engine: SummarizationEngine | None = None,
+        **defaults: object,
+    ) -> Translator:
+        """A Translator around engines that are already loaded (tests, custom engines).
+
+        ``defaults`` are the constructor's keyword arguments (quotes, beams, ...).
+        """
+        made = cls(**defaults)  # type: ignore[arg-type]
+        made._translators[made._key(made.translation_model, None, None, None)] = translation_engine
+        if summarization_engine is not None:
+            made._summarizers[made._key(made.summarization_model, None, None, None)] = (
+                summarization_engine
+            )
+        return made
+
+    # --- engines -----------------------------------------------------------------------
+
+    def _key(
+        self, model: str, device: str | None, engine: str | None, beams: int | None
+    ) -> _EngineKey:
+        from translator.engines.base import parse_device, parse_engine
+
+        return _EngineKey(
+            model,
+            parse_device(device).value if device is not None else self.device,
+            parse_engine(engine).value if engine is not None else self.engine,
+            _check_beams(beams) if beams is not None else self.beams,
+            self.batch_size,
+            self.offline,
+        )
+
+    def translation_engine(
+        self, *, device: str | None = None, engine: str | None = None, beams: int | None = None
+    ) -> TranslationEngine:
+        """The translation engine for these settings, loaded on first use."""
+        key = self._key(self.translation_model, device, engine, beams)
+        if key not in self._translators:
+            from translator import engines
+
+            self._translators[key] = engines.load_translator(
+                key.model,
+                device=key.device,
+                beams=key.beams,
+                batch_size=key.batch_size,
+                offline=key.offline,
+                engine=key.engine,
+            )
+        return self._translators[key]
+
+    def summarization_engine(
+        self, *, device: str | None = None, engine: str | None = None
+    ) -> SummarizationEngine:
+        """The summarization engine, loaded on first use (its beams are the model's own)."""
+        key = self._key(self.summarization_model, device, engine, None)
+        if key not in self._summarizers:
+            from translator import engines
+
+            self._summarizers[key] = engines.load_summarizer(
+                key.model, device=key.device, offline=key.offline, engine=key.engine
+            )
+        return self._summarizers[key]
+
+    # --- work --------------------------------------------------------------------------
+
+    def translate(
+        self,
+        text: str,
+        *,
+        summarize: bool = False,
+        quotes: QuoteMode | str | None = None,
+        quote_marks: QuoteMarks | str | None = None,
+        summary_length: str | None = None,
+        summary_max_words: int | None = None,
+        device: str | None = None,
+        engine: str | None = None,
+        beams: int | None = None,
+        source: str = "",
+        progress: ProgressCallback | None = None,
+        on_text: TextCallback | None = None,
+    ) -> DocumentResult:
+        """Translate one German document (quotations as ``quotes`` says).
+
+        Empty or blank text gives an empty result without loading any model.
+
+        Args:
+            text: the whole document.
+            summarize: add an English summary (``result.summary``).
+            source: a name for the document, kept in ``result.source``.
+            progress: called with (sentences done, sentences known) after each window.
+            on_text: called with the translation's text as paragraphs are done, in order.
+            The others override the constructor's defaults for this call.
+
+        Raises:
+            TranslatorError: a model cannot be found or loaded, or an option is invalid.
+        """
+        from translator import pipeline
+
+        options = self._call_options(
+            summarize, quotes, quote_marks, summary_length, summary_max_words
+        )
+        if not text.strip():
+            logger.warning("%s is empty: nothing to translate.", source or "the input")
+            return DocumentResult("", (), (), ModelInfo(self.translation_model), source=source)
+        translator = self.translation_engine(device=device, engine=engine, beams=beams)
+        summarizer = self.summarization_engine(device=device, engine=engine) if summarize else None
+        result = pipeline.translate_document(
+            text,
+            translator,
+            options,
+            summarizer=summarizer,
+            progress=progress,
+            on_text=on_text,
+        )
+        return replace(result, source=source)
+
+    def summarize(self, text: str, **overrides: object) -> DocumentResult:
+        """Translate ``text`` and summarize it: ``result.summary`` (None for empty text).
+
+        Takes the keyword arguments of ``translate``.
+        """
+        return self.translate(text, summarize=True, **overrides)  # type: ignore[arg-type]
+
+    def translate_file(
+        self, path: str | os.PathLike[str], *, encoding: str | None = None, **overrides: object
+    ) -> DocumentResult:
+        """Read a German text file (encoding detected unless given) and translate it.
+
+        Takes the keyword arguments of ``translate``; ``result.source`` is the file's name.
+
+        Raises:
+            InputError: the file is missing, unreadable or not text.
+        """
+        from translator import textio
+
+        file = Path(path)
+        text, _ = textio.read_source(file, encoding)
+        return self.translate(text, source=file.name, **overrides)  # type: ignore[arg-type]
+
+    def translate_many(
+        self,
+        texts: Iterable[str],
+        *,
+        summarize: bool = False,
+        progress: ProgressCallback | None = None,
+        window_sentences: int | None = None,
+    ) -> Iterator[DocumentResult]:
+        """Translate many documents, yielding one result per text, in order; sentences of
+        small documents share model batches. ``texts`` is consumed lazily."""
+        from translator import pipeline
+
+        options = self._call_options(summarize, None, None, None, None)
+        return pipeline.translate_documents(
+            texts,
+            self.translation_engine(),
+            options,
+            summarizer=self.summarization_engine() if summarize else None,
+            progress=progress,
+            window_sentences=window_sentences or pipeline.WINDOW_SENTENCES,
+        )
+
+    def _call_options(
+        self,
+        summarize: bool,
+        quotes: QuoteMode | str | None,
+        quote_marks: QuoteMarks | str | None,
+        summary_length: str | None,
+        summary_max_words: int | None,
+    ) -> Options:
+        base = self.options
+        made = _options(
+            quotes if quotes is not None else base.quotes,
+            quote_marks if quote_marks is not None else base.quote_marks,
+            summary_length if summary_length is not None else base.summary_length,
+            summary_max_words if summary_max_words is not None else base.summary_max_words,
+        )
+        return replace(made, summarize=summarize)
+
+
+def _options(
+    quotes: QuoteMode | str,
+    quote_marks: QuoteMarks | str,
+    summary_length: str,
+    summary_max_words: int | None,
+) -> Options:
+    try:
+        mode = QuoteMode(quotes)
+    except ValueError:
+        raise OptionError(
+            f"Unknown quotes mode {quotes!r}. Use one of: {', '.join(QuoteMode)}."
+        ) from None
+    try:
+        marks = QuoteMarks(quote_marks)
+    except ValueError:
+        raise OptionError(
+            f"Unknown quote marks {quote_marks!r}. Use one of: {', '.join(QuoteMarks)}."
+        ) from None
+    from translator.summarize import SummaryLength
+
+    try:
+        length = SummaryLength(summary_length)
+    except ValueError:
+        raise OptionError(
+            f"Unknown summary length {summary_length!r}. Use one of: {', '.join(SummaryLength)}."
+        ) from None
+    if summary_max_words is not None:
+        _check_positive("summary_max_words", summary_max_words)
+    return Options(
+        quotes=mode,
+        quote_marks=marks,
+        summary_length=length.value,
+        summary_max_words=summary_max_words,
+    )
+
+
+def _check_beams(beams: int | None) -> int | None:
+    if beams is not None and not 1 <= beams <= 16:
+        raise OptionError(f"beams must be between 1 and 16, not {beams}.")
+    return beams
+
+
+def _check_positive(name: str, value: int) -> int:
+    if value < 1:
+        raise OptionError(f"{name} must be at least 1, not {value}.")
+    return value
