@@ -150,3 +150,19 @@ def test_tiny_model_keeps_the_contract_in_every_mode(tiny_marian_dir: Path, mode
     result = translate_document(source, translator, Options(quotes=QuoteMode(mode)))
     assert len(result.quotes) == 7
     assert_contract(source, result, QuoteMode(mode))
+
+
+def test_shared_options_are_declared_once_and_offered_by_every_document_command() -> None:
+    from dataclasses import fields
+
+    import typer.main
+
+    from translator.cli.options import SharedOptions
+
+    shared = {field.name for field in fields(SharedOptions)}
+    assert len(shared) >= 14
+    group = typer.main.get_command(app)
+    for name in ("translate", "summarize", "batch"):
+        command = group.commands[name]  # type: ignore[attr-defined]
+        offered = {param.name for param in command.params}
+        assert shared <= offered, (name, shared - offered)
