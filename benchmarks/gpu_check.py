@@ -118,17 +118,22 @@ def _speed(engine_names: list[str]) -> dict[str, Any]:
     rows: dict[str, Any] = {}
     for engine in engine_names:
         for beams in (4, 1):
-            loaded = engines.load_translator(
-                str(bench.MARIAN_DIR), device="cuda", engine=engine, beams=beams, batch_size=64
-            )
-            bench._fix_lengths(loaded)
-            loaded.translate(sentences[:32])  # warm-up: CUDA context, kernels
-            started = time.perf_counter()
-            loaded.translate(sentences)
-            seconds = time.perf_counter() - started
+            name = f"{engine}_beam{beams}"
+            try:
+                loaded = engines.load_translator(
+                    str(bench.MARIAN_DIR), device="cuda", engine=engine, beams=beams, batch_size=64
+                )
+                bench._fix_lengths(loaded)
+                loaded.translate(sentences[:32])  # warm-up: CUDA context, kernels
+                started = time.perf_counter()
+                loaded.translate(sentences)
+                seconds = time.perf_counter() - started
+            except Exception as error:  # one engine failing must not hide the other's row
+                rows[name] = {"error": f"{type(error).__name__}: {error}"[:400]}
+                continue
             # Output lengths are forced (random weights): the tokens generated are known.
             tokens = sum(bench.target_tokens(c) for c in loaded.count_tokens(sentences))
-            rows[f"{engine}_beam{beams}"] = {
+            rows[name] = {
                 "seconds": round(seconds, 2),
                 "target_tokens_per_s": round(tokens / seconds),
             }

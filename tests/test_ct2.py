@@ -460,3 +460,29 @@ def test_translate_engine_and_fast_options(
     assert unconverted.exit_code == 1
     assert "translator models convert" in unconverted.stderr
     assert runner.invoke(app, ["translate", "--engine", "onnx"], input=text).exit_code == 2
+
+
+def test_missing_cuda_libraries_are_a_clear_error_and_auto_falls_back(
+    ct2_marian_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from translator.engines import ct2_engine, loading
+
+    class NoCublas:
+        def translate_batch(self, *args: object, **kwargs: object) -> None:
+            # What CTranslate2 4.8 said on a CUDA 13 machine (benchmarks/gpu_check.py).
+            raise RuntimeError("Library libcublas.so.12 is not found or cannot be loaded")
+
+    tokenizer = ct2_engine._load_tokenizer(ct2_marian_dir, "translation")
+    with pytest.raises(ct2_engine.CudaLibrariesMissing, match="--engine torch"):
+        ct2_engine._probe_cuda_libraries(NoCublas(), tokenizer)
+
+    def load_without_cublas(*args: object, **kwargs: object) -> None:
+        ct2_engine._probe_cuda_libraries(NoCublas(), tokenizer)
+
+    monkeypatch.setattr(loading, "_load_ct2", load_without_cublas)
+    with caplog.at_level(logging.WARNING, logger="translator"):
+        engine = load_translator(str(ct2_marian_dir), device="cpu", engine="auto")
+    assert isinstance(engine, TorchTranslator)
+    assert any("libcublas.so.12" in r.getMessage() for r in caplog.records)
+    with pytest.raises(ModelLoadError, match="cannot use the GPU"):
+        load_translator(str(ct2_marian_dir), device="cpu", engine="ct2")

@@ -312,6 +312,29 @@ def _ct2_threads() -> tuple[int, int]:
     return workers, max(budget // workers, 1)
 
 
+class CudaLibrariesMissing(ModelLoadError):
+    """CTranslate2 sees the GPU but cannot load the CUDA libraries it was built against."""
+
+
+def _probe_cuda_libraries(model: Any, tokenizer: Any) -> None:
+    """Decode one token now: CTranslate2 loads cuBLAS lazily, at the first matrix product,
+    so a missing library would otherwise surface mid-run as a bare RuntimeError (seen on a
+    CUDA 13 machine: "Library libcublas.so.12 is not found or cannot be loaded")."""
+    try:
+        model.translate_batch([[tokenizer.eos_token]], max_decoding_length=1, beam_size=1)
+    except RuntimeError as error:
+        if "librar" not in str(error).lower():
+            raise
+        import ctranslate2
+
+        raise CudaLibrariesMissing(
+            f"CTranslate2 {ctranslate2.__version__} cannot use the GPU ({error}). Its CUDA "
+            "build needs the CUDA libraries it was built for (CTranslate2 4.x: CUDA 12, e.g. "
+            "`pip install nvidia-cublas-cu12` with its folder on LD_LIBRARY_PATH); or use "
+            "--engine torch"
+        ) from error
+
+
 def _load_ct2(model_folder: Path, *, task: str, device: str) -> tuple[Any, Any, _DecodingDefaults]:
     """Load a converted model, its tokenizer and decoding defaults; failures are
     ModelLoadErrors."""
@@ -333,6 +356,7 @@ def _load_ct2(model_folder: Path, *, task: str, device: str) -> tuple[Any, Any, 
         defaults = _read_decoding_defaults(model_folder, tokenizer)
         if target == "cuda":
             model = ctranslate2.Translator(str(converted), device="cuda", compute_type="float16")
+            _probe_cuda_libraries(model, tokenizer)
         else:
             workers, threads = _ct2_threads()
             if task == "summarization":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from translator.engines import convert
 from translator.engines.base import (
@@ -13,7 +14,12 @@ from translator.engines.base import (
     parse_device,
     parse_engine,
 )
-from translator.engines.ct2_engine import CT2Summarizer, CT2Translator, _load_ct2
+from translator.engines.ct2_engine import (
+    CT2Summarizer,
+    CT2Translator,
+    CudaLibrariesMissing,
+    _load_ct2,
+)
 from translator.engines.torch_engine import (
     TorchSummarizer,
     TorchTranslator,
@@ -61,6 +67,20 @@ def _ct2_problem(model_folder: Path) -> str | None:
     return None
 
 
+def _load_ct2_or_fall_back(
+    folder: Path, task: str, device: str, engine: str
+) -> tuple[Any, Any, Any] | None:
+    """The CTranslate2 model, or None when ``auto`` should fall back to torch because
+    CTranslate2 cannot use the GPU here (torch may well be able to)."""
+    try:
+        return _load_ct2(folder, task=task, device=device)
+    except CudaLibrariesMissing as error:
+        if parse_engine(engine) is not EngineName.AUTO:
+            raise
+        logger.warning("using the torch engine, not CTranslate2: %s", error)
+        return None
+
+
 def load_translator(
     model: str,
     *,
@@ -91,18 +111,18 @@ def load_translator(
     parse_engine(engine)
     resolved = resolve_model(model, offline=offline, task="translation")
     if pick_engine(engine, resolved.path) is EngineName.CT2:
-        translator, tokenizer, defaults = _load_ct2(
-            resolved.path, task="translation", device=device
-        )
-        return CT2Translator(
-            translator,
-            tokenizer,
-            resolved.info,
-            defaults,
-            device=translator.device,
-            beams=beams,
-            batch_size=batch_size,
-        )
+        loaded_ct2 = _load_ct2_or_fall_back(resolved.path, "translation", device, engine)
+        if loaded_ct2 is not None:
+            translator, tokenizer, defaults = loaded_ct2
+            return CT2Translator(
+                translator,
+                tokenizer,
+                resolved.info,
+                defaults,
+                device=translator.device,
+                beams=beams,
+                batch_size=batch_size,
+            )
     target = pick_device(device)
     loaded, tokenizer = _load_seq2seq(resolved.path, task="translation", device=target)
     return TorchTranslator(
@@ -131,12 +151,17 @@ def load_summarizer(
     parse_engine(engine)
     resolved = resolve_model(model, offline=offline, task="summarization")
     if pick_engine(engine, resolved.path) is EngineName.CT2:
-        summarizer, tokenizer, defaults = _load_ct2(
-            resolved.path, task="summarization", device=device
-        )
-        return CT2Summarizer(
-            summarizer, tokenizer, resolved.info, defaults, device=summarizer.device, beams=beams
-        )
+        loaded_ct2 = _load_ct2_or_fall_back(resolved.path, "summarization", device, engine)
+        if loaded_ct2 is not None:
+            summarizer, tokenizer, defaults = loaded_ct2
+            return CT2Summarizer(
+                summarizer,
+                tokenizer,
+                resolved.info,
+                defaults,
+                device=summarizer.device,
+                beams=beams,
+            )
     target = pick_device(device)
     loaded, tokenizer = _load_seq2seq(resolved.path, task="summarization", device=target)
     return TorchSummarizer(loaded, tokenizer, resolved.info, device=target, beams=beams)
