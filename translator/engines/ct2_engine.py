@@ -255,7 +255,13 @@ def _decode_batches(
     with out_of_memory_as_error():  # CTranslate2 reports a failed batch when it is collected
         for batch, limit, results in queued:
             for index, result in zip(batch, results, strict=True):
-                outputs[index] = list(result.result().hypotheses[0])
+                try:
+                    hypotheses = result.result().hypotheses
+                except RuntimeError as error:
+                    if _is_missing_library(error):
+                        raise _missing_libraries(error) from error
+                    raise
+                outputs[index] = list(hypotheses[0])
                 batch_limits[index] = limit
     return outputs, batch_limits
 
@@ -317,22 +323,37 @@ class CudaLibrariesMissing(ModelLoadError):
 
 
 def _probe_cuda_libraries(model: Any, tokenizer: Any) -> None:
-    """Decode one token now: CTranslate2 loads cuBLAS lazily, at the first matrix product,
+    """Decode a small batch now: CTranslate2 loads cuBLAS lazily, at the first product,
     so a missing library would otherwise surface mid-run as a bare RuntimeError (seen on a
     CUDA 13 machine: "Library libcublas.so.12 is not found or cannot be loaded")."""
+    sources = _source_tokens(tokenizer, ["Das ist ein kurzer Satz, der die Bibliotheken prüft."])
     try:
-        model.translate_batch([[tokenizer.eos_token]], max_decoding_length=1, beam_size=1)
+        # Shaped like the real calls (a batch, beams, asynchronous): a one-token probe
+        # passed on that machine while the first real batch failed.
+        results = model.translate_batch(
+            sources * 2, beam_size=2, max_decoding_length=4, asynchronous=True
+        )
+        for result in results:
+            result.result()
     except RuntimeError as error:
-        if "librar" not in str(error).lower():
-            raise
-        import ctranslate2
+        if _is_missing_library(error):
+            raise _missing_libraries(error) from error
+        raise
 
-        raise CudaLibrariesMissing(
-            f"CTranslate2 {ctranslate2.__version__} cannot use the GPU ({error}). Its CUDA "
-            "build needs the CUDA libraries it was built for (CTranslate2 4.x: CUDA 12, e.g. "
-            "`pip install nvidia-cublas-cu12` with its folder on LD_LIBRARY_PATH); or use "
-            "--engine torch"
-        ) from error
+
+def _is_missing_library(error: BaseException) -> bool:
+    return isinstance(error, RuntimeError) and "cannot be loaded" in str(error)
+
+
+def _missing_libraries(error: BaseException) -> CudaLibrariesMissing:
+    import ctranslate2
+
+    return CudaLibrariesMissing(
+        f"CTranslate2 {ctranslate2.__version__} cannot use the GPU ({error}). Its CUDA "
+        "build needs the CUDA libraries it was built for (CTranslate2 4.x: CUDA 12, e.g. "
+        "`pip install nvidia-cublas-cu12` with its folder on LD_LIBRARY_PATH); or use "
+        "--engine torch"
+    )
 
 
 def _load_ct2(model_folder: Path, *, task: str, device: str) -> tuple[Any, Any, _DecodingDefaults]:
