@@ -1,12 +1,13 @@
-"""Rendering a DocumentResult as text, markdown or JSON."""
+"""Rendering a DocumentResult as text, markdown, JSON or an HTML page (render_html)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from translator.schema import DocumentResult
+from translator.schema import DocumentResult, Options
 
 SUMMARY_SEPARATOR = "\n---- Summary ----\n\n"
 JSON_SCHEMA_VERSION = 1
@@ -16,10 +17,25 @@ class OutputFormat(StrEnum):
     TEXT = "text"
     MARKDOWN = "markdown"
     JSON = "json"
+    HTML = "html"  # a self-contained review page (render_html)
 
 
-def render(result: DocumentResult, output_format: OutputFormat, *, source_name: str = "") -> str:
-    """The result as a string in ``output_format``, ending with a newline."""
+def render(
+    result: DocumentResult,
+    output_format: OutputFormat,
+    *,
+    source_name: str = "",
+    run: Mapping[str, str] | None = None,
+) -> str:
+    """The result as a string in ``output_format``, ending with a newline.
+
+    ``run`` describes how the result was made beyond what it holds (engine, options):
+    the HTML page shows it in its footer; the other formats do not.
+    """
+    if output_format is OutputFormat.HTML:
+        from translator.render_html import render_page  # jinja2 loads only when needed
+
+        return render_page(to_json(result, source_name), run)
     if output_format is OutputFormat.JSON:
         return json.dumps(to_json(result, source_name), ensure_ascii=False, indent=2) + "\n"
     if output_format is OutputFormat.MARKDOWN:
@@ -66,7 +82,8 @@ def to_json(result: DocumentResult, source_name: str = "") -> dict[str, Any]:
         "source": source_name,
         "translation": result.translation,
         "paragraphs": [
-            {"source": p.source, "translation": p.translation} for p in result.paragraphs
+            {"source": p.source, "translation": p.translation, "warnings": list(p.warnings)}
+            for p in result.paragraphs
         ],
         "quotes": [
             {
@@ -93,3 +110,18 @@ def to_json(result: DocumentResult, source_name: str = "") -> dict[str, Any]:
         ]
         data["warnings"] += list(summary.warnings)
     return data
+
+
+def run_details(options: Options, engine: object) -> dict[str, str]:
+    """The footer lines of an HTML page: the engine's class and the options that shaped
+    the output (the result itself holds neither)."""
+    details = {
+        "Engine": type(engine).__name__,
+        "Quotations": f"--quotes {options.quotes.value} --quote-marks {options.quote_marks.value}",
+    }
+    if options.summarize:
+        words = options.summary_max_words
+        details["Summary"] = f"--summary-length {options.summary_length}" + (
+            f" --summary-max-words {words}" if words else ""
+        )
+    return details

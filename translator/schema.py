@@ -119,6 +119,8 @@ class Options:
 class ParagraphResult:
     source: str
     translation: str
+    # The document's warnings that concern this paragraph (also in DocumentResult.warnings).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

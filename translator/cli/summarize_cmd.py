@@ -16,6 +16,7 @@ from translator.cli.options import (
     EngineName,
     EngineOpt,
     FastOpt,
+    FormatOpt,
     InputArg,
     OfflineOpt,
     OutputOpt,
@@ -29,7 +30,8 @@ from translator.cli.options import (
     VerboseOpt,
     beams_for,
 )
-from translator.schema import Options, QuoteMarks, QuoteMode
+from translator.render import OutputFormat, render, run_details
+from translator.schema import DocumentResult, ModelInfo, Options, QuoteMarks, QuoteMode
 from translator.summarize import SummaryLength
 
 log = logging.getLogger("translator.cli")
@@ -39,6 +41,7 @@ log = logging.getLogger("translator.cli")
 def summarize(
     input_path: InputArg = "-",
     output: OutputOpt = None,
+    output_format: FormatOpt = OutputFormat.TEXT,
     translation_model: TranslationModelOpt = config.DEFAULT_TRANSLATION_MODEL,
     summarization_model: SummarizationModelOpt = config.DEFAULT_SUMMARIZATION_MODEL,
     summary_length: SummaryLengthOpt = SummaryLength.MEDIUM,
@@ -59,6 +62,7 @@ def summarize(
 
     Quotations in the summary are whole quotations of the article, as the translation
     renders them (--quotes); shortened or invented ones lose their quotation marks.
+    The text format prints the summary alone; the others hold the translation too.
     """
     setup_logging(verbose, quiet)
     with report_errors():
@@ -69,7 +73,8 @@ def summarize(
         )
         if not text.strip():
             log.warning("%s is empty: nothing to summarize.", source_name)
-            emit("", output)
+            empty = DocumentResult("", (), (), ModelInfo(translation_model))
+            emit("" if output_format is OutputFormat.TEXT else render(empty, output_format), output)
             return
         options = Options(
             quotes=quotes,
@@ -98,4 +103,9 @@ def summarize(
             log.info("summary quotation %s: %s", change.action, change.found)
         for warning in summary.warnings:
             log.warning("summary: %s", warning)
+        if output_format is not OutputFormat.TEXT:
+            shown_name = "" if source_name == "<stdin>" else Path(source_name).name
+            run = run_details(options, translator)
+            emit(render(result, output_format, source_name=shown_name, run=run), output)
+            return
         emit(summary.text + "\n" if summary.text else "", output)

@@ -32,7 +32,7 @@ from translator.cli.options import (
     VerboseOpt,
     beams_for,
 )
-from translator.render import OutputFormat, render
+from translator.render import OutputFormat, render, run_details
 from translator.schema import DocumentResult, ModelInfo, Options, QuoteMarks, QuoteMode
 from translator.summarize import SummaryLength
 
@@ -110,7 +110,8 @@ def translate(
                 log.warning("summary: %s", warning)
         for quote in result.quotes:
             log.info("quotation (%s): %s", quote.strategy.value, quote.original)
-        rendered = render(result, output_format, source_name=shown_name)
+        run = run_details(options, translator)
+        rendered = render(result, output_format, source_name=shown_name, run=run)
         if stream:  # the translation is out already: only what follows it is left
             rendered = rendered[len(result.translation) :]
         emit(rendered, output)
