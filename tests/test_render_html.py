@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 from fakes import FakeTranslator
+from typer.testing import CliRunner
 
 from translator import pipeline
 from translator.batch import INDEX_NAME, BatchSettings, read_manifest, run_batch
+from translator.cli import app
 from translator.render import OutputFormat, render, run_details, to_json
 from translator.render_html import Span, locate, page_model, render_page, split_segments
 from translator.schema import Options, QuoteMode
@@ -243,3 +245,45 @@ def test_manifest_from_before_the_quotation_count_still_opens(tmp_path: Path) ->
     records = {r.path: r for r in read_manifest(output)}
     assert records["a.txt"].quotations is None and records["b.txt"].quotations == 0
     assert json.loads((output / "b.en.json").read_text("utf-8"))["quotes"] == []
+
+
+# --- the CLI -----------------------------------------------------------------------------
+
+
+def test_translate_and_summarize_write_html(
+    tiny_marian_dir: Path, tiny_bart_dir: Path, tmp_path: Path
+) -> None:
+    models = ["-m", str(tiny_marian_dir), "--summarization-model", str(tiny_bart_dir)]
+    runner = CliRunner()
+    translated = runner.invoke(app, ["translate", str(SAMPLE), "--format", "html", *models[:2]])
+    assert translated.exit_code == 0, translated.stderr
+    assert translated.stdout.count('<section class="pair') == SAMPLE_PARAGRAPHS
+    assert "Engine" in translated.stdout and 'id="summary"' not in translated.stdout
+    review = tmp_path / "summary.html"
+    summarized = runner.invoke(
+        app, ["summarize", str(SAMPLE), "--format", "html", "-o", str(review), *models]
+    )
+    assert summarized.exit_code == 0, summarized.stderr
+    page = review.read_text("utf-8")
+    assert 'id="summary"' in page and page.count('<section class="pair') == SAMPLE_PARAGRAPHS
+    assert str(tiny_bart_dir) in page.split("<footer>")[1]
+
+
+def test_empty_input_gives_an_empty_page_without_loading_a_model() -> None:
+    for command in ("translate", "summarize"):
+        result = CliRunner().invoke(app, [command, "-", "--format", "html"], input="\n")
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.startswith("<!DOCTYPE html>")
+        assert '<span id="paragraph-count">0</span>' in result.stdout
+
+
+def test_headings_and_lists_are_marked_and_the_original_is_in_the_tooltip() -> None:
+    text = '# Die Lage\n\n- eins\n- zwei\n\nEr sagte: "Wir sind bereit."'
+    options = Options(quotes=QuoteMode.TRANSLATE)
+    result = pipeline.translate_document(text, FakeTranslator(), options)
+    page = render(result, OutputFormat.HTML)
+    kinds = re.findall(r'<section class="pair kind-(\w+)', page)
+    assert kinds == ["heading", "list", "list", "paragraph"]  # one item per paragraph
+    tooltip = re.search(r'data-side="en">[^<]*<mark [^>]*title="([^"]*)"', page.split('id="p4"')[1])
+    assert tooltip is not None
+    assert html.unescape(tooltip.group(1)).endswith('Original: "Wir sind bereit."')
