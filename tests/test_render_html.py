@@ -21,7 +21,14 @@ from translator import pipeline
 from translator.batch import INDEX_NAME, BatchSettings, read_manifest, run_batch
 from translator.cli import app
 from translator.render import OutputFormat, render, run_details, to_json
-from translator.render_html import Span, locate, page_model, render_page, split_segments
+from translator.render_html import (
+    Span,
+    locate,
+    page_model,
+    render_index,
+    render_page,
+    split_segments,
+)
 from translator.schema import Options, QuoteMode
 
 DATA = Path(__file__).parent / "data"
@@ -287,3 +294,8 @@ def test_headings_and_lists_are_marked_and_the_original_is_in_the_tooltip() -> N
     tooltip = re.search(r'data-side="en">[^<]*<mark [^>]*title="([^"]*)"', page.split('id="p4"')[1])
     assert tooltip is not None
     assert html.unescape(tooltip.group(1)).endswith('Original: "Wir sind bereit."')
+
+
+def test_page_and_index_end_with_a_newline() -> None:
+    assert render_page(sample_data()).endswith("</html>\n")
+    assert render_index([]).endswith("</html>\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -107,17 +108,28 @@ def split_segments(text: str, spans: Sequence[tuple[Span, int, str]]) -> list[Se
 # --- the page's model ------------------------------------------------------------------
 
 
-def _quote_view(number: int, quote: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "number": number,
-        "strategy": quote["strategy"],
-        "original": quote["original"],
-        "rendered": quote["rendered"],
-        "paragraph": quote["paragraph"],
-        "shows_original": quote["rendered"] != quote["original"],
-        "in_source": False,
-        "in_translation": False,
-    }
+_Placed = list[list[tuple[Span, int, str]]]  # per paragraph: (span, quotation, anchor)
+
+
+class _Column:
+    """One column's paragraphs and the quotation spans placed in them so far."""
+
+    def __init__(self, texts: list[str], side: str) -> None:
+        self.texts = texts
+        self.side = side
+        self.taken: list[list[Span]] = [[] for _ in texts]
+        self.placed: _Placed = [[] for _ in texts]
+
+    def place(self, number: int, first: int, text: str) -> bool:
+        """Mark quotation ``number`` (``text``, from paragraph ``first``); False: not there."""
+        spans = locate(self.texts, first, text, self.taken)
+        for i, span in enumerate(spans or ()):
+            anchor = "" if i else f"q{number}-{self.side}"  # the first piece is the link target
+            self.placed[span.paragraph].append((span, number, anchor))
+        return spans is not None
+
+    def segments(self, paragraph: int) -> list[Segment]:
+        return split_segments(self.texts[paragraph], self.placed[paragraph])
 
 
 def page_model(data: Mapping[str, Any], run: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -125,30 +137,26 @@ def page_model(data: Mapping[str, Any], run: Mapping[str, str] | None = None) ->
 
     ``run`` adds lines to the footer (engine, options) that the result does not hold.
     """
-    sources = [p["source"] for p in data["paragraphs"]]
-    translations = [p["translation"] for p in data["paragraphs"]]
-    taken_source: list[list[Span]] = [[] for _ in sources]
-    taken_translation: list[list[Span]] = [[] for _ in translations]
-    in_source: list[list[tuple[Span, int, str]]] = [[] for _ in sources]
-    in_translation: list[list[tuple[Span, int, str]]] = [[] for _ in translations]
-    quotes = []
-    for number, quote in enumerate(data["quotes"], 1):
-        view = _quote_view(number, quote)
-        first = quote["paragraph"]
-        found = locate(sources, first, quote["original"], taken_source)
-        for i, span in enumerate(found or ()):
-            in_source[span.paragraph].append((span, number, "" if i else f"q{number}-de"))
-        rendered = locate(translations, first, quote["rendered"], taken_translation)
-        for i, span in enumerate(rendered or ()):
-            in_translation[span.paragraph].append((span, number, "" if i else f"q{number}-en"))
-        view["in_source"], view["in_translation"] = bool(found), bool(rendered)
-        quotes.append(view)
+    source = _Column([p["source"] for p in data["paragraphs"]], "de")
+    translation = _Column([p["translation"] for p in data["paragraphs"]], "en")
+    quotes = [
+        {
+            "number": number,
+            "strategy": quote["strategy"],
+            "original": quote["original"],
+            "rendered": quote["rendered"],
+            "shows_original": quote["rendered"] != quote["original"],
+            "in_source": source.place(number, quote["paragraph"], quote["original"]),
+            "in_translation": translation.place(number, quote["paragraph"], quote["rendered"]),
+        }
+        for number, quote in enumerate(data["quotes"], 1)
+    ]
     paragraphs = [
         {
             "number": i + 1,
             "kind": segment.paragraph_kind(p["source"]),
-            "source": split_segments(p["source"], in_source[i]),
-            "translation": split_segments(p["translation"], in_translation[i]),
+            "source": source.segments(i),
+            "translation": translation.segments(i),
             "warnings": p.get("warnings", []),
         }
         for i, p in enumerate(data["paragraphs"])
@@ -157,19 +165,12 @@ def page_model(data: Mapping[str, Any], run: Mapping[str, str] | None = None) ->
         "source": data["source"],
         "paragraphs": paragraphs,
         "quotes": quotes,
-        "strategies": _count(q["strategy"] for q in quotes),
+        "strategies": dict(Counter(q["strategy"] for q in quotes)),
         "warnings": data["warnings"],
         "unplaced_warnings": _unplaced(data),
         "summary": _summary_model(data, {q["rendered"]: q["number"] for q in quotes}),
         "footer": _footer(data, run or {}),
     }
-
-
-def _count(values: Any) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
 
 
 def _unplaced(data: Mapping[str, Any]) -> list[str]:
@@ -231,6 +232,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=True,  # a page ends with a newline, like every format
     )
 
 
@@ -289,5 +291,5 @@ def render_index(records: Sequence[ManifestRecord], title: str = "") -> str:
         "index.js",
         title=title,
         rows=rows,
-        counts=_count(row["status"] for row in rows),
+        counts=dict(Counter(row["status"] for row in rows)),
     )
