@@ -257,3 +257,20 @@ def test_batch_index_lists_every_file_and_sorts(open_page: Any, tmp_path: Path) 
     page.wait_for_load_state("load")
     assert page.url.endswith("/b-artikel.en.html")
     assert page.locator("section.pair").count() == SAMPLE_PARAGRAPHS
+
+
+def test_dark_scheme_and_print_stylesheet(open_page: Any, tmp_path: Path) -> None:
+    page = open_page(_page_file(tmp_path, 'Er sagte: "Ja." Ein loses „Zeichen.')).page
+
+    def background() -> str:
+        return str(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+
+    page.emulate_media(color_scheme="light")
+    light = background()
+    page.emulate_media(color_scheme="dark")
+    assert background() != light
+    assert page.locator("#next-warning").is_visible()
+    page.emulate_media(media="print", color_scheme="dark")
+    assert background() == "rgb(255, 255, 255)"  # paper, also from a dark screen
+    assert not page.locator("#next-warning").is_visible()
+    assert not page.locator(".keys").first.is_visible()
