@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
+import markupsafe
 import pytest
 from typer.testing import CliRunner
 
@@ -430,6 +431,11 @@ def test_summaries_and_formats(tmp_path: Path, output_format: OutputFormat) -> N
         assert set(files) == {"a/b.en.txt", "a/b.summary.en.txt"}
         assert files["a/b.en.txt"].decode() == alone.translation
         assert files["a/b.summary.en.txt"].decode() == alone.summary.text + "\n"
+    elif output_format is OutputFormat.HTML:  # a page with the summary, and the index
+        assert set(files) == {"a/b.en.html", "index.html"}
+        page = files["a/b.en.html"].decode()
+        assert str(markupsafe.escape(alone.summary.text)) in page and 'id="summary"' in page
+        assert 'href="./a/b.en.html"' in files["index.html"].decode()
     else:
         assert set(files) == {f"a/b.en.{'json' if output_format is OutputFormat.JSON else 'md'}"}
         rendered = render(alone, output_format, source_name="b.txt")

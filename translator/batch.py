@@ -35,12 +35,13 @@ from typing import Any
 from translator import __version__, pipeline, textio
 from translator.engines import SummarizationEngine, TranslationEngine
 from translator.errors import InputError, OutputError, TranslatorError
-from translator.render import OutputFormat, render
+from translator.render import OutputFormat, render, run_details
 from translator.schema import DocumentResult, ModelInfo, Options
 
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "translator-manifest.sqlite"
+INDEX_NAME = "index.html"  # with --format html: every file's status, linked to its page
 DEFAULT_PATTERNS = ("*.txt", "*.md")
 _LOCK_NAME = ".translator-batch.lock"
 _MANIFEST_SCHEMA = 1
@@ -90,6 +91,7 @@ class FileOutcome:
     error: str = ""
     sentences: int = 0
     seconds: float = 0.0
+    quotations: int | None = None  # known for translated files
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ def output_names(
         return (relative.with_name(f"{stem}.en.md"),)
     if output_format is OutputFormat.JSON:
         return (relative.with_name(f"{stem}.en.json"),)
+    if output_format is OutputFormat.HTML:
+        return (relative.with_name(f"{stem}.en.html"),)
     names = [relative.with_name(f"{stem}.en{suffix}")]
     if summarize:
         names.append(relative.with_name(f"{stem}.summary.en{suffix}"))
@@ -238,7 +242,7 @@ def check_folders(settings: BatchSettings) -> tuple[Path, Path]:
             inside / name
             for output_format in OutputFormat
             for name in output_names(PurePosixPath("x.txt"), output_format, summarize=True)
-        ] + [inside / "x.summary.en.md", inside / MANIFEST_NAME]
+        ] + [inside / "x.summary.en.md", inside / MANIFEST_NAME, inside / INDEX_NAME]
         caught = [
             str(s.relative_to(inside)) for s in samples if matches_patterns(s, settings.patterns)
         ]
@@ -342,6 +346,7 @@ class ManifestRecord:
     finished_at: float
     run_id: int
     warnings: tuple[str, ...] = ()
+    quotations: int | None = None  # None: recorded by a translator that did not count them
 
 
 _SCHEMA = """
@@ -366,7 +371,8 @@ CREATE TABLE IF NOT EXISTS files (
     sentences INTEGER NOT NULL,
     seconds REAL NOT NULL,
     finished_at REAL NOT NULL,
-    run_id INTEGER NOT NULL
+    run_id INTEGER NOT NULL,
+    quotations INTEGER               -- NULL in rows of manifests older than the column
 );
 """
 
@@ -388,6 +394,9 @@ class Manifest:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(files)")}
+            if "quotations" not in columns:  # a manifest from before the column
+                self._db.execute("ALTER TABLE files ADD COLUMN quotations INTEGER")
             row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None:
                 self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(_MANIFEST_SCHEMA),))
@@ -453,7 +462,7 @@ class Manifest:
     def lookup(self, path: str) -> ManifestRecord | None:
         row = self._db.execute(
             "SELECT path, sha256, fingerprint, status, outputs, error, sentences, seconds, "
-            "finished_at, run_id, warnings FROM files WHERE path=?",
+            "finished_at, run_id, warnings, quotations FROM files WHERE path=?",
             (path,),
         ).fetchone()
         return None if row is None else _record_from_row(row)
@@ -462,7 +471,7 @@ class Manifest:
         """Every file's record, sorted by path."""
         rows = self._db.execute(
             "SELECT path, sha256, fingerprint, status, outputs, error, sentences, seconds, "
-            "finished_at, run_id, warnings FROM files ORDER BY path"
+            "finished_at, run_id, warnings, quotations FROM files ORDER BY path"
         ).fetchall()
         return [_record_from_row(row) for row in rows]
 
@@ -471,8 +480,8 @@ class Manifest:
         with self._transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO files (path, sha256, fingerprint, status, outputs, "
-                "error, warnings, sentences, seconds, finished_at, run_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "error, warnings, sentences, seconds, finished_at, run_id, quotations) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.path,
                     record.sha256,
@@ -485,6 +494,7 @@ class Manifest:
                     record.seconds,
                     record.finished_at,
                     record.run_id,
+                    record.quotations,
                 ),
             )
 
@@ -502,6 +512,7 @@ def _record_from_row(row: tuple[Any, ...]) -> ManifestRecord:
         finished_at=row[8],
         run_id=row[9],
         warnings=tuple(json.loads(row[10])),
+        quotations=row[11],
     )
 
 
@@ -663,6 +674,7 @@ class _Run:
                     finished_at=time.time(),
                     run_id=self.run_id,
                     warnings=warnings,
+                    quotations=outcome.quotations,
                 )
             )
         tally = self.tally
@@ -759,6 +771,7 @@ class _Run:
                 tuple(str(output) for output in fed.planned.outputs),
                 sentences=result.sentences,
                 seconds=round(time.perf_counter() - fed.started, 4),
+                quotations=len(result.quotes),
             ),
             fed.sha256,
             result.warnings + (result.summary.warnings if result.summary else ()),
@@ -768,7 +781,8 @@ class _Run:
         output_format = self.settings.output_format
         name = fed.planned.relative.name
         if output_format is not OutputFormat.TEXT:
-            return [render(result, output_format, source_name=name)]
+            run = run_details(self.options, self.translator)
+            return [render(result, output_format, source_name=name, run=run)]
         texts = [render(replace(result, summary=None), output_format, source_name=name)]
         if len(fed.planned.outputs) > 1:
             summary = result.summary.text if result.summary is not None else ""
@@ -934,6 +948,8 @@ def run_batch(
                 status = "interrupted" if run.stopped else "complete"
             finally:  # also on a second Ctrl-C: the run's row says how it ended
                 manifest.finish_run(run_id, status, run.tally.counts())
+            if settings.output_format is OutputFormat.HTML:
+                write_index(output_dir, manifest.records(), settings.input_dir.name)
         finally:
             manifest.close()
     tally = run.tally
@@ -950,6 +966,13 @@ def run_batch(
         run_id=run_id,
         problems=tuple(sorted(tally.problems, key=lambda outcome: outcome.path)),
     )
+
+
+def write_index(output_dir: Path, records: Sequence[ManifestRecord], title: str = "") -> None:
+    """``index.html``: every input the manifest knows, its status and counts, linked."""
+    from translator.render_html import render_index
+
+    textio.write_atomic(output_dir / INDEX_NAME, render_index(records, title))
 
 
 def read_manifest(output_dir: Path) -> list[ManifestRecord]:

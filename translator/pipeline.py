@@ -8,6 +8,7 @@ assemble, verify placeholders and fall back to fragments where verification fail
 
 from __future__ import annotations
 
+import bisect
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -322,13 +323,23 @@ def _finish(
     """Put a document's paragraphs together, and summarize it when asked."""
     translated = time.perf_counter()
     outcomes = state.outcomes
+    starts = [p.line for p in state.document.paragraphs]
+    by_paragraph: list[list[str]] = [[] for _ in outcomes]
+    for scan_warning in state.scan.warnings if outcomes else ():  # in the paragraph of its line
+        i = max(bisect.bisect_right(starts, scan_warning.line) - 1, 0)
+        by_paragraph[i].append(f"line {scan_warning.line}: {scan_warning.message}")
+    for i, outcome in enumerate(outcomes):
+        by_paragraph[i] += outcome.warnings
     warnings = [f"line {w.line}: {w.message}" for w in state.scan.warnings]
     warnings += [w for outcome in outcomes for w in outcome.warnings]
     result = DocumentResult(
         translation=segment.render_document(
             state.document, [o.result.translation for o in outcomes]
         ),
-        paragraphs=tuple(o.result for o in outcomes),
+        paragraphs=tuple(
+            replace(o.result, warnings=tuple(found))
+            for o, found in zip(outcomes, by_paragraph, strict=True)
+        ),
         quotes=merge_quote_pieces([q for o in outcomes for q in o.quotes]),
         model=translator.info,
         warnings=tuple(warnings),

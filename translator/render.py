@@ -1,13 +1,14 @@
-"""Rendering a DocumentResult as text, markdown or JSON."""
+"""Rendering a DocumentResult as text, markdown, JSON or an HTML page (render_html)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
-from translator.schema import DocumentResult
+from translator.schema import DocumentResult, Options
 
 SUMMARY_SEPARATOR = "\n---- Summary ----\n\n"
 
@@ -16,10 +17,25 @@ class OutputFormat(StrEnum):
     TEXT = "text"
     MARKDOWN = "markdown"
     JSON = "json"
+    HTML = "html"  # a self-contained review page (render_html)
 
 
-def render(result: DocumentResult, output_format: OutputFormat, *, source_name: str = "") -> str:
-    """The result as a string in ``output_format``, ending with a newline."""
+def render(
+    result: DocumentResult,
+    output_format: OutputFormat,
+    *,
+    source_name: str = "",
+    run: Mapping[str, str] | None = None,
+) -> str:
+    """The result as a string in ``output_format``, ending with a newline.
+
+    ``run`` describes how the result was made beyond what it holds (engine, options):
+    the HTML page shows it in its footer; the other formats do not.
+    """
+    if output_format is OutputFormat.HTML:
+        from translator.render_html import render_page  # jinja2 loads only when needed
+
+        return render_page(to_json(result, source_name), run)
     if output_format is OutputFormat.JSON:
         return json.dumps(to_json(result, source_name), ensure_ascii=False, indent=2) + "\n"
     if output_format is OutputFormat.MARKDOWN:
@@ -64,3 +80,18 @@ def to_json(result: DocumentResult, source_name: str = "") -> dict[str, Any]:
     """The JSON document the README's schema describes (``DocumentResult.to_dict``), with
     ``source`` set to ``source_name`` when one is given."""
     return (replace(result, source=source_name) if source_name else result).to_dict()
+
+
+def run_details(options: Options, engine: object | None) -> dict[str, str]:
+    """The footer lines of an HTML page: the engine's class (None: no model ran, e.g. for
+    empty input) and the options that shaped the output (the result itself holds neither)."""
+    details = {
+        "Engine": type(engine).__name__ if engine is not None else "none (nothing to translate)",
+        "Quotations": f"--quotes {options.quotes.value} --quote-marks {options.quote_marks.value}",
+    }
+    if options.summarize:
+        words = options.summary_max_words
+        details["Summary"] = f"--summary-length {options.summary_length}" + (
+            f" --summary-max-words {words}" if words else ""
+        )
+    return details

@@ -122,6 +122,8 @@ class Options:
 class ParagraphResult:
     source: str
     translation: str
+    # The document's warnings that concern this paragraph (also in DocumentResult.warnings).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,8 @@ class DocumentResult:
             "source": self.source,
             "translation": self.translation,
             "paragraphs": [
-                {"source": p.source, "translation": p.translation} for p in self.paragraphs
+                {"source": p.source, "translation": p.translation, "warnings": list(p.warnings)}
+                for p in self.paragraphs
             ],
             "quotes": [
                 {

@@ -63,6 +63,16 @@ def _is_heading(line: str) -> bool:
     return bool(_HEADING.match(line.lstrip()))
 
 
+def paragraph_kind(text: str) -> str:
+    """``heading``, ``list`` (every line an item) or ``paragraph``, for renderers."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if lines and _is_heading(lines[0]):
+        return "heading"
+    if lines and all(_is_list_item(line) for line in lines):
+        return "list"
+    return "paragraph"
+
+
 def _detect_wrap_width(lines: list[str], followed: list[bool]) -> int | None:
     """The width the text was hard-wrapped at, or None when it was not wrapped.
 

@@ -7,12 +7,14 @@ from pathlib import Path
 from translator.cli.app import app, emit, report_errors, setup_logging
 from translator.cli.options import (
     EncodingOpt,
+    FormatOpt,
     InputArg,
     OutputOpt,
     SharedOptions,
     shared_options,
 )
-from translator.cli.translate_cmd import log_result
+from translator.cli.translate_cmd import display_name, footer_details, log_result
+from translator.render import OutputFormat, render
 
 
 @app.command()
@@ -20,6 +22,7 @@ from translator.cli.translate_cmd import log_result
 def summarize(
     input_path: InputArg = "-",
     output: OutputOpt = None,
+    output_format: FormatOpt = OutputFormat.TEXT,
     encoding: EncodingOpt = None,
     *,
     shared: SharedOptions,
@@ -28,6 +31,7 @@ def summarize(
 
     Quotations in the summary are whole quotations of the article, as the translation
     renders them (--quotes); shortened or invented ones lose their quotation marks.
+    The text format prints the summary alone; the others hold the translation too.
     """
     setup_logging(shared.verbose, shared.quiet)
     with report_errors():
@@ -36,7 +40,12 @@ def summarize(
         text, source_name = textio.read_source(
             None if input_path == "-" else Path(input_path), encoding
         )
-        result = shared.translator().summarize(text, source=Path(source_name).name)
+        translator = shared.translator()
+        result = translator.summarize(text, source=display_name(source_name))
         log_result(result)
+        if output_format is not OutputFormat.TEXT:  # the page or document holds everything
+            run = footer_details(translator, True, result)
+            emit(render(result, output_format, run=run), output)
+            return
         summary = result.summary
         emit(summary.text + "\n" if summary is not None and summary.text else "", output)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from translator.cli.app import app, emit, progress_on_stderr, report_errors, setup_logging
 from translator.cli.options import (
@@ -15,8 +17,11 @@ from translator.cli.options import (
     SummarizeOpt,
     shared_options,
 )
-from translator.render import OutputFormat, render
+from translator.render import OutputFormat, render, run_details
 from translator.schema import DocumentResult
+
+if TYPE_CHECKING:
+    from translator.api import Translator
 
 log = logging.getLogger("translator.cli")
 
@@ -40,12 +45,13 @@ def translate(
         text, source_name = textio.read_source(
             None if input_path == "-" else Path(input_path), encoding
         )
-        shown_name = "" if source_name == "<stdin>" else Path(source_name).name
+        shown_name = display_name(source_name)
         # Plain text to stdout is written as paragraphs are done: a huge input shows
         # results at once and never waits in memory for the end.
         stream = output is None and output_format is OutputFormat.TEXT and bool(text.strip())
+        translator = shared.translator()
         with progress_on_stderr(not shared.quiet) as progress:
-            result = shared.translator().translate(
+            result = translator.translate(
                 text,
                 summarize=summarize,
                 source=shown_name,
@@ -53,13 +59,26 @@ def translate(
                 on_text=(lambda chunk: emit(chunk, None)) if stream else None,
             )
         log_result(result)
-        rendered = render(result, output_format)
+        rendered = render(result, output_format, run=footer_details(translator, summarize, result))
         if stream:  # the translation is out already: only what follows it is left
             rendered = rendered[len(result.translation) :]
         emit(rendered, output)
 
 
 _MAX_LOGGED_WARNINGS = 20
+
+
+def display_name(source_name: str) -> str:
+    """The input's file name as results show it ("" for stdin)."""
+    return "" if source_name == "<stdin>" else Path(source_name).name
+
+
+def footer_details(
+    translator: Translator, summarize: bool, result: DocumentResult
+) -> dict[str, str]:
+    """How the result was made, for the HTML page's footer (no model loads for it)."""
+    engine = translator.translation_engine() if result.paragraphs else None
+    return run_details(replace(translator.options, summarize=summarize), engine)
 
 
 def log_result(result: DocumentResult) -> None:
