@@ -145,12 +145,16 @@ def _can_close(text: str, i: int) -> bool:
     return True
 
 
+# Typographic single closing marks, which German web text also types as apostrophes.
+_SINGLE_CLOSERS = "‘’"
+
+
 def _after_final_s(text: str, i: int) -> bool:
-    """Whether the apostrophe-like mark at ``i`` ends a word in s (Hans‘ Auto, Klaus'),
+    """Whether the single mark at ``i`` ends a word in s (Hans‘ Auto, Marx’ Thesen),
     where it may be a possessive apostrophe rather than a closing mark."""
     nxt = text[i + 1] if i + 1 < len(text) else ""
     return (
-        text[i] in APOSTROPHE_LIKE
+        text[i] in _SINGLE_CLOSERS
         and i >= 2
         and text[i - 1] in "sSßxXzZ"
         and text[i - 2].isalpha()
@@ -158,31 +162,33 @@ def _after_final_s(text: str, i: int) -> bool:
     )
 
 
-class _LaterClosers:
-    """Where apostrophe-like marks could close a quotation, for the possessive-s rule: an
-    apostrophe after a word-final s closes only when nothing later in the paragraph could.
-    Built on first use, so paragraphs without such a mark pay nothing."""
+class _LaterSingles:
+    """What follows in a paragraph, for the possessive-s rule: a single mark after a
+    word-final s is an apostrophe when later marks can still close every quotation it
+    could close (‚Das ist Hans‘ Auto‘), and a closing mark otherwise (‚Frag Hans‘, sagte
+    sie). Built on first use, so paragraphs without such a mark pay nothing."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.positions: dict[str, list[int]] | None = None
+        self.closing: list[int] | None = None  # marks that can close and are no apostrophe
+        self.opening: dict[str, list[int]] = {}  # single opening marks that can open
 
-    def exists(self, after: int, marks: str) -> bool:
-        if self.positions is None:
-            self.positions = {}
-            for match in _MARK_RE.finditer(self.text):
+    def can_close_all(self, after: int, opening: str, needed: int) -> bool:
+        if self.closing is None:
+            self.closing = []
+            for match in re.finditer("[" + _SINGLE_CLOSERS + "‚‘]", self.text):
                 j = match.start()
-                if (
-                    self.text[j] in APOSTROPHE_LIKE
+                if _can_open(self.text, j):
+                    self.opening.setdefault(self.text[j], []).append(j)
+                elif (
+                    self.text[j] in _SINGLE_CLOSERS
                     and _can_close(self.text, j)
                     and not _after_final_s(self.text, j)
                 ):
-                    self.positions.setdefault(self.text[j], []).append(j)
-        return any(
-            bisect.bisect_right(self.positions.get(mark, []), after)
-            < len(self.positions.get(mark, []))
-            for mark in marks
-        )
+                    self.closing.append(j)
+        openers = self.opening.get(opening, [])
+        closers = len(self.closing) - bisect.bisect_right(self.closing, after)
+        return closers - (len(openers) - bisect.bisect_right(openers, after)) >= needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +236,7 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
             waiting[closer].pop()
         return entry
 
-    later = _LaterClosers(text)
+    later = _LaterSingles(text)
     start = 0
     if continued is not None:
         push(continued)
@@ -242,7 +248,7 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
         if (
             candidates
             and _after_final_s(text, i)
-            and later.exists(i, _CLOSERS[stack[candidates[-1]].mark])
+            and later.can_close_all(i, stack[candidates[-1]].mark, len(candidates))
         ):
             continue  # Hans‘ Auto: a later mark closes the quotation, this is an apostrophe
         if candidates and _can_close(text, i) and not _prefers_opening(text, i):

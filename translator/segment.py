@@ -23,6 +23,7 @@ import re
 import textwrap
 from collections.abc import Callable, Sequence
 
+from translator.quotes import CLOSING_MARKS, OPENING_MARKS
 from translator.schema import Document, Paragraph
 
 # --------------------------------------------------------------------------- paragraphs
@@ -35,7 +36,7 @@ _MIN_WRAP_WIDTH = 30
 _LIST_ITEM = re.compile(r"(?:[-*•–—+]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
 _HEADING = re.compile(r"#{1,6}\s")
 # A line ending in one of these ends a sentence (or introduces a quotation).
-_SENTENCE_END_CHARS = frozenset('.!?:;"“”»«…)')
+_SENTENCE_END_CHARS = frozenset(".!?:;…)" + CLOSING_MARKS)
 # "Verteidigungs-\nund Sicherheitsfähigkeiten": the hyphen stands for a left-out word part.
 _CONJUNCTIONS = frozenset({"und", "oder", "bzw.", "sowie", "als", "wie", "noch", "bis"})
 
@@ -250,8 +251,9 @@ def _wrap(text: str, width: int | None) -> str:
 
 # --------------------------------------------------------------------------- sentences
 
-_OPENING_MARKS = "\"„“‚'«»›‹([{"
-_CLOSING_MARKS = "\"“”‘’'«»‹›)]}"
+# Quotation marks come from the one table in quotes.py, so both agree on every style.
+_OPENING_MARKS = OPENING_MARKS + "([{"
+_CLOSING_MARKS = CLOSING_MARKS + ")]}"
 # Terminal punctuation, the closing marks after it, the whitespace after those, and the
 # character that would start the next sentence. The boundary is that character's index.
 _CANDIDATE = re.compile(
