@@ -371,7 +371,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     if "." in word and len(word) <= 6 and all(part.isalpha() for part in word.split(".")):
         return False  # unlisted dotted abbreviations: "o.B", "i.R"
     if _DIGITS.fullmatch(word):
-        return not _is_ordinal(text, match.start() - len(token), next_word, next_char)
+        return not _is_ordinal(text, match.start() - len(token), int(word), next_word, next_char)
     return True
 
 
@@ -380,11 +380,22 @@ def _word_at(text: str, position: int) -> str:
     return match.group().rstrip(".,;:!?") if match else ""
 
 
-def _is_ordinal(text: str, token_start: int, next_word: str, next_char: str) -> bool:
-    """Whether the number before a period is an ordinal ("am 3. Oktober") or ends a sentence."""
+def _is_ordinal(text: str, token_start: int, value: int, next_word: str, next_char: str) -> bool:
+    """Whether the number before a period is an ordinal ("am 3. Oktober") or ends a sentence.
+
+    Only where a date or an enumeration is plausible: before another number ("3. 10.
+    1990", a list), before a noun that takes ordinals ("2. Weltkrieg", "100. Geburtstag"),
+    and, for a possible day (1-31), before a month or after an article or preposition
+    ("der 3. Platz"). A year or any other number over 31 before a capitalised word ends
+    the sentence ("seit 2020. Die Opposition").
+    """
     if next_char.isdigit():
         return True  # "3. 10. 1990" or a list: not a sentence end worth guessing
-    if next_word in _MONTHS or next_word in _ORDINAL_NOUNS:
+    if next_word in _ORDINAL_NOUNS:
+        return value < 1000
+    if value > 31:
+        return False
+    if next_word in _MONTHS:
         return True
     before = text[:token_start].rsplit(maxsplit=1)
     previous = before[-1] if before else ""
