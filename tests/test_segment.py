@@ -313,7 +313,7 @@ def test_gold_set_accuracy() -> None:
     items = load_gold()
     assert len(items) >= 60
     correct = sum({start for start, _ in split_sentences(text)[1:]} == gold for text, gold in items)
-    # Measured 96/98 (docs/segmentation.md); the two misses are ``TeX-style'' quotes.
+    # Measured 140/142 (docs/segmentation.md); the two misses are ``TeX-style'' quotes.
     assert correct >= len(items) - 2
 
 
