@@ -136,8 +136,13 @@ def _can_close(text: str, i: int) -> bool:
     nxt = text[i + 1] if i + 1 < len(text) else ""
     if prev == "" or prev.isspace():
         # A mark standing alone between spaces cannot open; one that is not also an
-        # apostrophe or a typewriter mark closes what is open (Kafka: »Aber so - «).
-        return prev != "" and text[i] not in _AMBIGUOUS_ALONE and (nxt == "" or nxt.isspace())
+        # apostrophe or a typewriter mark closes what is open (Kafka: »Aber so - «), also
+        # before a closing bracket (``both`` mode writes the original as [»… - «]).
+        return (
+            prev != ""
+            and text[i] not in _AMBIGUOUS_ALONE
+            and (nxt == "" or nxt.isspace() or nxt in ")]}")
+        )
     if text[i] in APOSTROPHE_LIKE:
         # geht's, gibt’s, geht‘s, don't, Russia’s: a letter right after it (and, since it
         # does not stand after a space, one before it) makes it an apostrophe.
