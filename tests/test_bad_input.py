@@ -353,11 +353,14 @@ def test_all_caps_paragraphs_stay_all_caps(tiny_marian_dir: Path) -> None:
     assert QUOTE.upper() in third  # the quotation itself untouched
 
 
-def test_all_caps_text_reaches_the_model_in_sentence_case(fake_engine: FakeTranslator) -> None:
-    code, out, err = _run(data="DER MINISTER IST IN MOSKAU.\n")
+def test_all_caps_text_reaches_the_model_in_german_casing(fake_engine: FakeTranslator) -> None:
+    code, out, err = _run(data="DER MINISTER IST IN MOSKAU. SIE WERDEN DIE STRASSE SPERREN.\n")
     assert code == 0, err
-    assert fake_engine.seen == ["Der minister ist in moskau."]
-    assert out == "THE MINISTER IS IN MOSKAU.\n"
+    assert fake_engine.seen == [
+        "Der Minister ist in Moskau.",
+        "Sie werden die Straße sperren.",
+    ]
+    assert out == "THE MINISTER IS IN MOSKAU. SHE WERDEN THE STRASSE SPERREN.\n"
 
 
 def test_repetitive_output_is_retried_and_flagged(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -732,11 +732,14 @@ def _run(translator: TranslationEngine, requests: _Requests) -> None:
 
 
 def _normalise_case(text: str) -> str:
-    """ALL-CAPS text confuses the model: it gets sentence case; the output is upper-cased."""
+    """ALL-CAPS text confuses the model: it gets German casing back, word by word
+    (``casing.restore_case``); the output is upper-cased."""
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 8 or any(c.islower() for c in letters):
         return text
-    return text[:1] + text[1:].lower()
+    from translator.casing import restore_case
+
+    return restore_case(text)
 
 
 def _degenerate(source: str, output: str) -> bool:
