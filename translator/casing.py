@@ -25,13 +25,17 @@ import gzip
 import re
 from importlib import resources
 
+from translator.quotes import CLOSING_MARKS, OPENING_MARKS
+
 _WORD = re.compile(r"[^\W\d_]+")
 _VOWELS = frozenset("aeiouyäöü")
 _MIN_ENDING = 4
 # Text up to a word that starts a sentence: terminal punctuation, space, opening marks;
 # or a colon and an opening mark (direct speech: Er sagte: „Wir kommen.“).
+_OPENERS = re.escape(OPENING_MARKS + "([")
+_CLOSERS = re.escape(CLOSING_MARKS + ")]")
 _SENTENCE_END = re.compile(
-    r"(?:[.!?…][\"'“”‘’»«›‹)\]]*\s+[\"'„“‚‘»«›‹(\[]*|:\s*[\"'„“‚‘»«›‹]+)\Z"
+    rf"(?:[.!?…][{_CLOSERS}]*\s+[{_OPENERS}]*|:\s*[{re.escape(OPENING_MARKS)}]+)\Z"
 )
 
 

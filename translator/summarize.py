@@ -78,7 +78,6 @@ _MIN_OVERLAP_PRECISION = 0.8
 _MIN_OVERLAP_RECALL = 0.6
 
 
-
 @dataclass(frozen=True)
 class SourceQuote:
     """One quotation of the source, in the forms the summary may show it in.
