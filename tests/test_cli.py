@@ -150,3 +150,33 @@ def test_tiny_model_keeps_the_contract_in_every_mode(tiny_marian_dir: Path, mode
     result = translate_document(source, translator, Options(quotes=QuoteMode(mode)))
     assert len(result.quotes) == 7
     assert_contract(SAMPLE_QUOTES, result, QuoteMode(mode))
+
+
+@pytest.mark.parametrize(
+    ("marks", "nested"),
+    [("english", ("“", "‘", "’", "”")), ("ascii", ('"', "'", "'", '"')), ("original", "„‚‘“")],
+)
+def test_json_translate_renders_nested_quotations_with_a_nested_pair(
+    tiny_marian_dir: Path, marks: str, nested: tuple[str, ...]
+) -> None:
+    """Whatever the (random-weight) model emits, a nested quotation keeps a nested pair of
+    the chosen style inside the outer one (docs/quotes.md §2)."""
+    source = "Der Sprecher sagte: „Er rief: ‚Wir kommen morgen.‘ und ging.“ Dann ging er.\n"
+    code, out, err = _translate(
+        "-", "-m", str(tiny_marian_dir), "--format", "json", "--quotes", "translate",
+        "--quote-marks", marks, input_text=source,
+    )  # fmt: skip
+    assert code == 0, err
+    [quote] = json.loads(out)["quotes"]
+    assert quote["original"] == "„Er rief: ‚Wir kommen morgen.‘ und ging.“"
+    rendered = quote["rendered"]
+    outer_open, inner_open, inner_close, outer_close = nested
+    assert rendered[0] == outer_open and rendered[-1] == outer_close
+    inner = rendered[1:-1]
+    marks_found = [
+        mark
+        for i, mark in enumerate(inner)
+        if mark in (inner_open, inner_close)
+        and not (inner[i - 1 : i].isalnum() and inner[i + 1 : i + 2].isalnum())  # apostrophe
+    ]
+    assert marks_found == [inner_open, inner_close]

@@ -110,10 +110,10 @@ def test_a_long_sentence_reaches_the_engine_whole_in_fitting_pieces() -> None:
     assert result.translation.split() == words
 
 
-def test_all_caps_paragraph_is_case_normalised_and_output_upper_cased() -> None:
+def test_all_caps_paragraph_gets_german_casing_and_output_upper_cased() -> None:
     engine = FakeTranslator()
     result = translate_document("DIE REGIERUNG UND DER MINISTER SIND ZURÜCKGETRETEN.", engine)
-    assert engine.seen == ["Die regierung und der minister sind zurückgetreten."]
+    assert engine.seen == ["Die Regierung und der Minister sind zurückgetreten."]
     assert result.translation == "THE REGIERUNG AND THE MINISTER SIND ZURÜCKGETRETEN."
 
 

@@ -21,9 +21,17 @@ from dataclasses import dataclass
 from translator.schema import Quotation, QuoteMarks, QuotePiece, QuoteScan, QuoteWarning
 
 __all__ = [
+    "ALL_MARKS",
+    "APOSTROPHE_LIKE",
+    "CLOSING_MARKS",
+    "OPENING_CONTEXT",
+    "OPENING_MARKS",
     "PLACEHOLDER",
     "PLACEHOLDER_PATTERN",
+    "QUOTE_MARKS",
     "find_quotes",
+    "is_opening_context",
+    "join_rendering",
     "mask_quotes",
     "neutralize_marks",
     "split_marks",
@@ -150,8 +158,10 @@ def _can_close(text: str, i: int) -> bool:
     return True
 
 
-# Typographic single closing marks, which German web text also types as apostrophes.
+# Typographic single closing marks, which German web text also types as apostrophes,
+# and the opening marks they close.
 _SINGLE_CLOSERS = "‘’"
+_SINGLE_OPENERS = "".join(m for m in OPENING_MARKS if set(QUOTE_MARKS[m]) & set(_SINGLE_CLOSERS))
 
 
 def _after_final_s(text: str, i: int) -> bool:
@@ -169,31 +179,32 @@ def _after_final_s(text: str, i: int) -> bool:
 
 class _LaterSingles:
     """What follows in a paragraph, for the possessive-s rule: a single mark after a
-    word-final s is an apostrophe when later marks can still close every quotation it
-    could close (‚Das ist Hans‘ Auto‘), and a closing mark otherwise (‚Frag Hans‘, sagte
-    sie). Built on first use, so paragraphs without such a mark pay nothing."""
+    word-final s is an apostrophe when the single closing marks after it, less those that
+    later single opening marks will need, can still close every quotation it could close
+    (‚Das ist Hans‘ Auto‘), and a closing mark otherwise (‚Frag Hans‘, sagte sie). Built on
+    first use, so paragraphs without such a mark pay nothing."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.closing: list[int] | None = None  # marks that can close and are no apostrophe
-        self.opening: dict[str, list[int]] = {}  # single opening marks that can open
+        self.opening: list[int] = []  # single opening marks that can open
 
-    def can_close_all(self, after: int, opening: str, needed: int) -> bool:
+    def can_close_all(self, after: int, needed: int) -> bool:
         if self.closing is None:
             self.closing = []
-            for match in re.finditer("[" + _SINGLE_CLOSERS + "‚‘]", self.text):
+            for match in re.finditer("[" + _SINGLE_OPENERS + _SINGLE_CLOSERS + "]", self.text):
                 j = match.start()
                 if _can_open(self.text, j):
-                    self.opening.setdefault(self.text[j], []).append(j)
+                    self.opening.append(j)
                 elif (
                     self.text[j] in _SINGLE_CLOSERS
                     and _can_close(self.text, j)
                     and not _after_final_s(self.text, j)
                 ):
                     self.closing.append(j)
-        openers = self.opening.get(opening, [])
         closers = len(self.closing) - bisect.bisect_right(self.closing, after)
-        return closers - (len(openers) - bisect.bisect_right(openers, after)) >= needed
+        openers = len(self.opening) - bisect.bisect_right(self.opening, after)
+        return closers - openers >= needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +264,7 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
         if (
             candidates
             and _after_final_s(text, i)
-            and later.can_close_all(i, stack[candidates[-1]].mark, len(candidates))
+            and later.can_close_all(i, len(candidates))
         ):
             continue  # Hans‘ Auto: a later mark closes the quotation, this is an apostrophe
         if candidates and _can_close(text, i) and not _prefers_opening(text, i):
