@@ -261,11 +261,7 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
         i = match.start()
         mark = text[i]
         candidates = waiting.get(mark)
-        if (
-            candidates
-            and _after_final_s(text, i)
-            and later.can_close_all(i, len(candidates))
-        ):
+        if candidates and _after_final_s(text, i) and later.can_close_all(i, len(candidates)):
             continue  # Hans‘ Auto: a later mark closes the quotation, this is an apostrophe
         if candidates and _can_close(text, i) and not _prefers_opening(text, i):
             depth = candidates[-1]
