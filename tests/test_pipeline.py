@@ -267,3 +267,12 @@ def test_lost_placeholder_log_names_the_line_and_the_sentence(
     assert lost
     assert lost[0].startswith("line 1: ") and source in lost[0]
     assert not quotes.PLACEHOLDER_PATTERN.search(lost[0])
+
+
+def test_a_year_ends_a_sentence_and_a_date_does_not() -> None:
+    engine = FakeTranslator()
+    assert (
+        translate_document("Das Gesetz gilt seit 2020. Die Opposition klagt.", engine).sentences
+        == 2
+    )
+    assert translate_document("Er kam am 3. Oktober.", engine).sentences == 1
