@@ -41,7 +41,8 @@ runner = CliRunner()
 QUOTE = "„Wir müssen über die Größe der Übung reden“"
 GERMAN = f"Der Minister sagte: {QUOTE}. Die Straße ist schön.\n"
 # Latin-1 lacks „“: the same sentence with guillemets, which it has.
-GERMAN_LATIN1 = "Der Minister sagte: »Wir müssen über die Größe der Übung reden«. Schön.\n"
+LATIN1_QUOTE = "»Wir müssen über die Größe der Übung reden«"
+GERMAN_LATIN1 = f"Der Minister sagte: {LATIN1_QUOTE}. Schön.\n"
 
 
 def _run(*args: str, data: bytes | str | None = None) -> tuple[int, str, str]:
@@ -106,7 +107,7 @@ def test_encodings_are_detected(
     code, out, err = _run(str(source))
     assert code == 0, err
     assert "schön." in fake_engine.seen[-1].lower()
-    assert quotations_in(out) == quotations_in(text) != []
+    assert quotations_in(out) == [QUOTE if text is GERMAN else LATIN1_QUOTE]
     _, from_utf8, _ = _run(data=text.encode())
     assert out == from_utf8  # decoded exactly as the UTF-8 original
     assert not out.startswith("\ufeff")
@@ -118,7 +119,7 @@ def test_cp1252_file_through_the_tiny_model(tiny_marian_dir: Path, tmp_path: Pat
     code, out, err = _run(str(source), "-m", str(tiny_marian_dir))
     assert code == 0, err
     # The quotation is copied byte for byte (quotes=keep): decoding got every umlaut right.
-    assert quotations_in(out) == quotations_in(GERMAN) != []
+    assert quotations_in(out) == [QUOTE]
 
 
 def test_short_cp1252_text_is_not_mistaken_for_another_code_page() -> None:
@@ -353,11 +354,14 @@ def test_all_caps_paragraphs_stay_all_caps(tiny_marian_dir: Path) -> None:
     assert QUOTE.upper() in third  # the quotation itself untouched
 
 
-def test_all_caps_text_reaches_the_model_in_sentence_case(fake_engine: FakeTranslator) -> None:
-    code, out, err = _run(data="DER MINISTER IST IN MOSKAU.\n")
+def test_all_caps_text_reaches_the_model_in_german_casing(fake_engine: FakeTranslator) -> None:
+    code, out, err = _run(data="DER MINISTER IST IN MOSKAU. SIE WERDEN DIE STRASSE SPERREN.\n")
     assert code == 0, err
-    assert fake_engine.seen == ["Der minister ist in moskau."]
-    assert out == "THE MINISTER IS IN MOSKAU.\n"
+    assert fake_engine.seen == [
+        "Der Minister ist in Moskau.",
+        "Sie werden die Straße sperren.",
+    ]
+    assert out == "THE MINISTER IS IN MOSKAU. SHE WERDEN THE STRASSE SPERREN.\n"
 
 
 def test_repetitive_output_is_retried_and_flagged(monkeypatch: pytest.MonkeyPatch) -> None:

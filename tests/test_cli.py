@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.oracle import quotations_in
+from tests.oracle import SAMPLE_QUOTES, quotations_in
 from translator.cli import app
 
 runner = CliRunner()
@@ -27,14 +27,14 @@ def test_translates_a_file_one_paragraph_per_input_paragraph(tiny_marian_dir: Pa
     assert code == 0, err
     source = SAMPLE.read_text(encoding="utf-8")
     assert len(out.rstrip("\n").split("\n")) == len(source.rstrip("\n").split("\n"))
-    assert quotations_in(out) == quotations_in(source)
+    assert quotations_in(out) == list(SAMPLE_QUOTES)
 
 
 def test_translates_stdin(tiny_marian_dir: Path) -> None:
     source = SAMPLE.read_text(encoding="utf-8")
     code, out, err = _translate("--translation-model", str(tiny_marian_dir), input_text=source)
     assert code == 0, err
-    assert quotations_in(out) == quotations_in(source)
+    assert quotations_in(out) == list(SAMPLE_QUOTES)
 
 
 @pytest.mark.parametrize("mode", ["keep", "translate", "both"])
@@ -49,7 +49,7 @@ def test_json_output_parses_and_lists_every_quotation(tiny_marian_dir: Path, mod
     assert all(q["strategy"] in {"verbatim", "placeholder", "fragments"} for q in data["quotes"])
     assert data["model"]["id"] == str(tiny_marian_dir)
     originals = [q["original"] for q in data["quotes"]]
-    assert originals == quotations_in(SAMPLE.read_text(encoding="utf-8"))
+    assert originals == list(SAMPLE_QUOTES)
     if mode == "keep":
         assert quotations_in(data["translation"]) == originals
 
@@ -115,7 +115,7 @@ def test_real_subprocess_translates_stdin(tiny_marian_dir: Path) -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert quotations_in(done.stdout) == quotations_in(source)
+    assert quotations_in(done.stdout) == list(SAMPLE_QUOTES)
     assert len(done.stdout.rstrip("\n").split("\n")) == len(source.rstrip("\n").split("\n"))
 
 
@@ -149,7 +149,37 @@ def test_tiny_model_keeps_the_contract_in_every_mode(tiny_marian_dir: Path, mode
     translator = engines.load_translator(str(tiny_marian_dir))
     result = translate_document(source, translator, Options(quotes=QuoteMode(mode)))
     assert len(result.quotes) == 7
-    assert_contract(source, result, QuoteMode(mode))
+    assert_contract(SAMPLE_QUOTES, result, QuoteMode(mode))
+
+
+@pytest.mark.parametrize(
+    ("marks", "nested"),
+    [("english", ("“", "‘", "’", "”")), ("ascii", ('"', "'", "'", '"')), ("original", "„‚‘“")],
+)
+def test_json_translate_renders_nested_quotations_with_a_nested_pair(
+    tiny_marian_dir: Path, marks: str, nested: tuple[str, ...]
+) -> None:
+    """Whatever the (random-weight) model emits, a nested quotation keeps a nested pair of
+    the chosen style inside the outer one (docs/quotes.md §2)."""
+    source = "Der Sprecher sagte: „Er rief: ‚Wir kommen morgen.‘ und ging.“ Dann ging er.\n"
+    code, out, err = _translate(
+        "-", "-m", str(tiny_marian_dir), "--format", "json", "--quotes", "translate",
+        "--quote-marks", marks, input_text=source,
+    )  # fmt: skip
+    assert code == 0, err
+    [quote] = json.loads(out)["quotes"]
+    assert quote["original"] == "„Er rief: ‚Wir kommen morgen.‘ und ging.“"
+    rendered = quote["rendered"]
+    outer_open, inner_open, inner_close, outer_close = nested
+    assert rendered[0] == outer_open and rendered[-1] == outer_close
+    inner = rendered[1:-1]
+    marks_found = [
+        mark
+        for i, mark in enumerate(inner)
+        if mark in (inner_open, inner_close)
+        and not (inner[i - 1 : i].isalnum() and inner[i + 1 : i + 2].isalnum())  # apostrophe
+    ]
+    assert marks_found == [inner_open, inner_close]
 
 
 def test_shared_options_are_declared_once_and_offered_by_every_document_command() -> None:

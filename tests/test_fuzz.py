@@ -7,6 +7,7 @@ Most examples run on FakeTranslator (fast); a handful go through the tiny real m
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.fakes import FakeTranslator
-from tests.oracle import assert_contract, quotations_in
+from tests.oracle import assert_consistent, assert_contract
 from tests.strategies import STYLES, documents
 from translator import engines, pipeline, textio
 from translator.cli import app
@@ -86,8 +87,8 @@ def _check(data: bytes, recorder: Recorder, *args: str) -> None:
         assert result.stdout == ""
         return
     [document] = recorder.results
-    assert_contract(source, document, QuoteMode.KEEP)
-    assert quotations_in(result.stdout) == quotations_in(source)
+    assert_consistent(source, document)
+    assert_consistent(source, replace(document, translation=result.stdout))
 
 
 @FUZZ
@@ -120,14 +121,15 @@ def test_arbitrary_unicode_through_the_tiny_model(
 
 def test_the_oracle_catches_a_lost_quotation(fake_engine: Recorder) -> None:
     """_check is not vacuous: a result without its quotation fails the contract."""
-    from dataclasses import replace
 
     text = "Er sagte: „Wir kommen.“ Dann ging er.\n"
     _check(text.encode(), fake_engine)  # the real pipeline passes
     [document] = fake_engine.results
     lost = replace(document, translation="He said. Then he left.\n", quotes=())
     with pytest.raises(AssertionError):
-        assert_contract(text, lost, QuoteMode.KEEP)
+        assert_contract(["„Wir kommen.“"], lost, QuoteMode.KEEP)
+    with pytest.raises(AssertionError):
+        assert_consistent(text, lost)
 
 
 def test_encoded_surrogates_never_reach_the_pipeline() -> None:

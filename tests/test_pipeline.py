@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from tests.fakes import ADVERSARIES, FakeTranslator, GarbageTranslator
-from tests.oracle import assert_contract, quotations_in
+from tests.fakes import ADVERSARIES, DroppingTranslator, FakeTranslator, GarbageTranslator
+from tests.oracle import SAMPLE_QUOTES, assert_contract, quotations_in
+from translator import quotes
 from translator.pipeline import translate_document
 from translator.schema import Options, QuoteMarks, QuoteMode, QuoteStrategy
 
@@ -15,7 +18,7 @@ ALL_MODES = list(QuoteMode)
 def test_sample_article_keeps_all_seven_quotations(sample_article: str) -> None:
     result = translate_document(sample_article, FakeTranslator())
     assert len(result.quotes) == 7
-    assert_contract(sample_article, result, QuoteMode.KEEP)
+    assert_contract(SAMPLE_QUOTES, result, QuoteMode.KEEP)
     assert len(result.paragraphs) == len(sample_article.strip().splitlines())
 
 
@@ -25,7 +28,7 @@ def test_contract_holds_for_every_engine(
     sample_article: str, mode: QuoteMode, engine: type[FakeTranslator]
 ) -> None:
     result = translate_document(sample_article, engine(), Options(quotes=mode))
-    assert_contract(sample_article, result, mode)
+    assert_contract(SAMPLE_QUOTES, result, mode)
 
 
 def test_standalone_quotation_never_reaches_the_model(sample_article: str) -> None:
@@ -63,7 +66,7 @@ def test_translate_mode_uses_the_requested_marks(
     source = "Sie sagte: »Wir sind nicht müde.« Dann ging sie."
     result = translate_document(source, FakeTranslator(), Options(QuoteMode.TRANSLATE, marks))
     assert result.quotes[0].rendered == f"{opening}we sind not müde.{closing}"
-    assert_contract(source, result, QuoteMode.TRANSLATE)
+    assert_contract(["»Wir sind nicht müde.«"], result, QuoteMode.TRANSLATE)
 
 
 def test_both_mode_adds_the_original_in_brackets() -> None:
@@ -78,7 +81,7 @@ def test_multi_paragraph_quotation_is_one_entry() -> None:
     assert [q.original for q in result.quotes] == [
         "„Erster Teil der Rede.\n„Zweiter Teil der Rede.“"
     ]
-    assert_contract(source, result, QuoteMode.KEEP)
+    assert_contract(["„Erster Teil der Rede.\n„Zweiter Teil der Rede.“"], result, QuoteMode.KEEP)
 
 
 def test_layout_is_preserved() -> None:
@@ -107,10 +110,10 @@ def test_a_long_sentence_reaches_the_engine_whole_in_fitting_pieces() -> None:
     assert result.translation.split() == words
 
 
-def test_all_caps_paragraph_is_case_normalised_and_output_upper_cased() -> None:
+def test_all_caps_paragraph_gets_german_casing_and_output_upper_cased() -> None:
     engine = FakeTranslator()
     result = translate_document("DIE REGIERUNG UND DER MINISTER SIND ZURÜCKGETRETEN.", engine)
-    assert engine.seen == ["Die regierung und der minister sind zurückgetreten."]
+    assert engine.seen == ["Die Regierung und der Minister sind zurückgetreten."]
     assert result.translation == "THE REGIERUNG AND THE MINISTER SIND ZURÜCKGETRETEN."
 
 
@@ -178,3 +181,98 @@ def test_urls_and_emails_inside_sentences_are_kept_exactly(engine: type[FakeTran
     assert result.translation.count(url) == 1
     assert result.translation.count(mail) == 1
     assert not any(url in text or mail in text for text in fake.seen)
+
+
+# --- nested quotations in translate and both modes (quotes.md §2) --------------------------
+
+NESTED = "Der Sprecher sagte: „Er sagte: ‚Wir sind nicht müde.‘ und ging.“ Dann ging er."
+NESTED_QUOTE = "„Er sagte: ‚Wir sind nicht müde.‘ und ging.“"
+
+
+@pytest.mark.parametrize(
+    ("marks", "expected"),
+    [
+        (QuoteMarks.ENGLISH, "“he said: ‘we sind not müde.’ and ging.”"),
+        (QuoteMarks.ASCII, "\"he said: 'we sind not müde.' and ging.\""),
+        (QuoteMarks.ORIGINAL, "„he said: ‚we sind not müde.‘ and ging.“"),
+    ],
+)
+@pytest.mark.parametrize("mode", [QuoteMode.TRANSLATE, QuoteMode.BOTH])
+def test_nested_quotation_keeps_nested_marks_of_the_style(
+    marks: QuoteMarks, expected: str, mode: QuoteMode
+) -> None:
+    result = translate_document(NESTED, FakeTranslator(), Options(mode, marks))
+    suffix = f" [{NESTED_QUOTE}]" if mode is QuoteMode.BOTH else ""
+    assert [q.rendered for q in result.quotes] == [expected + suffix]
+    assert result.quotes[0].translated == expected
+    assert_contract([NESTED_QUOTE], result, mode)
+
+
+@pytest.mark.parametrize("engine", [FakeTranslator, *ADVERSARIES])
+@pytest.mark.parametrize("marks", list(QuoteMarks))
+def test_nested_marks_survive_any_engine(engine: type[FakeTranslator], marks: QuoteMarks) -> None:
+    """Whatever the model does to the placeholder of the nested quotation, the outer one
+    comes out once, and holds exactly one nested pair of the chosen style."""
+    result = translate_document(NESTED, engine(), Options(QuoteMode.TRANSLATE, marks))
+    assert_contract([NESTED_QUOTE], result, QuoteMode.TRANSLATE)
+    rendered = result.quotes[0].rendered
+    opening, closing = {
+        QuoteMarks.ENGLISH: ("‘", "’"),
+        QuoteMarks.ASCII: ("'", "'"),
+        QuoteMarks.ORIGINAL: ("‚", "‘"),
+    }[marks]
+    assert [mark for mark in rendered[1:-1] if mark in (opening, closing)] == [opening, closing]
+
+
+def test_nested_quotation_falls_back_to_fragments_when_its_placeholder_is_lost() -> None:
+    result = translate_document(NESTED, DroppingTranslator(), Options(QuoteMode.TRANSLATE))
+    assert result.quotes[0].rendered == "“he said: ‘we sind not müde.’ and ging.”"
+
+
+def test_summarizer_reads_nested_quotations_with_their_marks() -> None:
+    from tests.test_summarize import FakeSummarizer
+
+    summarizer = FakeSummarizer(reply="A summary.")
+    options = Options(QuoteMode.KEEP, summarize=True)
+    translate_document(NESTED, FakeTranslator(), options, summarizer=summarizer)
+    read = [text for texts, *_ in summarizer.calls for text in texts]
+    assert read
+    assert "“he said: ‘we sind not müde.’ and ging.”" in read[0]
+
+
+# --- messages quote the source as written ---------------------------------------------------
+
+
+def test_warnings_and_logs_quote_the_source_sentence_not_masked_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    source = "Erster Absatz.\n\nMinister Nein merkte an, dass „die Lage ernst ist“."
+    with caplog.at_level(logging.DEBUG, logger="translator.pipeline"):
+        result = translate_document(source, _RepeatingTranslator())
+    messages = [*result.warnings, *(record.getMessage() for record in caplog.records)]
+    assert [w for w in result.warnings if "degenerate" in w]
+    for message in messages:
+        assert not quotes.PLACEHOLDER_PATTERN.search(message), message
+    degenerate = [w for w in result.warnings if "„die Lage ernst ist“" in w]
+    assert degenerate and degenerate[0].startswith("line 3: ")
+
+
+def test_lost_placeholder_log_names_the_line_and_the_sentence(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    source = "Er sagte, dass „die Lage ernst ist“ und ging."
+    with caplog.at_level(logging.DEBUG, logger="translator.pipeline"):
+        translate_document(source, GarbageTranslator())
+    lost = [r.getMessage() for r in caplog.records if "placeholders" in r.getMessage()]
+    assert lost
+    assert lost[0].startswith("line 1: ") and source in lost[0]
+    assert not quotes.PLACEHOLDER_PATTERN.search(lost[0])
+
+
+def test_a_year_ends_a_sentence_and_a_date_does_not() -> None:
+    engine = FakeTranslator()
+    assert (
+        translate_document("Das Gesetz gilt seit 2020. Die Opposition klagt.", engine).sentences
+        == 2
+    )
+    assert translate_document("Er kam am 3. Oktober.", engine).sentences == 1

@@ -13,6 +13,7 @@ from strategies import STYLES, GeneratedDocument, documents, paragraph, quotatio
 from translator.quotes import (
     PLACEHOLDER,
     PLACEHOLDER_PATTERN,
+    QUOTE_MARKS,
     find_quotes,
     mask_quotes,
     neutralize_marks,
@@ -21,6 +22,7 @@ from translator.quotes import (
     unmask,
 )
 from translator.schema import QuoteMarks, QuotePiece
+from translator.segment import split_sentences
 
 SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"
 
@@ -499,3 +501,56 @@ def test_property_unmask_of_untouched_mask_gives_the_source_back(
 def test_styles_table_is_what_find_quotes_knows() -> None:
     for opening, closing in STYLES:
         assert texts([f"Er sagte {opening}ja{closing}."]) == [f"{opening}ja{closing}"]
+
+
+def test_strategies_styles_are_exactly_the_table() -> None:
+    """The generator draws every style of the one table, and no other."""
+    table = {(opening, closing) for opening, closers in QUOTE_MARKS.items() for closing in closers}
+    assert table
+    assert set(STYLES) == table
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [(opening, closing) for opening, closers in QUOTE_MARKS.items() for closing in closers],
+)
+def test_segmentation_and_finder_agree_on_every_style(opening: str, closing: str) -> None:
+    """Sentence splitting knows every mark of the table: a quotation that ends a sentence
+    ends it with its closing mark, and one that starts a sentence starts it."""
+    first = f"Er sagte: {opening}Wir gehen jetzt.{closing}"
+    second = f"{opening}Ja.{closing}"
+    text = f"{first} {second} Dann ging er."
+    assert texts([text]) == [f"{opening}Wir gehen jetzt.{closing}", second]
+    assert [text[a:b].strip() for a, b in split_sentences(text)] == [
+        first,
+        second,
+        "Dann ging er.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Er fragte ‚Wie geht‘s?‘ und ging.", ["‚Wie geht‘s?‘"]),
+        ("Er fragte ‚Wie geht’s?‘ und ging.", ["‚Wie geht’s?‘"]),
+        ("Sie rief ‚Hier gibt’s nichts‘, dann ging sie.", ["‚Hier gibt’s nichts‘"]),
+        ("Sie rief ‚Hier gibt‘s nichts‘, dann ging sie.", ["‚Hier gibt‘s nichts‘"]),
+        ("‚Das ist Hans‘ Auto‘, sagte er.", ["‚Das ist Hans‘ Auto‘"]),
+        ("‚Das sind Marx’ Thesen‘, sagte sie.", ["‚Das sind Marx’ Thesen‘"]),
+        ("Das ist Hans‘ Auto, sagte er.", []),
+        ("‚Frag Hans‘, sagte sie.", ["‚Frag Hans‘"]),  # nothing later closes: it closes
+        ("Er sagte ‚Wir kommen in die '90er‘ und lachte.", ["‚Wir kommen in die '90er‘"]),
+        ("„Er rief: ‚Gibt‘s das?‘ und lachte.“", ["„Er rief: ‚Gibt‘s das?‘ und lachte.“"]),
+    ],
+)
+def test_apostrophes_never_close_a_single_quotation(text: str, expected: list[str]) -> None:
+    scan = find_quotes([text])
+    assert [quotation.text for quotation in scan.quotations] == expected
+    assert scan.warnings == ()
+
+
+def test_nested_target_marks_follow_the_style() -> None:
+    assert target_marks("‚", "‘", QuoteMarks.ENGLISH, depth=1) == ("‘", "’")
+    assert target_marks("‚", "‘", QuoteMarks.ASCII, depth=1) == ("'", "'")
+    assert target_marks("‚", "‘", QuoteMarks.ORIGINAL, depth=1) == ("‚", "‘")
+    assert target_marks("„", "“", QuoteMarks.ENGLISH, depth=2) == ("“", "”")

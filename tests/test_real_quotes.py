@@ -2,11 +2,14 @@
 
 Three layers:
 - the corpus itself is well formed (runs even before ``translator.quotes`` exists);
-- ``gold.jsonl``: hand-verified quotations for a sample of lines, which ``find_quotes``
-  must reproduce exactly;
-- every corpus line: ``find_quotes`` never raises and returns substrings bounded by
-  quotation marks, and the pipeline in keep mode, with an engine that echoes its input,
-  gives back exactly the source's quotations, in order, once each (quotes.md §4).
+- ``gold.jsonl``: hand-verified quotations for a sample of lines (an entry may span
+  consecutive lines: a quotation continued over paragraphs), which ``find_quotes`` must
+  reproduce exactly;
+- the pipeline (quotes.md §4), with an engine that echoes its input: in keep mode it gives
+  back exactly the gold quotations, in order, once each, and so on every line of the files
+  whose marks pair by counting; in translate and both modes every gold quotation comes out
+  once, in order, between marks of the chosen style. Expected quotations come from the gold
+  or from counting, never from ``find_quotes``.
 """
 
 from __future__ import annotations
@@ -69,13 +72,23 @@ def find_quotes() -> Callable[..., Any]:
 
 def test_corpus_has_every_source_and_enough_lines() -> None:
     assert {path.name for path in CORPUS_FILES} == {
+        "constructed.txt",
+        "fortunes_de.txt",
         "goethe_werther.txt",
         "grimm_khm_wikisource.txt",
         "kafka_process.txt",
         "kafka_verwandlung.txt",
     }
     assert len(CORPUS) >= 300
-    assert len(GOLD) >= 120
+    assert len(GOLD) >= 150
+    texts = [entry["text"] for entry in GOLD]
+    quotations = [quote for entry in GOLD for quote in entry["quotes"]]
+    # The styles and cases the gold must cover (issue 12).
+    for needed in ("‚", "‘", "»", "«", "“", "”", "„", "›"):
+        assert any(needed in quote for quote in quotations), needed
+    assert any("\n" in quote for quote in quotations)  # continued over paragraphs
+    assert any("‚" in quote[1:] or "›" in quote[1:] or "‘" in quote[1:] for quote in quotations)
+    assert any("‘s" in text or "’s" in text or "s‘ " in text for text in texts)  # apostrophes
 
 
 def _lines_of(name: str) -> list[tuple[str, str]]:
@@ -103,7 +116,9 @@ def test_corpus_lines_are_clean_paragraphs_with_a_mark(name: str) -> None:
 @pytest.mark.parametrize("entry", GOLD, ids=[f"gold{i}" for i in range(len(GOLD))])
 def test_gold_entry_is_consistent_with_the_corpus(entry: dict[str, Any]) -> None:
     lines = (DATA / entry["source"]).read_text(encoding="utf-8").splitlines()
-    assert entry["text"] in lines
+    paragraphs = entry["text"].split("\n")
+    first = lines.index(paragraphs[0])
+    assert lines[first : first + len(paragraphs)] == paragraphs
     position = 0
     for quote in entry["quotes"]:
         assert quote[0] in QUOTE_MARKS and quote[-1] in QUOTE_MARKS, quote
@@ -119,7 +134,7 @@ def test_gold_entry_is_consistent_with_the_corpus(entry: dict[str, Any]) -> None
 def test_find_quotes_matches_hand_verified_gold(
     find_quotes: Callable[..., Any], entry: dict[str, Any]
 ) -> None:
-    scan = find_quotes([entry["text"]])
+    scan = find_quotes(entry["text"].split("\n"))
     assert [q.text for q in scan.quotations] == entry["quotes"]
 
 
@@ -197,20 +212,54 @@ class _EchoEngine:
         return list(texts)
 
 
-@pytest.mark.parametrize("name", FILE_NAMES)
-def test_keep_mode_returns_every_source_quotation_once_in_order(
-    find_quotes: Callable[..., Any], name: str
-) -> None:
+def _translate(text: str, mode: str, marks: str = "english") -> Any:
     pipeline = pytest.importorskip("translator.pipeline")
-    from translator.schema import Options, QuoteMode
+    from translator.schema import Options, QuoteMarks, QuoteMode
+
+    options = Options(quotes=QuoteMode(mode), quote_marks=QuoteMarks(marks))
+    return pipeline.translate_document(text, translator=_EchoEngine(), options=options)
+
+
+@pytest.mark.parametrize("entry", GOLD, ids=[f"gold{i}" for i in range(len(GOLD))])
+def test_keep_mode_returns_every_gold_quotation_once_in_order(entry: dict[str, Any]) -> None:
+    from tests.oracle import assert_contract
+    from translator.schema import QuoteMode
+
+    # Blank lines between the entry's lines: each is a paragraph of its own.
+    result = _translate(entry["text"].replace("\n", "\n\n"), "keep")
+    assert_contract(entry["quotes"], result, QuoteMode.KEEP)
+
+
+@pytest.mark.parametrize("marks", ["english", "ascii", "original"])
+@pytest.mark.parametrize("mode", ["translate", "both"])
+def test_translate_modes_render_every_gold_quotation_once_in_order(mode: str, marks: str) -> None:
+    from tests.oracle import assert_contract
+    from translator.schema import QuoteMode
 
     failures = []
-    for line_id, text in _lines_of(name):
-        source_quotes = [q.text for q in find_quotes([text]).quotations]
-        result = pipeline.translate_document(
-            text, translator=_EchoEngine(), options=Options(quotes=QuoteMode.KEEP)
-        )
-        output = [paragraph.translation for paragraph in result.paragraphs]
-        if [q.text for q in find_quotes(output).quotations] != source_quotes:
-            failures.append(f"{line_id}: {output!r}")
+    for index, entry in enumerate(GOLD):
+        result = _translate(entry["text"].replace("\n", "\n\n"), mode, marks)
+        try:
+            assert_contract(entry["quotes"], result, QuoteMode(mode))
+        except AssertionError as error:
+            failures.append(f"gold{index}: {error}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("name", sorted(DISTINCT_MARKS))
+def test_keep_mode_returns_every_counted_quotation_once_in_order(name: str) -> None:
+    from tests.oracle import assert_contract
+    from translator.schema import QuoteMode
+
+    opening, closing = DISTINCT_MARKS[name]
+    lines = _lines_of(name)
+    assert lines
+    failures = []
+    for line_id, text in lines:
+        expected = _paired_by_counting(text, opening, closing)
+        assert expected is not None, line_id
+        try:
+            assert_contract(expected, _translate(text, "keep"), QuoteMode.KEEP)
+        except AssertionError as error:
+            failures.append(f"{line_id}: {error}")
     assert failures == []

@@ -9,6 +9,7 @@ assemble, verify placeholders and fall back to fragments where verification fail
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,6 +22,7 @@ from translator.schema import (
     DocumentResult,
     Options,
     ParagraphResult,
+    QuoteMarks,
     QuoteMode,
     QuotePiece,
     QuoteResult,
@@ -128,17 +130,31 @@ class _Requests:
         self.results: dict[str, str] = {}
         self.fitted: dict[str, list[str]] = {}
         self.translated = 0  # how many of ``texts`` have results
-        self.current_job = 0  # the paragraph asking, so warnings reach its document
-        self.owner: dict[str, int] = {}
+        # Who is asking, so that a warning reaches its document and names the source:
+        # the paragraph's job, its line, and the sentence as written (never masked text).
+        self.current = _Origin(job=0, line=1, sentence="")
+        self.owner: dict[str, _Origin] = {}
         self.warnings: dict[int, list[str]] = {}
 
     def add(self, text: str) -> None:
         if text not in self.owner:
-            self.owner[text] = self.current_job
+            self.owner[text] = self.current
             self.texts.append(text)
 
     def warn(self, text: str, message: str) -> None:
-        self.warnings.setdefault(self.owner[text], []).append(message)
+        """Record a warning about the model input ``text``, quoting its source sentence."""
+        origin = self.owner[text]
+        sentence = origin.sentence.strip()
+        if len(sentence) > _QUOTED_SENTENCE_CHARS:
+            sentence = sentence[:_QUOTED_SENTENCE_CHARS] + "…"
+        self.warnings.setdefault(origin.job, []).append(
+            f"line {origin.line}: {message}: {sentence!r}"
+        )
+
+    def add_masked(self, text: str) -> None:
+        """Queue a text holding placeholders (never split, never case-normalised)."""
+        self.add(text)
+        self.masked.add(text)
 
     def add_translatable(self, text: str) -> None:
         """Queue the core of ``text`` if it has anything to translate, split to fit."""
@@ -158,6 +174,19 @@ class _Requests:
 
 
 @dataclass(frozen=True)
+class _Origin:
+    """Where a model input comes from: for warnings and logs that quote the source."""
+
+    job: int  # the paragraph's position in the window
+    line: int  # the 1-based source line the paragraph starts on
+    sentence: str  # the source sentence as written, quotations and all
+
+
+# How much of a sentence a warning quotes.
+_QUOTED_SENTENCE_CHARS = 160
+
+
+@dataclass(frozen=True)
 class _ParagraphJob:
     """One paragraph to translate, and where its result belongs."""
 
@@ -165,6 +194,7 @@ class _ParagraphJob:
     index: int  # its position in the document
     text: str
     plans: tuple[_SentencePlan, ...]
+    line: int = 1  # the source line the paragraph starts on, for messages
 
 
 @dataclass(frozen=True)
@@ -307,7 +337,11 @@ def _parse(number: int, text: str) -> _DocumentState:
             pieces_by_paragraph.setdefault(piece.paragraph, []).append((piece, quotation.index))
     jobs = [
         _ParagraphJob(
-            number, i, p.text, tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, [])))
+            number,
+            i,
+            p.text,
+            tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, []))),
+            p.line,
         )
         for i, p in enumerate(document.paragraphs)
     ]
@@ -433,22 +467,19 @@ def _translate_window(
     # Phase 1: every plain sentence, every masked sentence, every quotation's inner text.
     masked: dict[tuple[int, int], tuple[str, tuple[str, ...]]] = {}
     for j, job in enumerate(jobs):
-        requests.current_job = j
         for s, plan in enumerate(job.plans):
+            requests.current = _Origin(j, job.line, plan.text)
             if translate_quotes:
                 for part in plan.quote_parts:
-                    for sentence in _quote_sentences(job.text, part.piece):
-                        requests.add_translatable(sentence)
+                    _request_quote(_inner_text(job.text, part.piece), requests)
+                requests.current = _Origin(j, job.line, plan.text)
             if not plan.protected_parts:
                 requests.add_translatable(plan.text)
             elif any(segment.is_translatable(t.text) for t in plan.text_parts):
-                lead, core, _ = _split_space(plan.text)
-                spans = [(a - len(lead), b - len(lead)) for a, b in plan.protected_spans()]
-                masked_text, placeholders = quotes.mask_quotes(core, spans)
-                if len(_fit(masked_text, translator)) == 1:
-                    masked[(j, s)] = (masked_text, placeholders)
-                    requests.add(masked_text)
-                    requests.masked.add(masked_text)
+                masked_plan = _mask(plan, translator)
+                if masked_plan is not None:
+                    masked[(j, s)] = masked_plan
+                    requests.add_masked(masked_plan[0])
                 else:  # too long to translate whole: straight to fragments
                     for text_part in plan.text_parts:
                         requests.add_translatable(_split_edges(text_part.text)[1])
@@ -463,12 +494,17 @@ def _translate_window(
     # Phase 2: unmask; a sentence whose placeholders did not survive goes to fragments.
     done: dict[tuple[int, int], tuple[str, str, QuoteStrategy]] = {}
     for (j, s), (masked_text, placeholders) in masked.items():
-        requests.current_job = j
         plan = jobs[j].plans[s]
+        requests.current = _Origin(j, jobs[j].line, plan.text)
         translated = requests.results[masked_text]
         restored = quotes.unmask(translated, placeholders, _rendered(plan, renderings.output))
         if restored is None:
-            log.debug("placeholders lost: %r -> %r; translating fragments", masked_text, translated)
+            log.debug(
+                "line %d: placeholders did not survive translation; translating the text "
+                "around the quotations separately: %r",
+                jobs[j].line,
+                plan.text.strip(),
+            )
             for text_part in plan.text_parts:
                 requests.add_translatable(_split_edges(text_part.text)[1])
             continue
@@ -545,10 +581,77 @@ def merge_quote_pieces(pieces: Sequence[tuple[int, QuoteResult]]) -> tuple[Quote
     return tuple(merged.values())
 
 
-def _quote_sentences(paragraph_text: str, piece: QuotePiece) -> list[str]:
-    """The sentences of a quotation piece's inner text (what is translated on its own)."""
-    inner = paragraph_text[piece.start + len(piece.opening) : piece.end - len(piece.closing)]
-    return [inner[a:b] for a, b in segment.split_sentences(inner)]
+def _inner_text(text: str, piece: QuotePiece) -> str:
+    """A quotation piece's text without its own marks."""
+    return text[piece.start + len(piece.opening) : piece.end - len(piece.closing)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _inner_plans(inner: str) -> tuple[_SentencePlan, ...]:
+    """The sentences of a quotation's inner text, its nested quotations (and URLs)
+    protected: a quotation is translated like a paragraph of its own."""
+    nested = [(q.pieces[0], q.index) for q in quotes.find_quotes([inner]).quotations]
+    return tuple(_plan_paragraph(inner, nested))
+
+
+def _mask(plan: _SentencePlan, translator: TranslationEngine) -> tuple[str, tuple[str, ...]] | None:
+    """The sentence with its protected parts masked, or None when that is too long to
+    translate whole (then only fragments are translated)."""
+    lead, core, _ = _split_space(plan.text)
+    spans = [(a - len(lead), b - len(lead)) for a, b in plan.protected_spans()]
+    masked_text, placeholders = quotes.mask_quotes(core, spans)
+    return (masked_text, placeholders) if len(_fit(masked_text, translator)) == 1 else None
+
+
+def _request_quote(inner: str, requests: _Requests) -> None:
+    """Queue what translating a quotation's inner text needs. A sentence holding a nested
+    quotation is queued masked and, since such sentences are rare, its fragments too, so
+    that the fallback needs no second engine call."""
+    for plan in _inner_plans(inner):
+        requests.current = replace(requests.current, sentence=plan.text)
+        if not plan.protected_parts:
+            requests.add_translatable(plan.text)
+            continue
+        for part in plan.quote_parts:
+            _request_quote(_inner_text(inner, part.piece), requests)
+        if any(segment.is_translatable(t.text) for t in plan.text_parts):
+            masked_plan = _mask(plan, requests.translator)
+            if masked_plan is not None:
+                requests.add_masked(masked_plan[0])
+            for text_part in plan.text_parts:
+                requests.add_translatable(_split_edges(text_part.text)[1])
+
+
+def _translate_inner(inner: str, requests: _Requests, style: QuoteMarks, depth: int) -> str:
+    """The translation of a quotation's inner text at nesting ``depth`` (0: outermost).
+
+    Nested quotations keep marks of ``style``'s nested pair, around their own translation;
+    the sentence around them is restored from placeholders and verified like any other,
+    and falls back to fragments. The model's own marks are neutralised everywhere else.
+    """
+    out: list[str] = []
+    for plan in _inner_plans(inner):
+        if not plan.protected_parts:
+            out.append(quotes.neutralize_marks(requests.translation_of(plan.text)))
+            continue
+        renderings: dict[QuotePiece, str] = {}
+        for part in plan.quote_parts:
+            piece = part.piece
+            opening, closing = quotes.target_marks(piece.opening, piece.closing, style, depth + 1)
+            nested = _translate_inner(_inner_text(inner, piece), requests, style, depth + 1)
+            renderings[piece] = opening + nested.strip() + closing
+        restored = None
+        masked_plan = _mask(plan, requests.translator)
+        if masked_plan is not None and masked_plan[0] in requests.results:
+            restored = quotes.unmask(
+                requests.results[masked_plan[0]], masked_plan[1], _rendered(plan, renderings)
+            )
+        if restored is None:
+            out.append(_assemble(plan, requests, renderings))
+        else:
+            lead, _, trail = _split_space(plan.text)
+            out.append(lead + restored + trail)
+    return "".join(out)
 
 
 def _render_quote(
@@ -563,11 +666,13 @@ def _render_quote(
     original = paragraph_text[piece.start : piece.end]
     translated = original
     if translate_quotes:
-        inner = "".join(requests.translation_of(s) for s in _quote_sentences(paragraph_text, piece))
+        inner = _translate_inner(
+            _inner_text(paragraph_text, piece), requests, options.quote_marks, depth=0
+        )
         open_mark, close_mark = quotes.target_marks(
             piece.opening, piece.closing, options.quote_marks
         )
-        translated = open_mark + quotes.neutralize_marks(inner).strip() + close_mark
+        translated = open_mark + inner.strip() + close_mark
     renderings.translated[piece] = translated
     if options.quotes is QuoteMode.KEEP:
         renderings.output[piece] = original
@@ -611,10 +716,7 @@ def _rendered(plan: _SentencePlan, renderings: dict[QuotePiece, str]) -> list[st
 
 def _join_quote(before: str, rendering: str) -> str:
     """Append a quotation, keeping the context a typewriter quote needs to be read as one."""
-    glued = before and not before[-1].isspace() and before[-1] not in "([{:–—-/"
-    if rendering[:1] in "\"'" and glued:
-        before += " "
-    return before + rendering
+    return before + quotes.join_rendering(before, rendering) + rendering
 
 
 def _run(translator: TranslationEngine, requests: _Requests) -> None:
@@ -633,7 +735,7 @@ def _run(translator: TranslationEngine, requests: _Requests) -> None:
                 requests.warn(
                     pending[i],
                     "a translation still looks degenerate after a strict retry "
-                    f"(length or repetition out of range): {pending[i][:60]!r}",
+                    "(length or repetition out of range)",
                 )
             outputs[i] = out
     for text, model_input, out in zip(pending, model_inputs, outputs, strict=True):
@@ -641,11 +743,14 @@ def _run(translator: TranslationEngine, requests: _Requests) -> None:
 
 
 def _normalise_case(text: str) -> str:
-    """ALL-CAPS text confuses the model: it gets sentence case; the output is upper-cased."""
+    """ALL-CAPS text confuses the model: it gets German casing back, word by word
+    (``casing.restore_case``); the output is upper-cased."""
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 8 or any(c.islower() for c in letters):
         return text
-    return text[:1] + text[1:].lower()
+    from translator.casing import restore_case
+
+    return restore_case(text)
 
 
 def _degenerate(source: str, output: str) -> bool:

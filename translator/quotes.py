@@ -13,6 +13,7 @@ closes through a per-mark index instead of a search down the stack.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,9 +21,17 @@ from dataclasses import dataclass
 from translator.schema import Quotation, QuoteMarks, QuotePiece, QuoteScan, QuoteWarning
 
 __all__ = [
+    "ALL_MARKS",
+    "APOSTROPHE_LIKE",
+    "CLOSING_MARKS",
+    "OPENING_CONTEXT",
+    "OPENING_MARKS",
     "PLACEHOLDER",
     "PLACEHOLDER_PATTERN",
+    "QUOTE_MARKS",
     "find_quotes",
+    "is_opening_context",
+    "join_rendering",
     "mask_quotes",
     "neutralize_marks",
     "split_marks",
@@ -30,11 +39,14 @@ __all__ = [
     "unmask",
 ]
 
-# Which marks close a quotation opened by each mark (quotes.md §1). ‘…’ (English single) is
-# not in the contract's table, but English-style text nests it inside “…”, and a model may
-# emit it; ’ is accepted after ‚ as the sloppy twin of ” after „, and " after „ because web
-# text and Wikisource transcriptions type the closing mark on the keyboard („Ja," sagte er).
-_CLOSERS: dict[str, str] = {
+# THE table of quotation marks (quotes.md §1): each opening mark and the marks that close
+# it. Everything else that knows about marks (the sets below, sentence splitting, encoding
+# detection, summaries) is derived from it, so adding a style is a one-line change here.
+# ‘…’ (English single) is not in the contract's table, but English-style text nests it
+# inside “…”, and a model may emit it; ’ is accepted after ‚ as the sloppy twin of ” after
+# „, and " after „ because web text and Wikisource transcriptions type the closing mark on
+# the keyboard („Ja," sagte er).
+QUOTE_MARKS: dict[str, str] = {
     "„": '“”"',
     "“": "”",
     '"': '"',
@@ -46,28 +58,31 @@ _CLOSERS: dict[str, str] = {
     "‘": "’",
     "'": "'",
 }
-_ALL_MARKS = "\"“”„»«›‹‚‘’'"
-_MARK_RE = re.compile("[" + re.escape(_ALL_MARKS) + "]")
-# Marks that only ever open: context is not needed to tell what they do.
-_UNAMBIGUOUS_OPENERS = "„‚"
+OPENING_MARKS = "".join(QUOTE_MARKS)
+CLOSING_MARKS = "".join(dict.fromkeys("".join(QUOTE_MARKS.values())))
+ALL_MARKS = "".join(dict.fromkeys(OPENING_MARKS + CLOSING_MARKS))
 # Marks that double as apostrophes: never warned about, never continued across paragraphs.
-_APOSTROPHE_LIKE = "'‘’"
+APOSTROPHE_LIKE = "'‘’"
+_CLOSERS = QUOTE_MARKS
+_MARK_RE = re.compile("[" + re.escape(ALL_MARKS) + "]")
+# Marks that only ever open: context is not needed to tell what they do.
+_UNAMBIGUOUS_OPENERS = "".join(m for m in OPENING_MARKS if m not in CLOSING_MARKS)
 # A quotation left open at the end of a paragraph continues in the next one when that
 # paragraph opens with the same mark (typographic convention); not for apostrophe-like marks.
-_CONTINUABLE = '„“"»«‚›‹'
-# What may stand right before an opening mark besides whitespace and start of text: the
-# contract's brackets, dashes and colon, other marks (nesting), and sentence punctuation,
-# since real text glues marks to it (sagte sie,"und ...). A closing mark is tried first,
-# so ``"Hallo,"`` still closes.
-_OPENING_CONTEXT = frozenset("([{<-‐‑–—/:,;.!?" + _ALL_MARKS)
+_CONTINUABLE = "".join(m for m in OPENING_MARKS if m not in APOSTROPHE_LIKE)
+# THE opening context: what may stand right before an opening mark besides whitespace and
+# start of text: the contract's brackets, dashes and colon, other marks (nesting), and
+# sentence punctuation, since real text glues marks to it (sagte sie,"und ...). A closing
+# mark is tried first, so ``"Hallo,"`` still closes.
+OPENING_CONTEXT = frozenset("([{<-‐‑–—/:,;.!?" + ALL_MARKS)
 # Marks that are their own closing mark, so only context tells which they are: right after
 # sentence punctuation they close (verwandt zu sein?"—"O"), even with nothing open for them
 # to close. A comma stays ambiguous: real text glues either to it (sagte sie,"und ...).
-_SELF_CLOSING = "\"'"
+_SELF_CLOSING = "".join(m for m in OPENING_MARKS if m in QUOTE_MARKS[m])
 _SENTENCE_END = frozenset(".!?…")
 # Marks that never close when they stand alone between spaces: typewriter marks and
 # apostrophes, whose role there is anyone's guess (Namenstage ' etc.).
-_AMBIGUOUS_ALONE = "\"'‘’"
+_AMBIGUOUS_ALONE = "".join(dict.fromkeys(_SELF_CLOSING + APOSTROPHE_LIKE))
 # Before these, such a mark that could open does open, even if it could also close
 # something: a quotation hardly ends on a colon, bracket or dash followed by a word, so
 # „Er sagte:"Ja."“ nests "Ja." instead of ending the outer quotation at the colon.
@@ -80,8 +95,19 @@ _ELISION_RE = re.compile(
 )
 
 
-def _is_opening_context(prev: str) -> bool:
-    return prev == "" or prev.isspace() or prev in _OPENING_CONTEXT
+def is_opening_context(prev: str) -> bool:
+    """Whether an opening mark may follow the character ``prev`` ("" at start of text)."""
+    return prev == "" or prev.isspace() or prev in OPENING_CONTEXT
+
+
+def join_rendering(before: str, rendering: str) -> str:
+    """The separator to put between ``before`` and a quotation ``rendering`` so that the
+    rendering's first mark still reads as an opening mark: a space where a typewriter mark
+    would otherwise be glued to a word or to punctuation after which it could close."""
+    if rendering[:1] not in _SELF_CLOSING or not before:
+        return ""
+    last = before[-1]
+    return "" if last.isspace() or last in _STRONG_OPENING_CONTEXT or last in "-/" else " "
 
 
 def _can_open(text: str, i: int) -> bool:
@@ -94,7 +120,7 @@ def _can_open(text: str, i: int) -> bool:
     if mark in _UNAMBIGUOUS_OPENERS:
         return True
     prev = text[i - 1] if i > 0 else ""
-    if not _is_opening_context(prev) or (mark in _SELF_CLOSING and prev in _SENTENCE_END):
+    if not is_opening_context(prev) or (mark in _SELF_CLOSING and prev in _SENTENCE_END):
         return False
     if mark == "'":
         # Strict: a letter must follow ('90er is a year, 's and 'nen are elisions).
@@ -118,12 +144,67 @@ def _can_close(text: str, i: int) -> bool:
     nxt = text[i + 1] if i + 1 < len(text) else ""
     if prev == "" or prev.isspace():
         # A mark standing alone between spaces cannot open; one that is not also an
-        # apostrophe or a typewriter mark closes what is open (Kafka: »Aber so - «).
-        return prev != "" and text[i] not in _AMBIGUOUS_ALONE and (nxt == "" or nxt.isspace())
-    if text[i] in "'’":
-        # geht's, don't, Russia’s: a letter right after it makes it an apostrophe.
+        # apostrophe or a typewriter mark closes what is open (Kafka: »Aber so - «), also
+        # before a closing bracket (``both`` mode writes the original as [»… - «]).
+        return (
+            prev != ""
+            and text[i] not in _AMBIGUOUS_ALONE
+            and (nxt == "" or nxt.isspace() or nxt in ")]}")
+        )
+    if text[i] in APOSTROPHE_LIKE:
+        # geht's, gibt’s, geht‘s, don't, Russia’s: a letter right after it (and, since it
+        # does not stand after a space, one before it) makes it an apostrophe.
         return not nxt.isalnum()
     return True
+
+
+# Typographic single closing marks, which German web text also types as apostrophes,
+# and the opening marks they close.
+_SINGLE_CLOSERS = "‘’"
+_SINGLE_OPENERS = "".join(m for m in OPENING_MARKS if set(QUOTE_MARKS[m]) & set(_SINGLE_CLOSERS))
+
+
+def _after_final_s(text: str, i: int) -> bool:
+    """Whether the single mark at ``i`` ends a word in s (Hans‘ Auto, Marx’ Thesen),
+    where it may be a possessive apostrophe rather than a closing mark."""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    return (
+        text[i] in _SINGLE_CLOSERS
+        and i >= 2
+        and text[i - 1] in "sSßxXzZ"
+        and text[i - 2].isalpha()
+        and (nxt == "" or nxt.isspace() or (not nxt.isalnum() and nxt not in ALL_MARKS))
+    )
+
+
+class _LaterSingles:
+    """What follows in a paragraph, for the possessive-s rule: a single mark after a
+    word-final s is an apostrophe when the single closing marks after it, less those that
+    later single opening marks will need, can still close every quotation it could close
+    (‚Das ist Hans‘ Auto‘), and a closing mark otherwise (‚Frag Hans‘, sagte sie). Built on
+    first use, so paragraphs without such a mark pay nothing."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.closing: list[int] | None = None  # marks that can close and are no apostrophe
+        self.opening: list[int] = []  # single opening marks that can open
+
+    def can_close_all(self, after: int, needed: int) -> bool:
+        if self.closing is None:
+            self.closing = []
+            for match in re.finditer("[" + _SINGLE_OPENERS + _SINGLE_CLOSERS + "]", self.text):
+                j = match.start()
+                if _can_open(self.text, j):
+                    self.opening.append(j)
+                elif (
+                    self.text[j] in _SINGLE_CLOSERS
+                    and _can_close(self.text, j)
+                    and not _after_final_s(self.text, j)
+                ):
+                    self.closing.append(j)
+        closers = len(self.closing) - bisect.bisect_right(self.closing, after)
+        openers = len(self.opening) - bisect.bisect_right(self.opening, after)
+        return closers - openers >= needed
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +252,7 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
             waiting[closer].pop()
         return entry
 
+    later = _LaterSingles(text)
     start = 0
     if continued is not None:
         push(continued)
@@ -179,11 +261,13 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
         i = match.start()
         mark = text[i]
         candidates = waiting.get(mark)
+        if candidates and _after_final_s(text, i) and later.can_close_all(i, len(candidates)):
+            continue  # Hans‘ Auto: a later mark closes the quotation, this is an apostrophe
         if candidates and _can_close(text, i) and not _prefers_opening(text, i):
             depth = candidates[-1]
             while len(stack) - 1 > depth:
                 inner = pop()
-                if inner.mark not in _APOSTROPHE_LIKE:
+                if inner.mark not in APOSTROPHE_LIKE:
                     message = f"quotation mark {inner.mark} inside a quotation is never closed"
                     problems.append((inner.pos, message))
             entry = pop()
@@ -199,7 +283,7 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
                 quotes.append(span)
         elif _can_open(text, i):
             push(_Open(mark, i))
-        elif not stack and mark not in _APOSTROPHE_LIKE:
+        elif not stack and mark not in APOSTROPHE_LIKE:
             problems.append((i, f"closing quotation mark {mark} has no opening mark"))
     promotable = [span for entry in stack for span in entry.children or ()]
     return _ParagraphScan(
@@ -399,20 +483,22 @@ def split_marks(piece: str) -> tuple[str, str, str]:
     return "", piece, ""
 
 
-_TARGET_MARKS: dict[QuoteMarks, tuple[str, str]] = {
-    QuoteMarks.ENGLISH: ("“", "”"),
-    QuoteMarks.ASCII: ('"', '"'),
+# (outer, nested) pairs of each target style; deeper levels alternate (quotes.md §2).
+_TARGET_MARKS: dict[QuoteMarks, tuple[tuple[str, str], tuple[str, str]]] = {
+    QuoteMarks.ENGLISH: (("“", "”"), ("‘", "’")),
+    QuoteMarks.ASCII: (('"', '"'), ("'", "'")),
 }
 
 
-def target_marks(opening: str, closing: str, style: QuoteMarks) -> tuple[str, str]:
-    """The marks a translated quotation gets in ``style``.
+def target_marks(opening: str, closing: str, style: QuoteMarks, depth: int = 0) -> tuple[str, str]:
+    """The marks a translated quotation gets in ``style``; ``depth`` 1 is a quotation nested
+    in another, which gets the style's nested pair (english ‘…’, ascii '…').
 
     ``closing == ""`` (the quotation continues in the next paragraph) stays ``""``.
     """
     if style is QuoteMarks.ORIGINAL:
         return opening, closing
-    target_opening, target_closing = _TARGET_MARKS[style]
+    target_opening, target_closing = _TARGET_MARKS[style][depth % 2]
     return target_opening, target_closing if closing else ""
 
 
@@ -495,7 +581,7 @@ def unmask(translated: str, placeholders: Sequence[str], renderings: Sequence[st
     expected: list[tuple[int, int]] = []
     for rendering, after in zip(renderings, outside[1:], strict=True):
         tail = next((part[-1] for part in reversed(parts) if part), "")
-        if tail and not _is_opening_context(tail):
+        if tail and not is_opening_context(tail):
             parts.append(" ")
             length += 1
         rendering_scan = _scan_paragraph(rendering, None)

@@ -23,6 +23,7 @@ import re
 import textwrap
 from collections.abc import Callable, Sequence
 
+from translator.quotes import CLOSING_MARKS, OPENING_MARKS
 from translator.schema import Document, Paragraph
 
 # --------------------------------------------------------------------------- paragraphs
@@ -35,7 +36,7 @@ _MIN_WRAP_WIDTH = 30
 _LIST_ITEM = re.compile(r"(?:[-*•–—+]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
 _HEADING = re.compile(r"#{1,6}\s")
 # A line ending in one of these ends a sentence (or introduces a quotation).
-_SENTENCE_END_CHARS = frozenset('.!?:;"“”»«…)')
+_SENTENCE_END_CHARS = frozenset(".!?:;…)" + CLOSING_MARKS)
 # "Verteidigungs-\nund Sicherheitsfähigkeiten": the hyphen stands for a left-out word part.
 _CONJUNCTIONS = frozenset({"und", "oder", "bzw.", "sowie", "als", "wie", "noch", "bis"})
 
@@ -260,8 +261,9 @@ def _wrap(text: str, width: int | None) -> str:
 
 # --------------------------------------------------------------------------- sentences
 
-_OPENING_MARKS = "\"„“‚'«»›‹([{"
-_CLOSING_MARKS = "\"“”‘’'«»‹›)]}"
+# Quotation marks come from the one table in quotes.py, so both agree on every style.
+_OPENING_MARKS = OPENING_MARKS + "([{"
+_CLOSING_MARKS = CLOSING_MARKS + ")]}"
 # Terminal punctuation, the closing marks after it, the whitespace after those, and the
 # character that would start the next sentence. The boundary is that character's index.
 _CANDIDATE = re.compile(
@@ -379,7 +381,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     if "." in word and len(word) <= 6 and all(part.isalpha() for part in word.split(".")):
         return False  # unlisted dotted abbreviations: "o.B", "i.R"
     if _DIGITS.fullmatch(word):
-        return not _is_ordinal(text, match.start() - len(token), next_word, next_char)
+        return not _is_ordinal(text, match.start() - len(token), int(word), next_word, next_char)
     return True
 
 
@@ -388,11 +390,22 @@ def _word_at(text: str, position: int) -> str:
     return match.group().rstrip(".,;:!?") if match else ""
 
 
-def _is_ordinal(text: str, token_start: int, next_word: str, next_char: str) -> bool:
-    """Whether the number before a period is an ordinal ("am 3. Oktober") or ends a sentence."""
+def _is_ordinal(text: str, token_start: int, value: int, next_word: str, next_char: str) -> bool:
+    """Whether the number before a period is an ordinal ("am 3. Oktober") or ends a sentence.
+
+    Only where a date or an enumeration is plausible: before another number ("3. 10.
+    1990", a list), before a noun that takes ordinals ("2. Weltkrieg", "100. Geburtstag"),
+    and, for a possible day (1-31), before a month or after an article or preposition
+    ("der 3. Platz"). A year or any other number over 31 before a capitalised word ends
+    the sentence ("seit 2020. Die Opposition").
+    """
     if next_char.isdigit():
         return True  # "3. 10. 1990" or a list: not a sentence end worth guessing
-    if next_word in _MONTHS or next_word in _ORDINAL_NOUNS:
+    if next_word in _ORDINAL_NOUNS:
+        return value < 1000
+    if value > 31:
+        return False
+    if next_word in _MONTHS:
         return True
     before = text[:token_start].rsplit(maxsplit=1)
     previous = before[-1] if before else ""

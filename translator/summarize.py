@@ -77,9 +77,6 @@ _MIN_CONTIGUOUS_SHARE = 0.5
 _MIN_OVERLAP_PRECISION = 0.8
 _MIN_OVERLAP_RECALL = 0.6
 
-# After these characters a typewriter mark reads as an opening mark (quotes.md §1).
-_OPENING_CONTEXT = "([{:–—-/"
-
 
 @dataclass(frozen=True)
 class SourceQuote:
@@ -575,7 +572,4 @@ def _words(text: str) -> list[str]:
 
 def _glue(before: str, rendering: str) -> str:
     """A typewriter-quoted rendering needs a space or an opening context before it."""
-    if rendering[:1] in "\"'" and before and not before[-1].isspace():
-        if before[-1] not in _OPENING_CONTEXT:
-            return " " + rendering
-    return rendering
+    return quotes.join_rendering(before, rendering) + rendering

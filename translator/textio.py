@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from translator.errors import InputError, OutputError
+from translator.quotes import ALL_MARKS, APOSTROPHE_LIKE
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,17 @@ _MAX_CONTROL_SHARE = 0.01
 _SINGLE_BYTE_CODEPAGES = ("cp1252", "cp850", "mac_roman")
 # Non-ASCII characters of German news text: umlauts, ß, common loan-word accents,
 # typographic quotation marks and dashes, currency and other symbols, no-break space.
-_GERMAN_NON_ASCII = frozenset("äöüÄÖÜßéèêëàâáçñóôíïúøåÉÈÀÇ„“”‚‘’«»‹›–—…€£$°§·•±×²³½¼¾©®™\xa0\xad")
+_TYPOGRAPHIC_MARKS = "".join(mark for mark in ALL_MARKS if not mark.isascii())
+_GERMAN_NON_ASCII = frozenset(
+    "äöüÄÖÜßéèêëàâáçñóôíïúøåÉÈÀÇ–—…€£$°§·•±×²³½¼¾©®™\xa0\xad" + _TYPOGRAPHIC_MARKS
+)
 # A quotation mark or ellipsis between two letters: "B„ren" is cp850's "Bären" misread.
-_MARK_INSIDE_WORD = re.compile(r"(?<=[^\W\d_])[„“”‚‘«»‹›…](?=[^\W\d_])")
+# Apostrophe-like marks are left out: between letters they are apostrophes (geht‘s).
+_MARK_INSIDE_WORD = re.compile(
+    r"(?<=[^\W\d_])["
+    + re.escape("".join(m for m in _TYPOGRAPHIC_MARKS if m not in APOSTROPHE_LIKE))
+    + r"…](?=[^\W\d_])"
+)
 # At least this share of a decoding's non-ASCII characters must be German ones.
 _MIN_GERMAN_SHARE = 0.8
 # Otherwise, Latin text in another language: at least this share must be letters or
