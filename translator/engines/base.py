@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from translator.errors import ModelLoadError, OptionError, OutOfMemoryError
 from translator.schema import ModelInfo
@@ -248,22 +248,25 @@ def _length_sorted_batches(
     return batches
 
 
+_Choice = TypeVar("_Choice", bound=StrEnum)
+
+
 def parse_engine(value: str) -> EngineName:
     """``value`` as an engine name; anything else is an OptionError naming the choices."""
-    try:
-        return EngineName(value)
-    except ValueError:
-        choices = ", ".join(name.value for name in EngineName)
-        raise OptionError(f"Unknown engine {value!r}. Use one of: {choices}.") from None
+    return _parse_choice(EngineName, "engine", value)
 
 
 def parse_device(value: str) -> Device:
     """``value`` as a device name; anything else is an OptionError naming the choices."""
+    return _parse_choice(Device, "device", value)
+
+
+def _parse_choice(choices: type[_Choice], what: str, value: str) -> _Choice:
     try:
-        return Device(value)
+        return choices(value)
     except ValueError:
-        choices = ", ".join(name.value for name in Device)
-        raise OptionError(f"Unknown device {value!r}. Use one of: {choices}.") from None
+        names = ", ".join(choice.value for choice in choices)
+        raise OptionError(f"Unknown {what} {value!r}. Use one of: {names}.") from None
 
 
 _OUT_OF_MEMORY_MESSAGE = (
