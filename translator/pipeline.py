@@ -18,8 +18,10 @@ from translator.engines import SummarizationEngine, TranslationEngine
 from translator.schema import (
     Document,
     DocumentResult,
+    Markup,
     Options,
     ParagraphResult,
+    Quotation,
     QuoteMode,
     QuotePiece,
     QuoteResult,
@@ -73,7 +75,29 @@ class _KeptPart:
     text: str
 
 
-_Part = _TextPart | _QuotePart | _KeptPart
+@dataclass(frozen=True)
+class _MarkupPart:
+    """Inline markup (``**sehr**``, ``[Text](url)``): protected like a quotation, so the
+    model never sees its delimiters or URL; its inner text (emphasis content, link text)
+    is translated on its own and put back between the delimiters, which stay as they are."""
+
+    text: str
+    inner: tuple[int, int]  # where the translatable text stands in ``text``
+
+    def inner_sentences(self) -> list[str]:
+        return _sentences(self.text[self.inner[0] : self.inner[1]])
+
+    def render(self, requests: _Requests) -> str:
+        start, end = self.inner
+        inner = self.text[start:end]
+        translated = "".join(requests.translation_of(s) for s in self.inner_sentences())
+        if translated != inner:
+            translated = quotes.neutralize_marks(translated)
+        return self.text[:start] + translated + self.text[end:]
+
+
+_Part = _TextPart | _QuotePart | _KeptPart | _MarkupPart
+_Protected = _QuotePart | _KeptPart | _MarkupPart
 
 
 @dataclass(frozen=True)
@@ -90,8 +114,12 @@ class _SentencePlan:
         return [part for part in self.parts if isinstance(part, _TextPart)]
 
     @property
-    def protected_parts(self) -> list[_QuotePart | _KeptPart]:
-        """Quotations, URLs and e-mail addresses: what the model must not touch."""
+    def markup_parts(self) -> list[_MarkupPart]:
+        return [part for part in self.parts if isinstance(part, _MarkupPart)]
+
+    @property
+    def protected_parts(self) -> list[_Protected]:
+        """Quotations, URLs, e-mail addresses and markup: what the model must not touch."""
         return [part for part in self.parts if not isinstance(part, _TextPart)]
 
     def protected_spans(self) -> list[tuple[int, int]]:
@@ -107,10 +135,11 @@ class _SentencePlan:
 
 @dataclass
 class _Renderings:
-    """How each quotation piece is written: in the output, and for the summarizer."""
+    """How each quotation piece and markup span is written: in the output, and for the
+    summarizer."""
 
-    output: dict[QuotePiece, str]
-    translated: dict[QuotePiece, str]
+    output: dict[QuotePiece | _MarkupPart, str]
+    translated: dict[QuotePiece | _MarkupPart, str]
 
 
 class _Requests:
@@ -193,7 +222,7 @@ class _DocumentState:
 
 
 def translate_document(
-    text: str,
+    text: str | Document,
     translator: TranslationEngine,
     options: Options | None = None,
     *,
@@ -204,7 +233,8 @@ def translate_document(
     """Translate a German document into English, keeping quotations as ``options`` says.
 
     Args:
-        text: the whole source text.
+        text: the whole source text, or a document a ``translator.formats`` reader made
+            (its paragraphs' kinds and inline markup are kept).
         translator: the engine that translates sentences.
         options: quotation mode, marks and summary settings.
         summarizer: when given and ``options.summarize`` is set, a summary is added.
@@ -228,7 +258,7 @@ def translate_document(
 
 
 def translate_documents(
-    texts: Iterable[str],
+    texts: Iterable[str | Document],
     translator: TranslationEngine,
     options: Options | None = None,
     *,
@@ -293,24 +323,57 @@ def _stream(state: _DocumentState, on_text: TextCallback) -> None:
         on_text(state.number, chunk)
 
 
-def _parse(number: int, text: str) -> _DocumentState:
+def _parse(number: int, text: str | Document) -> _DocumentState:
     """Paragraphs, quotations and sentence plans of one document."""
     started = time.perf_counter()
-    document = segment.parse_document(text)
-    scan = quotes.find_quotes(
-        [p.text for p in document.paragraphs], [p.line for p in document.paragraphs]
-    )
+    document = text if isinstance(text, Document) else segment.parse_document(text)
+    # Quotation marks in markup (a link's title, inline code, an HTML attribute) quote
+    # nobody, and a delimiter between a mark and its words (*„Zitat“*) hides nothing: the
+    # finder reads each paragraph with its markup's kept parts removed.
+    readable = [_without_markup(p.text, p.markup) for p in document.paragraphs]
+    scan = quotes.find_quotes([text for text, _ in readable], [p.line for p in document.paragraphs])
+    if any(positions is not None for _, positions in readable):
+        scan = replace(scan, quotations=tuple(_relocate(q, readable) for q in scan.quotations))
     pieces_by_paragraph: dict[int, list[tuple[QuotePiece, int]]] = {}
     for quotation in scan.quotations:
         for piece in quotation.pieces:
             pieces_by_paragraph.setdefault(piece.paragraph, []).append((piece, quotation.index))
     jobs = [
         _ParagraphJob(
-            number, i, p.text, tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, [])))
+            number,
+            i,
+            p.text,
+            tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, []), p.markup)),
         )
         for i, p in enumerate(document.paragraphs)
     ]
     return _DocumentState(number, document, scan, jobs, started, time.perf_counter())
+
+
+def _without_markup(text: str, markup: Sequence[Markup]) -> tuple[str, list[int] | None]:
+    """``text`` without the kept parts of its markup, and where each character left came
+    from (None when there is no markup)."""
+    if not markup:
+        return text, None
+    hidden = bytearray(len(text) + 1)
+    for span in markup:
+        inner_start, inner_end = span.inner or (span.end, span.end)
+        hidden[span.start : inner_start] = b"\1" * (inner_start - span.start)
+        hidden[inner_end : span.end] = b"\1" * (span.end - inner_end)
+    positions = [i for i in range(len(text)) if not hidden[i]]
+    return "".join(text[i] for i in positions), positions
+
+
+def _relocate(quotation: Quotation, readable: list[tuple[str, list[int] | None]]) -> Quotation:
+    """A quotation found in markup-free text, with its pieces' offsets in the source."""
+    pieces = []
+    for piece in quotation.pieces:
+        positions = readable[piece.paragraph][1]
+        if positions is not None:
+            start, end = positions[piece.start], positions[piece.end - 1] + 1
+            piece = replace(piece, start=start, end=end)
+        pieces.append(piece)
+    return replace(quotation, pieces=tuple(pieces))
 
 
 def _finish(
@@ -352,13 +415,37 @@ def _finish(
     return replace(result, timings={**result.timings, "total_s": round(total, 4)})
 
 
-def _plan_paragraph(text: str, pieces: list[tuple[QuotePiece, int]]) -> list[_SentencePlan]:
+def _plan_paragraph(
+    text: str, pieces: list[tuple[QuotePiece, int]], markup: Sequence[Markup] = ()
+) -> list[_SentencePlan]:
     """Split a paragraph into sentences, each a sequence of text and protected parts."""
-    protected: list[tuple[int, int, _QuotePart | _KeptPart]] = [
+    protected: list[tuple[int, int, _Protected]] = [
         (piece.start, piece.end, _QuotePart(piece, index)) for piece, index in pieces
     ]
+
+    def free(start: int, end: int) -> bool:
+        return not any(start < b and a < end for a, b, _ in protected)
+
+    quoted = [(a, b) for a, b, _ in protected]
+    for span in markup:
+        if any(a <= span.start and span.end <= b for a, b in quoted):
+            continue  # inside a quotation: kept with it, markup and all
+        if free(span.start, span.end):
+            whole = text[span.start : span.end]
+            part: _Protected = (
+                _KeptPart(whole)
+                if span.inner is None
+                else _MarkupPart(whole, (span.inner[0] - span.start, span.inner[1] - span.start))
+            )
+            protected.append((span.start, span.end, part))
+        elif span.inner is not None:
+            # A quotation inside the markup (or across its edge) stays one quotation; the
+            # delimiters outside it are kept as they are.
+            for a, b in ((span.start, span.inner[0]), (span.inner[1], span.end)):
+                if a < b and free(a, b):
+                    protected.append((a, b, _KeptPart(text[a:b])))
     for start, end in segment.find_urls(text):
-        if not any(start < b and a < end for a, b, _ in protected):
+        if free(start, end):
             protected.append((start, end, _KeptPart(text[start:end])))
     protected.sort(key=lambda item: item[0])
     spans = segment.split_sentences(text, [(a, b) for a, b, _ in protected])
@@ -428,6 +515,9 @@ def _translate_window(
                 for part in plan.quote_parts:
                     for sentence in _quote_sentences(job.text, part.piece):
                         requests.add_translatable(sentence)
+            for markup_part in plan.markup_parts:
+                for sentence in markup_part.inner_sentences():
+                    requests.add_translatable(sentence)
             if not plan.protected_parts:
                 requests.add_translatable(plan.text)
             elif any(segment.is_translatable(t.text) for t in plan.text_parts):
@@ -448,6 +538,9 @@ def _translate_window(
         for plan in job.plans:
             for part in plan.quote_parts:
                 _render_quote(job.text, part.piece, options, translate_quotes, requests, renderings)
+            for markup_part in plan.markup_parts:
+                rendering = markup_part.render(requests)
+                renderings.output[markup_part] = renderings.translated[markup_part] = rendering
 
     # Phase 2: unmask; a sentence whose placeholders did not survive goes to fragments.
     done: dict[tuple[int, int], tuple[str, str, QuoteStrategy]] = {}
@@ -536,8 +629,13 @@ def merge_quote_pieces(pieces: Sequence[tuple[int, QuoteResult]]) -> tuple[Quote
 
 def _quote_sentences(paragraph_text: str, piece: QuotePiece) -> list[str]:
     """The sentences of a quotation piece's inner text (what is translated on its own)."""
-    inner = paragraph_text[piece.start + len(piece.opening) : piece.end - len(piece.closing)]
-    return [inner[a:b] for a, b in segment.split_sentences(inner)]
+    return _sentences(
+        paragraph_text[piece.start + len(piece.opening) : piece.end - len(piece.closing)]
+    )
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in segment.split_sentences(text)]
 
 
 def _render_quote(
@@ -566,7 +664,9 @@ def _render_quote(
         renderings.output[piece] = f"{translated} [{original}]"
 
 
-def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePiece, str]) -> str:
+def _assemble(
+    plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePiece | _MarkupPart, str]
+) -> str:
     """A sentence put together from separately translated text parts and quotations."""
     out = ""
     for part in plan.parts:
@@ -575,6 +675,9 @@ def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePi
             continue
         if isinstance(part, _KeptPart):
             out += part.text
+            continue
+        if isinstance(part, _MarkupPart):
+            out += renderings[part]
             continue
         split = _split_edges if plan.protected_parts else _split_space
         lead, core, trail = split(part.text)
@@ -590,10 +693,14 @@ def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePi
     return out
 
 
-def _rendered(plan: _SentencePlan, renderings: dict[QuotePiece, str]) -> list[str]:
+def _rendered(plan: _SentencePlan, renderings: dict[QuotePiece | _MarkupPart, str]) -> list[str]:
     """What each protected part of the sentence becomes in the output, in order."""
     return [
-        renderings[part.piece] if isinstance(part, _QuotePart) else part.text
+        renderings[part.piece]
+        if isinstance(part, _QuotePart)
+        else renderings[part]
+        if isinstance(part, _MarkupPart)
+        else part.text
         for part in plan.protected_parts
     ]
 

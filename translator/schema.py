@@ -32,6 +32,21 @@ class QuoteStrategy(StrEnum):
 
 
 @dataclass(frozen=True)
+class Markup:
+    """Inline markup in a paragraph's text (``**sehr**``, ``[Text](url)``, `` `code` ``).
+
+    ``text[start:end]`` is the whole span. ``inner`` is the part of it the model may
+    translate (emphasis content, link text, image alt text), on its own; the rest (the
+    delimiters, a link's URL) is kept byte for byte. ``inner`` is None for markup kept
+    whole (inline code, raw HTML, autolinks).
+    """
+
+    start: int
+    end: int
+    inner: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
 class Paragraph:
     """One paragraph of the source, as the model sees it.
 
@@ -39,12 +54,16 @@ class Paragraph:
     followed the paragraph in the source (``""`` for the last one), so the output keeps
     the source's layout. ``wrap_width`` is set when the source was hard-wrapped, so the
     output can be wrapped the same way. ``line`` is the 1-based source line it starts on.
+    ``kind`` is the block it comes from (paragraph, heading, list_item, quote, table_cell)
+    and ``markup`` its inline markup, for documents read by ``translator.formats``.
     """
 
     text: str
     separator: str = ""
     line: int = 1
     wrap_width: int | None = None
+    kind: str = "paragraph"
+    markup: tuple[Markup, ...] = ()
 
 
 @dataclass(frozen=True)
