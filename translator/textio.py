@@ -71,8 +71,18 @@ def read_source(path: Path | None, encoding: str | None = None) -> tuple[str, st
     Raises:
         InputError: the file is missing, unreadable or not text.
     """
+    data, name = read_raw(path)
+    return decode_bytes(data, name, encoding), name
+
+
+def read_raw(path: Path | None) -> tuple[bytes, str]:
+    """The bytes of ``path`` (or of stdin when ``path`` is None) and a name for messages.
+
+    Raises:
+        InputError: the file is missing or unreadable.
+    """
     if path is None:
-        return decode_bytes(sys.stdin.buffer.read(), "<stdin>", encoding), "<stdin>"
+        return sys.stdin.buffer.read(), "<stdin>"
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -87,7 +97,7 @@ def read_source(path: Path | None, encoding: str | None = None) -> tuple[str, st
         ) from None
     except OSError as error:
         raise InputError(f"{path} cannot be read ({error.strerror}). Check the path.") from None
-    return decode_bytes(data, str(path), encoding), str(path)
+    return data, str(path)
 
 
 def check_encoding(encoding: str) -> str:
@@ -246,8 +256,8 @@ def _checked(text: str, name: str) -> str:
     return text
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` through a temporary file and a rename.
 
     A reader (or a crash) never sees a half-written file.
     """
@@ -256,10 +266,16 @@ def write_atomic(path: Path, text: str) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
         try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(text)
-                stream.flush()
-                os.fsync(stream.fileno())
+            if isinstance(text, bytes):
+                with os.fdopen(handle, "wb") as binary:
+                    binary.write(text)
+                    binary.flush()
+                    os.fsync(binary.fileno())
+            else:
+                with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                    stream.write(text)
+                    stream.flush()
+                    os.fsync(stream.fileno())
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from translator.formats import InputFormat
 from translator.render import OutputFormat
 from translator.schema import QuoteMarks, QuoteMode
 from translator.summarize import SummaryLength
@@ -25,6 +26,14 @@ OutputOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+InputFormatOpt = Annotated[
+    InputFormat,
+    typer.Option(
+        "--input-format",
+        help="auto: by extension (.md, .html/.htm, .docx, else text), else by content. "
+        "html: the article alone (trafilatura); with - for a piped page.",
+    ),
+]
 TranslationModelOpt = Annotated[
     str,
     typer.Option(

@@ -6,7 +6,7 @@ import logging
 from functools import partial
 from pathlib import Path
 
-from translator import config
+from translator import config, formats
 from translator.cli.app import app, emit, progress_on_stderr, report_errors, setup_logging
 from translator.cli.loading import load_engines
 from translator.cli.options import (
@@ -19,6 +19,7 @@ from translator.cli.options import (
     FastOpt,
     FormatOpt,
     InputArg,
+    InputFormatOpt,
     OfflineOpt,
     OutputOpt,
     QuietOpt,
@@ -32,6 +33,8 @@ from translator.cli.options import (
     VerboseOpt,
     beams_for,
 )
+from translator.errors import InputError
+from translator.formats import InputFormat
 from translator.render import OutputFormat, render
 from translator.schema import DocumentResult, ModelInfo, Options, QuoteMarks, QuoteMode
 from translator.summarize import SummaryLength
@@ -60,15 +63,17 @@ def translate(
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
     encoding: EncodingOpt = None,
+    input_format: InputFormatOpt = InputFormat.AUTO,
 ) -> None:
     """Translate a German article into English. Quotations are kept exactly as written."""
     setup_logging(verbose, quiet)
     with report_errors():
-        from translator import pipeline, textio
+        from translator import formats, pipeline
 
-        text, source_name = textio.read_source(
-            None if input_path == "-" else Path(input_path), encoding
+        source, source_name = formats.read_input(
+            None if input_path == "-" else Path(input_path), input_format, encoding
         )
+        text = source.text if isinstance(source, formats.TextSource) else source.document
         options = Options(
             quotes=quotes,
             quote_marks=quote_marks,
@@ -77,7 +82,7 @@ def translate(
             summary_max_words=summary_max_words,
         )
         shown_name = "" if source_name == "<stdin>" else Path(source_name).name
-        if not text.strip():
+        if formats.is_empty(source):
             log.warning("%s is empty: nothing to translate.", source_name)
             empty = DocumentResult("", (), (), ModelInfo(translation_model))
             emit(render(empty, output_format, source_name=shown_name), output)
@@ -93,7 +98,8 @@ def translate(
         )
         # Plain text to stdout is written as paragraphs are done: a huge input shows
         # results at once and never waits in memory for the end.
-        stream = output is None and output_format is OutputFormat.TEXT
+        structured = not isinstance(source, formats.TextSource)
+        stream = output is None and output_format is OutputFormat.TEXT and not structured
         with progress_on_stderr(not quiet) as progress:
             result = pipeline.translate_document(
                 text,
@@ -110,10 +116,43 @@ def translate(
                 log.warning("summary: %s", warning)
         for quote in result.quotes:
             log.info("quotation (%s): %s", quote.strategy.value, quote.original)
-        rendered = render(result, output_format, source_name=shown_name)
+        if isinstance(source, formats.DocxSource) and not _format_given():
+            _write_docx(source, result, output or _docx_output(input_path))
+            return
+        if isinstance(source, formats.TextSource):
+            rendered = render(result, output_format, source_name=shown_name)
+        else:
+            from translator.formats.output import render_structured
+
+            rendered = render_structured(source, result, output_format, shown_name)
         if stream:  # the translation is out already: only what follows it is left
             rendered = rendered[len(result.translation) :]
         emit(rendered, output)
+
+
+def _format_given() -> bool:
+    """Whether --format was on the command line (Word input gives Word output if not)."""
+    import click
+
+    source = click.get_current_context().get_parameter_source("output_format")
+    return source is not click.core.ParameterSource.DEFAULT
+
+
+def _docx_output(input_path: str) -> Path:
+    if input_path == "-":
+        raise InputError(
+            "a Word file read from stdin needs -o OUTPUT.docx (or --format text|markdown|json)."
+        )
+    path = Path(input_path)
+    return path.with_name(path.name.removesuffix(path.suffix).removesuffix(".de") + ".en.docx")
+
+
+def _write_docx(source: formats.DocxSource, result: DocumentResult, output: Path) -> None:
+    from translator import textio
+    from translator.formats.docx import write_docx_bytes
+
+    textio.write_atomic(output, write_docx_bytes(source, result))
+    log.warning("wrote %s", output)
 
 
 _MAX_LOGGED_WARNINGS = 20

@@ -163,6 +163,10 @@ def read_bytes(
 
         return read_docx(data, name)
     text = textio.decode_bytes(data, name, encoding)
+    if input_format is InputFormat.TEXT and _HTML_START.match(data[:4096]):
+        from translator.formats.html import page_text
+
+        return TextSource(page_text(text))  # a page's whole text, without its markup
     if input_format is InputFormat.MARKDOWN:
         from translator.formats.markdown import read_markdown
 
@@ -172,6 +176,20 @@ def read_bytes(
 
         return read_html(text, name)
     return TextSource(text)
+
+
+def read_input(
+    path: Path | None, input_format: InputFormat = InputFormat.AUTO, encoding: str | None = None
+) -> tuple[Source, str]:
+    """Read a file (stdin when ``path`` is None) in ``input_format``; see ``read_bytes``.
+
+    Returns:
+        The source and a name for messages (``"<stdin>"`` for stdin).
+    """
+    from translator import textio
+
+    data, name = textio.read_raw(path)
+    return read_bytes(data, name, input_format, encoding), name
 
 
 def is_empty(source: Source) -> bool:

@@ -111,9 +111,12 @@ def read_markdown(text: str, name: str = "<markdown>") -> MarkdownSource:
         regions.append(located)
     if paragraphs:
         paragraphs[-1] = Paragraph(
-            paragraphs[-1].text, "", paragraphs[-1].line, kind=paragraphs[-1].kind,
+            paragraphs[-1].text,
+            "",
+            paragraphs[-1].line,
+            kind=paragraphs[-1].kind,
             markup=paragraphs[-1].markup,
-        )  # fmt: skip
+        )
     return MarkdownSource(text, Document(tuple(paragraphs)), tuple(regions), metadata)
 
 
