@@ -119,12 +119,14 @@ def _blocks(document: Any) -> Iterator[tuple[Any, str, Placement]]:
     tables = 0
     for block in document.iter_inner_content():
         if isinstance(block, Table):
-            seen: set[int] = set()
+            # A merged cell is listed once per column it spans. The set holds the elements
+            # themselves: an lxml proxy's id() is reused once it is garbage.
+            seen: set[Any] = set()
             for row_number, row in enumerate(block.rows):
                 for cell in row.cells:
-                    if id(cell._tc) in seen:  # a merged cell is listed once per column
+                    if cell._tc in seen:
                         continue
-                    seen.add(id(cell._tc))
+                    seen.add(cell._tc)
                     for paragraph in cell.paragraphs:
                         if paragraph.text.strip():
                             yield paragraph, TABLE_CELL, Placement(table=tables, row=row_number)
