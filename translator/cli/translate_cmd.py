@@ -6,6 +6,8 @@ import logging
 from functools import partial
 from pathlib import Path
 
+import typer
+
 from translator import config, formats
 from translator.cli.app import app, emit, progress_on_stderr, report_errors, setup_logging
 from translator.cli.loading import load_engines
@@ -44,6 +46,7 @@ log = logging.getLogger("translator.cli")
 
 @app.command()
 def translate(
+    ctx: typer.Context,
     input_path: InputArg = "-",
     output: OutputOpt = None,
     output_format: FormatOpt = OutputFormat.TEXT,
@@ -116,7 +119,9 @@ def translate(
                 log.warning("summary: %s", warning)
         for quote in result.quotes:
             log.info("quotation (%s): %s", quote.strategy.value, quote.original)
-        if isinstance(source, formats.DocxSource) and not _format_given():
+        given = ctx.get_parameter_source("output_format")
+        format_given = given is not None and given.name != "DEFAULT"
+        if isinstance(source, formats.DocxSource) and not format_given:
             _write_docx(source, result, output or _docx_output(input_path))
             return
         if isinstance(source, formats.TextSource):
@@ -128,14 +133,6 @@ def translate(
         if stream:  # the translation is out already: only what follows it is left
             rendered = rendered[len(result.translation) :]
         emit(rendered, output)
-
-
-def _format_given() -> bool:
-    """Whether --format was on the command line (Word input gives Word output if not)."""
-    import click
-
-    source = click.get_current_context().get_parameter_source("output_format")
-    return source is not click.core.ParameterSource.DEFAULT
 
 
 def _docx_output(input_path: str) -> Path:

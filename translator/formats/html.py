@@ -32,6 +32,12 @@ METADATA_KEYS = ("title", "author", "date", "sitename", "url", "description")
 # LARGE_PAGE_CHARS use the fast mode with a warning; above MAX_PAGE_CHARS they are refused.
 LARGE_PAGE_CHARS = 1_000_000
 MAX_PAGE_CHARS = 50_000_000
+# Less text than this (trafilatura's own minimum for an extraction, MIN_EXTRACTED_SIZE) is
+# what its fallback scrapes from menus when a page has no article: no article.
+MIN_ARTICLE_CHARS = 250
+# Consent dialogs (cookie banners) by their id or class: trafilatura keeps some of them
+# when a page has little other text. The names of the common consent platforms.
+_CONSENT = re.compile(r"cookie|consent|gdpr|didomi|onetrust|usercentrics|sp_message", re.I)
 _WHITESPACE = re.compile(r"[ \t\r\f\v\xa0]+")
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 
@@ -60,10 +66,14 @@ def read_html(html: str, name: str = "<html>") -> ArticleSource:
             f"{MAX_PAGE_CHARS / 1e6:.0f} MB). Pass --input-format text to translate its text."
         )
     try:
+        tree = trafilatura.load_html(html)
+        if tree is None:
+            raise _no_article(name)
+        _remove_consent_banners(tree)
         # bare_extraction, not extract(output_format="xml"): the XML serialisation is
         # quadratic (18 s of 36 s on a 4 MB article) and the tree is what is needed.
         extracted = trafilatura.bare_extraction(
-            html,
+            tree,
             with_metadata=True,
             include_comments=False,
             include_tables=True,
@@ -92,13 +102,21 @@ def read_html(html: str, name: str = "<html>") -> ArticleSource:
     blocks.walk(main, PARAGRAPH)
     if blocks.paragraphs[1:2] and blocks.paragraphs[1].text == title:
         del blocks.paragraphs[1], blocks.placements[1]  # the page's own h1
-    if not any(p.kind != HEADING for p in blocks.paragraphs):
+    if sum(len(p.text) for p in blocks.paragraphs[1 if title else 0 :]) < MIN_ARTICLE_CHARS:
         raise _no_article(name)
     paragraphs = [
         Paragraph(p.text, "\n\n" if i + 1 < len(blocks.paragraphs) else "", i + 1, kind=p.kind)
         for i, p in enumerate(blocks.paragraphs)
     ]
     return ArticleSource(Document(tuple(paragraphs)), tuple(blocks.placements), metadata)
+
+
+def _remove_consent_banners(tree: Any) -> None:
+    for element in list(tree.iter()):
+        if not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        if _CONSENT.search(f"{element.get('id', '')} {element.get('class', '')}"):
+            element.getparent().remove(element)
 
 
 def _no_article(name: str) -> InputError:
