@@ -569,3 +569,14 @@ def test_markdown_source_type() -> None:
     source = read_bytes(MARKDOWN.read_bytes(), MARKDOWN.name)
     assert isinstance(source, MarkdownSource)
     assert source.metadata["title"] == "Beloussow zu Besuch in Pjöngjang"
+
+
+def test_consent_classes_on_page_wrappers_do_not_remove_the_article() -> None:
+    html = PAGE.read_text(encoding="utf-8").replace(
+        '<body class="article-page">',
+        '<body class="article-page cookie-consent-given"><div class="page consent-ok">',
+    )
+    source = read_bytes(html.replace("</body>", "</div></body>").encode("utf-8"), "page.html")
+    texts = [p.text for p in source.document.paragraphs]
+    assert SAMPLE_LINES[0] in texts
+    assert not any("Cookies" in text for text in texts)

@@ -38,6 +38,8 @@ MIN_ARTICLE_CHARS = 250
 # Consent dialogs (cookie banners) by their id or class: trafilatura keeps some of them
 # when a page has little other text. The names of the common consent platforms.
 _CONSENT = re.compile(r"cookie|consent|gdpr|didomi|onetrust|usercentrics|sp_message", re.I)
+_NEVER_BANNERS = frozenset({"html", "body", "main", "article"})
+_MAX_BANNER_CHARS = 3000
 _WHITESPACE = re.compile(r"[ \t\r\f\v\xa0]+")
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 
@@ -112,10 +114,17 @@ def read_html(html: str, name: str = "<html>") -> ArticleSource:
 
 
 def _remove_consent_banners(tree: Any) -> None:
+    """Remove consent dialogs; a page wrapper whose class merely mentions consent
+    (``<body class="cookie-consent-given">``) holds far more text than a dialog: kept."""
     for element in list(tree.iter()):
-        if not isinstance(element.tag, str) or element.getparent() is None:
+        if (
+            not isinstance(element.tag, str)
+            or element.tag in _NEVER_BANNERS
+            or element.getparent() is None
+            or not _CONSENT.search(f"{element.get('id', '')} {element.get('class', '')}")
+        ):
             continue
-        if _CONSENT.search(f"{element.get('id', '')} {element.get('class', '')}"):
+        if len(element.text_content()) <= _MAX_BANNER_CHARS:
             element.getparent().remove(element)
 
 
@@ -177,8 +186,8 @@ class _Blocks:
         for row_number, row in enumerate(table.iter("row")):
             for cell in row.iter("cell"):
                 placement = Placement(table=self.tables, row=row_number)
-                text = _text(cell) or " "
-                self.paragraphs.append(Paragraph(text.strip() or "", kind=TABLE_CELL))
+                text = " ".join(_text(cell).split())
+                self.paragraphs.append(Paragraph(text, kind=TABLE_CELL))
                 self.placements.append(placement)
         self.tables += 1
 
