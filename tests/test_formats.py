@@ -580,3 +580,19 @@ def test_consent_classes_on_page_wrappers_do_not_remove_the_article() -> None:
     texts = [p.text for p in source.document.paragraphs]
     assert SAMPLE_LINES[0] in texts
     assert not any("Cookies" in text for text in texts)
+
+
+def test_summarize_reads_the_article_of_a_page(tiny_marian_dir: Path, tiny_bart_dir: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "summarize",
+            str(PAGE),
+            "-m",
+            str(tiny_marian_dir),
+            "--summarization-model",
+            str(tiny_bart_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip()

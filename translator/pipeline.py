@@ -331,7 +331,9 @@ def _parse(number: int, text: str | Document) -> _DocumentState:
     # nobody, and a delimiter between a mark and its words (*„Zitat“*) hides nothing: the
     # finder reads each paragraph with its markup's kept parts removed.
     readable = [_without_markup(p.text, p.markup) for p in document.paragraphs]
-    scan = quotes.find_quotes([text for text, _ in readable], [p.line for p in document.paragraphs])
+    scan = quotes.find_quotes(
+        [plain for plain, _ in readable], [p.line for p in document.paragraphs]
+    )
     if any(positions is not None for _, positions in readable):
         scan = replace(scan, quotations=tuple(_relocate(q, readable) for q in scan.quotations))
     pieces_by_paragraph: dict[int, list[tuple[QuotePiece, int]]] = {}

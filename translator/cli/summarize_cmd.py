@@ -17,6 +17,7 @@ from translator.cli.options import (
     EngineOpt,
     FastOpt,
     InputArg,
+    InputFormatOpt,
     OfflineOpt,
     OutputOpt,
     QuietOpt,
@@ -29,6 +30,7 @@ from translator.cli.options import (
     VerboseOpt,
     beams_for,
 )
+from translator.formats import InputFormat
 from translator.schema import Options, QuoteMarks, QuoteMode
 from translator.summarize import SummaryLength
 
@@ -54,6 +56,7 @@ def summarize(
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
     encoding: EncodingOpt = None,
+    input_format: InputFormatOpt = InputFormat.AUTO,
 ) -> None:
     """Translate a German article and print only an English summary of it.
 
@@ -62,12 +65,13 @@ def summarize(
     """
     setup_logging(verbose, quiet)
     with report_errors():
-        from translator import pipeline, textio
+        from translator import formats, pipeline
 
-        text, source_name = textio.read_source(
-            None if input_path == "-" else Path(input_path), encoding
+        source, source_name = formats.read_input(
+            None if input_path == "-" else Path(input_path), input_format, encoding
         )
-        if not text.strip():
+        text = source.text if isinstance(source, formats.TextSource) else source.document
+        if formats.is_empty(source):
             log.warning("%s is empty: nothing to summarize.", source_name)
             emit("", output)
             return

@@ -122,7 +122,10 @@ def translate(
         given = ctx.get_parameter_source("output_format")
         format_given = given is not None and given.name != "DEFAULT"
         if isinstance(source, formats.DocxSource) and not format_given:
-            _write_docx(source, result, output or _docx_output(input_path))
+            written = output or _docx_output(input_path)
+            _write_docx(source, result, written)
+            if not quiet:
+                typer.echo(f"Wrote {written}", err=True)
             return
         if isinstance(source, formats.TextSource):
             rendered = render(result, output_format, source_name=shown_name)
@@ -149,7 +152,6 @@ def _write_docx(source: formats.DocxSource, result: DocumentResult, output: Path
     from translator.formats.docx import write_docx_bytes
 
     textio.write_atomic(output, write_docx_bytes(source, result))
-    log.warning("wrote %s", output)
 
 
 _MAX_LOGGED_WARNINGS = 20
