@@ -118,6 +118,17 @@ def test_markdown_identity_round_trip_gives_the_same_bytes() -> None:
     assert write_markdown(parsed, [p.translation for p in result.paragraphs]) == source
 
 
+def test_markdown_with_windows_line_endings_keeps_them() -> None:
+    source = MARKDOWN.read_text(encoding="utf-8").replace("\n", "\r\n")
+    parsed = read_markdown(source)
+    identity = pipeline.translate_document(parsed.document, IdentityTranslator())
+    assert write_markdown(parsed, [p.translation for p in identity.paragraphs]) == source
+    result = pipeline.translate_document(parsed.document, FakeTranslator())
+    out = write_markdown(parsed, [p.translation for p in result.paragraphs])
+    assert out != source
+    assert out.count("\n") == out.count("\r\n")
+
+
 def test_markdown_blocks_have_their_kinds() -> None:
     parsed = read_markdown(MARKDOWN.read_text(encoding="utf-8"))
     kinds = [p.kind for p in parsed.document.paragraphs]

@@ -140,7 +140,8 @@ def write_markdown(source: MarkdownSource, translations: Sequence[str]) -> str:
         elif "\n" not in source.text[region.start : region.end]:
             out.append(" ".join(translation.split("\n")))  # a heading stays on its line
         else:
-            out.append(translation.replace("\n", "\n" + region.prefix))
+            newline = "\r\n" if "\r\n" in source.text[region.start : region.end] else "\n"
+            out.append(translation.replace("\n", newline + region.prefix))
         cursor = region.end
     out.append(source.text[cursor:])
     return "".join(out)
