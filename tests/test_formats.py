@@ -607,3 +607,38 @@ def test_summarize_reads_the_article_of_a_page(tiny_marian_dir: Path, tiny_bart_
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip()
+
+
+def test_docx_hyperlink_keeps_its_address_and_translates_its_text() -> None:
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    from translator.formats.docx import write_docx_bytes
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("Mehr dazu steht in ")
+    relation = paragraph.part.relate_to(
+        "https://example.org/bericht", RELATIONSHIP_TYPE.HYPERLINK, is_external=True
+    )
+    link, run, text = OxmlElement("w:hyperlink"), OxmlElement("w:r"), OxmlElement("w:t")
+    link.set(qn("r:id"), relation)
+    text.text = "die Meldung"
+    run.append(text)
+    link.append(run)
+    paragraph._p.append(link)
+    paragraph.add_run(" und in der Erklärung.")
+    data = io.BytesIO()
+    document.save(data)
+    source = read_bytes(data.getvalue(), "link.docx")
+    assert isinstance(source, DocxSource)
+    result = pipeline.translate_document(source.document, FakeTranslator())
+    written = _reopen(write_docx_bytes(source, result)).paragraphs[0]
+    items = [(type(i).__name__, i.text) for i in written.iter_inner_content()]
+    assert items == [
+        ("Run", "Mehr dazu steht in "),
+        ("Hyperlink", "the Meldung"),
+        ("Run", " and in the Erklärung."),
+    ]
+    assert written.hyperlinks[0].address == "https://example.org/bericht"
