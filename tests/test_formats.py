@@ -642,3 +642,37 @@ def test_docx_hyperlink_keeps_its_address_and_translates_its_text() -> None:
         ("Run", " and in the Erklärung."),
     ]
     assert written.hyperlinks[0].address == "https://example.org/bericht"
+
+
+class _RecordingSummarizer:
+    """Summarizes by echoing its input, which it records."""
+
+    info = FakeTranslator().info
+    max_input_tokens = 1024
+
+    def __init__(self) -> None:
+        self.inputs: list[str] = []
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+    def summarize(self, texts, *, min_tokens, max_tokens, strict=False):  # type: ignore[no-untyped-def]
+        self.inputs += texts
+        return list(texts)
+
+
+def test_the_summarizer_reads_translated_markup_without_delimiters() -> None:
+    source = (
+        "Die Ministerin sagte, das sei **sehr** wichtig, siehe [die Quelle](https://q.example/a).\n"
+    )
+    parsed = read_markdown(source)
+    summarizer = _RecordingSummarizer()
+    options = pipeline.Options(summarize=True)
+    result = pipeline.translate_document(
+        parsed.document, FakeTranslator(), options, summarizer=summarizer
+    )
+    assert result.summary is not None
+    assert summarizer.inputs
+    for text in summarizer.inputs:
+        assert "**" not in text and "](" not in text and "https://q.example" not in text
+    assert "the Quelle" in " ".join(summarizer.inputs)

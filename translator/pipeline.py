@@ -87,13 +87,14 @@ class _MarkupPart:
     def inner_sentences(self) -> list[str]:
         return _sentences(self.text[self.inner[0] : self.inner[1]])
 
+    def translated_inner(self, requests: _Requests) -> str:
+        inner = self.text[self.inner[0] : self.inner[1]]
+        translated = "".join(requests.translation_of(s) for s in self.inner_sentences())
+        return translated if translated == inner else quotes.neutralize_marks(translated)
+
     def render(self, requests: _Requests) -> str:
         start, end = self.inner
-        inner = self.text[start:end]
-        translated = "".join(requests.translation_of(s) for s in self.inner_sentences())
-        if translated != inner:
-            translated = quotes.neutralize_marks(translated)
-        return self.text[:start] + translated + self.text[end:]
+        return self.text[:start] + self.translated_inner(requests) + self.text[end:]
 
 
 _Part = _TextPart | _QuotePart | _KeptPart | _MarkupPart
@@ -541,8 +542,9 @@ def _translate_window(
             for part in plan.quote_parts:
                 _render_quote(job.text, part.piece, options, translate_quotes, requests, renderings)
             for markup_part in plan.markup_parts:
-                rendering = markup_part.render(requests)
-                renderings.output[markup_part] = renderings.translated[markup_part] = rendering
+                renderings.output[markup_part] = markup_part.render(requests)
+                # The summarizer reads the text without markup (``**``, a link's URL).
+                renderings.translated[markup_part] = markup_part.translated_inner(requests)
 
     # Phase 2: unmask; a sentence whose placeholders did not survive goes to fragments.
     done: dict[tuple[int, int], tuple[str, str, QuoteStrategy]] = {}
