@@ -10,6 +10,8 @@ import io
 import json
 import re
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -676,3 +678,30 @@ def test_the_summarizer_reads_translated_markup_without_delimiters() -> None:
     for text in summarizer.inputs:
         assert "**" not in text and "](" not in text and "https://q.example" not in text
     assert "the Quelle" in " ".join(summarizer.inputs)
+
+
+def test_help_imports_no_format_parser() -> None:
+    script = (
+        "import sys\n"
+        "from translator.cli import main\n"
+        "sys.argv = ['translator', 'translate', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        # (markdown_it is not listed: rich imports it to format the help itself)
+        "parsers = ('trafilatura', 'docx', 'lxml')\n"
+        "print('PARSERS', [m for m in parsers if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert "PARSERS []" in done.stdout
+    assert "--input-format" in done.stdout
+
+
+def test_page_with_a_huge_inline_script_still_gives_its_article() -> None:
+    # libxml2 refuses text nodes over 10 MB: the script's content must go before parsing.
+    blob = '<script>window.__DATA__ = {"x": "' + "A" * 11_000_000 + '"};</script>'
+    html = PAGE.read_text(encoding="utf-8").replace("</head>", blob + "</head>")
+    source = read_bytes(html.encode("utf-8"), "big.html")
+    texts = [p.text for p in source.document.paragraphs]
+    assert SAMPLE_LINES[0] in texts
+    assert not any("AAAA" in text for text in texts)

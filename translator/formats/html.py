@@ -38,6 +38,13 @@ MIN_ARTICLE_CHARS = 250
 # Consent dialogs (cookie banners) by their id or class: trafilatura keeps some of them
 # when a page has little other text. The names of the common consent platforms.
 _CONSENT = re.compile(r"cookie|consent|gdpr|didomi|onetrust|usercentrics|sp_message", re.I)
+# Scripts and styles never reach the model, and libxml2 refuses a text node over 10 MB (a
+# page with a big inline JSON blob would have no article): emptied before parsing. JSON-LD
+# stays: trafilatura reads the author and date from it.
+_SCRIPT_OR_STYLE = re.compile(
+    r"(<(script|style)\b(?![^>]*application/ld\+json)[^>]*>).*?(</\2\s*>)",
+    re.I | re.S,
+)
 _NEVER_BANNERS = frozenset({"html", "body", "main", "article"})
 _MAX_BANNER_CHARS = 3000
 _WHITESPACE = re.compile(r"[ \t\r\f\v\xa0]+")
@@ -68,7 +75,7 @@ def read_html(html: str, name: str = "<html>") -> ArticleSource:
             f"{MAX_PAGE_CHARS / 1e6:.0f} MB). Pass --input-format text to translate its text."
         )
     try:
-        tree = trafilatura.load_html(html)
+        tree = trafilatura.load_html(_SCRIPT_OR_STYLE.sub(r"\1\3", html))
         if tree is None:
             raise _no_article(name)
         _remove_consent_banners(tree)
