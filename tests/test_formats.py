@@ -705,3 +705,16 @@ def test_page_with_a_huge_inline_script_still_gives_its_article() -> None:
     texts = [p.text for p in source.document.paragraphs]
     assert SAMPLE_LINES[0] in texts
     assert not any("AAAA" in text for text in texts)
+
+
+def test_markdown_cli_json_has_kinds_and_front_matter(tiny_marian_dir: Path) -> None:
+    code, out, err = _translate([str(MARKDOWN), "-m", str(tiny_marian_dir), "-f", "json"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["input_format"] == "markdown"
+    assert data["metadata"]["title"] == "Beloussow zu Besuch in Pjöngjang"
+    kinds = [p["kind"] for p in data["paragraphs"]]
+    assert kinds[:3] == ["heading", "paragraph", "heading"]
+    sources = [p["source"] for p in data["paragraphs"]]
+    assert "Der Datensatz wurde mit diesem Befehl erzeugt:" in sources
+    assert not any("curl" in text or "eingerückter Code" in text for text in sources)
