@@ -718,3 +718,28 @@ def test_markdown_cli_json_has_kinds_and_front_matter(tiny_marian_dir: Path) -> 
     sources = [p["source"] for p in data["paragraphs"]]
     assert "Der Datensatz wurde mit diesem Befehl erzeugt:" in sources
     assert not any("curl" in text or "eingerückter Code" in text for text in sources)
+
+
+def test_a_manifest_from_before_input_formats_gets_the_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    from translator.batch import Manifest
+
+    path = tmp_path / "translator-manifest.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE files (path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, fingerprint TEXT "
+            "NOT NULL, status TEXT NOT NULL, outputs TEXT NOT NULL, error TEXT NOT NULL, "
+            "warnings TEXT NOT NULL, sentences INTEGER NOT NULL, seconds REAL NOT NULL, "
+            "finished_at REAL NOT NULL, run_id INTEGER NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO files VALUES ('a.txt', 'x', 'f', 'done', '[\"a.en.txt\"]', '', '[]', "
+            "3, 0.1, 0.0, 1)"
+        )
+    manifest = Manifest(path)
+    try:
+        records = manifest.records()
+    finally:
+        manifest.close()
+    assert [(r.path, r.input_format) for r in records] == [("a.txt", "text")]

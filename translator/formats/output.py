@@ -13,7 +13,7 @@ a Word file.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -140,7 +140,7 @@ def _escape(text: str) -> str:
     return text.replace("*", "\\*").replace("_", "\\_")
 
 
-def map_result_text(result: DocumentResult, change: Any) -> DocumentResult:
+def map_result_text(result: DocumentResult, change: Callable[[str], str]) -> DocumentResult:
     """``result`` with ``change`` (str -> str) applied to every text in it."""
     return replace(
         result,
