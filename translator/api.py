@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 
 from translator import config
 from translator.errors import OptionError
-from translator.schema import DocumentResult, ModelInfo, Options, QuoteMarks, QuoteMode
+from translator.schema import Document, DocumentResult, ModelInfo, Options, QuoteMarks, QuoteMode
 
 if TYPE_CHECKING:  # the engines package is imported when a model is first needed
     from translator.engines import SummarizationEngine, TranslationEngine
+    from translator.formats import InputFormat, Source
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ class Translator:
 
     def translate(
         self,
-        text: str,
+        text: str | Document,
         *,
         summarize: bool = False,
         quotes: QuoteMode | str | None = None,
@@ -196,7 +197,7 @@ class Translator:
         Empty or blank text gives an empty result without loading any model.
 
         Args:
-            text: the whole document.
+            text: the whole document, or a ``Document`` of blocks (``translator.formats``).
             summarize: add an English summary (``result.summary``).
             source: a name for the document, kept in ``result.source``.
             progress: called with (sentences done, sentences known) after each window.
@@ -211,7 +212,8 @@ class Translator:
         options = self._call_options(
             summarize, quotes, quote_marks, summary_length, summary_max_words
         )
-        if not text.strip():
+        empty = not text.strip() if isinstance(text, str) else not text.paragraphs
+        if empty:
             logger.warning("%s is empty: nothing to translate.", source or "the input")
             return DocumentResult("", (), (), ModelInfo(self.translation_model), source=source)
         translator = self.translation_engine(device=device, engine=engine, beams=beams)
@@ -234,20 +236,38 @@ class Translator:
         return self.translate(text, summarize=True, **overrides)  # type: ignore[arg-type]
 
     def translate_file(
-        self, path: str | os.PathLike[str], *, encoding: str | None = None, **overrides: object
+        self,
+        path: str | os.PathLike[str],
+        *,
+        encoding: str | None = None,
+        input_format: str = "auto",
+        **overrides: object,
     ) -> DocumentResult:
-        """Read a German text file (encoding detected unless given) and translate it.
+        """Read a German file and translate it: plain text (encoding detected unless given),
+        Markdown, an HTML page (its article) or a Word file, by extension or content unless
+        ``input_format`` says. ``result.source`` is the file's name; ``input_format`` and
+        ``metadata`` say how it was read. To write Markdown or Word back in the source's
+        structure, read it with ``translator.formats.read_input`` and use ``translate_input``.
 
-        Takes the keyword arguments of ``translate``; ``result.source`` is the file's name.
+        Takes the keyword arguments of ``translate``.
 
         Raises:
-            InputError: the file is missing, unreadable or not text.
+            InputError: the file is missing, unreadable, or not readable in that format.
         """
-        from translator import textio
+        from translator import formats
 
         file = Path(path)
-        text, _ = textio.read_source(file, encoding)
-        return self.translate(text, source=file.name, **overrides)  # type: ignore[arg-type]
+        source, _ = formats.read_input(file, _input_format(input_format), encoding)
+        return self.translate_input(source, source=file.name, **overrides)
+
+    def translate_input(self, read: Source, **overrides: object) -> DocumentResult:
+        """Translate an input read by ``translator.formats`` (``read_input``/``read_bytes``);
+        takes the keyword arguments of ``translate``."""
+        from translator import formats
+
+        text = read.text if isinstance(read, formats.TextSource) else read.document
+        result = self.translate(text, **overrides)  # type: ignore[arg-type]
+        return replace(result, input_format=read.format.value, metadata=dict(read.metadata))
 
     def translate_many(
         self,
@@ -323,6 +343,17 @@ def _options(
         summary_length=length.value,
         summary_max_words=summary_max_words,
     )
+
+
+def _input_format(value: str) -> InputFormat:
+    from translator.formats import InputFormat
+
+    try:
+        return InputFormat(value)
+    except ValueError:
+        raise OptionError(
+            f"Unknown input format {value!r}. Use one of: {', '.join(InputFormat)}."
+        ) from None
 
 
 def _check_beams(beams: int | None) -> int | None:

@@ -32,17 +32,19 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from translator import __version__, pipeline, textio
+from translator import __version__, formats, pipeline, textio
 from translator.engines import SummarizationEngine, TranslationEngine
 from translator.errors import InputError, OutputError, TranslatorError
+from translator.formats.docx import write_docx_bytes
+from translator.formats.output import render_structured
 from translator.render import OutputFormat, render, run_details
-from translator.schema import DocumentResult, ModelInfo, Options
+from translator.schema import Document, DocumentResult, ModelInfo, Options
 
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "translator-manifest.sqlite"
 INDEX_NAME = "index.html"  # with --format html: every file's status, linked to its page
-DEFAULT_PATTERNS = ("*.txt", "*.md")
+DEFAULT_PATTERNS = ("*.txt", "*.md", "*.html", "*.htm", "*.docx")
 _LOCK_NAME = ".translator-batch.lock"
 _MANIFEST_SCHEMA = 1
 # What textio.write_atomic leaves behind when killed between mkstemp and the rename:
@@ -146,13 +148,19 @@ def output_names(
 
     ``a/b.txt`` gives ``a/b.en.txt`` (and ``a/b.summary.en.txt`` when summarizing) in text
     format; a text-format output keeps the source's suffix (``b.md`` gives ``b.en.md``),
-    since it keeps the source's layout. Markdown and JSON give one ``b.en.md`` /
-    ``b.en.json`` with the summary inside. A ``.de`` language tag is replaced:
-    ``b.de.txt`` gives ``b.en.txt``.
+    since it keeps the source's layout, except for a page (``b.html`` gives the article's
+    text, ``b.en.txt``) and a Word file (``b.docx`` gives ``b.en.docx``, its summary
+    ``b.summary.en.txt``). Markdown and JSON give one ``b.en.md`` / ``b.en.json`` with the
+    summary inside. A ``.de`` language tag is replaced: ``b.de.txt`` gives ``b.en.txt``.
     """
     stem, suffix = relative.stem, relative.suffix
     if not suffix:  # "README": "README.en.txt"
         stem, suffix = relative.name, ".txt"
+    summary_suffix = suffix
+    if suffix.lower() in (".html", ".htm", ".xhtml"):
+        suffix = summary_suffix = ".txt"
+    elif suffix.lower() == ".docx":
+        summary_suffix = ".txt"
     if stem.lower().endswith(_LANGUAGE_TAG) and len(stem) > len(_LANGUAGE_TAG):
         stem = stem[: -len(_LANGUAGE_TAG)]
     if output_format is OutputFormat.MARKDOWN:
@@ -163,7 +171,7 @@ def output_names(
         return (relative.with_name(f"{stem}.en.html"),)
     names = [relative.with_name(f"{stem}.en{suffix}")]
     if summarize:
-        names.append(relative.with_name(f"{stem}.summary.en{suffix}"))
+        names.append(relative.with_name(f"{stem}.summary.en{summary_suffix}"))
     return tuple(names)
 
 
@@ -347,6 +355,7 @@ class ManifestRecord:
     run_id: int
     warnings: tuple[str, ...] = ()
     quotations: int | None = None  # None: recorded by a translator that did not count them
+    input_format: str = "text"  # how the input was read: text, markdown, html or docx
 
 
 _SCHEMA = """
@@ -372,9 +381,14 @@ CREATE TABLE IF NOT EXISTS files (
     seconds REAL NOT NULL,
     finished_at REAL NOT NULL,
     run_id INTEGER NOT NULL,
-    quotations INTEGER               -- NULL in rows of manifests older than the column
+    quotations INTEGER,              -- NULL in rows of manifests older than the column
+    input_format TEXT NOT NULL DEFAULT 'text'  -- text, markdown, html, docx
 );
 """
+_COLUMNS = (
+    "path, sha256, fingerprint, status, outputs, error, sentences, seconds, "
+    "finished_at, run_id, warnings, quotations, input_format"
+)
 
 
 class Manifest:
@@ -397,6 +411,10 @@ class Manifest:
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(files)")}
             if "quotations" not in columns:  # a manifest from before the column
                 self._db.execute("ALTER TABLE files ADD COLUMN quotations INTEGER")
+            if "input_format" not in columns:  # a manifest from before input formats
+                self._db.execute(
+                    "ALTER TABLE files ADD COLUMN input_format TEXT NOT NULL DEFAULT 'text'"
+                )
             row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None:
                 self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(_MANIFEST_SCHEMA),))
@@ -460,19 +478,12 @@ class Manifest:
             )
 
     def lookup(self, path: str) -> ManifestRecord | None:
-        row = self._db.execute(
-            "SELECT path, sha256, fingerprint, status, outputs, error, sentences, seconds, "
-            "finished_at, run_id, warnings, quotations FROM files WHERE path=?",
-            (path,),
-        ).fetchone()
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM files WHERE path=?", (path,)).fetchone()
         return None if row is None else _record_from_row(row)
 
     def records(self) -> list[ManifestRecord]:
         """Every file's record, sorted by path."""
-        rows = self._db.execute(
-            "SELECT path, sha256, fingerprint, status, outputs, error, sentences, seconds, "
-            "finished_at, run_id, warnings, quotations FROM files ORDER BY path"
-        ).fetchall()
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM files ORDER BY path").fetchall()
         return [_record_from_row(row) for row in rows]
 
     def record(self, record: ManifestRecord) -> None:
@@ -480,8 +491,8 @@ class Manifest:
         with self._transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO files (path, sha256, fingerprint, status, outputs, "
-                "error, warnings, sentences, seconds, finished_at, run_id, quotations) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "error, warnings, sentences, seconds, finished_at, run_id, quotations, "
+                "input_format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.path,
                     record.sha256,
@@ -495,6 +506,7 @@ class Manifest:
                     record.finished_at,
                     record.run_id,
                     record.quotations,
+                    record.input_format,
                 ),
             )
 
@@ -513,6 +525,7 @@ def _record_from_row(row: tuple[Any, ...]) -> ManifestRecord:
         run_id=row[9],
         warnings=tuple(json.loads(row[10])),
         quotations=row[11],
+        input_format=row[12],
     )
 
 
@@ -552,8 +565,14 @@ class _Fed:
 
     planned: _Planned
     sha256: str
-    text: str
+    source: formats.Source
     started: float
+
+    @property
+    def text(self) -> str | Document:
+        """What the pipeline translates."""
+        source = self.source
+        return source.text if isinstance(source, formats.TextSource) else source.document
 
 
 @dataclass
@@ -659,6 +678,7 @@ class _Run:
         outcome: FileOutcome,
         sha256: str = "",
         warnings: tuple[str, ...] = (),
+        input_format: str = "text",
     ) -> None:
         if outcome.status is not FileStatus.SKIPPED:
             self.manifest.record(
@@ -675,6 +695,7 @@ class _Run:
                     run_id=self.run_id,
                     warnings=warnings,
                     quotations=outcome.quotations,
+                    input_format=input_format,
                 )
             )
         tally = self.tally
@@ -692,11 +713,19 @@ class _Run:
             log.info("%s failed: %s", outcome.path, outcome.error)
         self._report(outcome)
 
-    def _fail(self, planned: _Planned, error: str, sha256: str = "", started: float = 0.0) -> None:
+    def _fail(
+        self,
+        planned: _Planned,
+        error: str,
+        sha256: str = "",
+        started: float = 0.0,
+        input_format: str = "text",
+    ) -> None:
         seconds = round(time.perf_counter() - started, 4) if started else 0.0
         self._finish_file(
             FileOutcome(str(planned.relative), FileStatus.FAILED, error=error, seconds=seconds),
             sha256,
+            input_format=input_format,
         )
 
     # -- feeding
@@ -720,17 +749,19 @@ class _Run:
             self._finish_file(FileOutcome(relative, FileStatus.SKIPPED, outputs))
             return None
         try:
-            text = textio.decode_bytes(data, relative)
+            source = formats.read_bytes(data, relative)
         except InputError as error:
-            self._fail(planned, str(error), sha256, started)
+            detected = formats.detect_format(relative, data).value
+            self._fail(planned, str(error), sha256, started, detected)
             return None
-        if not text.strip():
+        if formats.is_empty(source):
             self._finish_file(
                 FileOutcome(relative, FileStatus.EMPTY, error=f"{relative} has no text."),
                 sha256,
+                input_format=source.format.value,
             )
             return None
-        return _Fed(planned, sha256, text, started)
+        return _Fed(planned, sha256, source, started)
 
     def _is_done(self, relative: str, sha256: str) -> bool:
         record = self.manifest.lookup(relative)
@@ -742,7 +773,7 @@ class _Run:
             and all((self.output_dir / output).is_file() for output in record.outputs)
         )
 
-    def _feed(self) -> Iterator[str]:
+    def _feed(self) -> Iterator[str | Document]:
         """Texts for the pipeline, read one at a time as it asks for them. Shares
         ``unfed`` with earlier feeds, so a fresh pipeline goes on where one failed."""
         for planned in self.unfed:
@@ -775,15 +806,26 @@ class _Run:
             ),
             fed.sha256,
             result.warnings + (result.summary.warnings if result.summary else ()),
+            fed.source.format.value,
         )
 
-    def _render(self, fed: _Fed, result: DocumentResult) -> list[str]:
+    def _render(self, fed: _Fed, result: DocumentResult) -> list[str | bytes]:
         output_format = self.settings.output_format
         name = fed.planned.relative.name
+        source = fed.source
         if output_format is not OutputFormat.TEXT:
-            run = run_details(self.options, self.translator)
-            return [render(result, output_format, source_name=name, run=run)]
-        texts = [render(replace(result, summary=None), output_format, source_name=name)]
+            if output_format is OutputFormat.HTML or isinstance(source, formats.TextSource):
+                run = run_details(self.options, self.translator)
+                return [render(result, output_format, source_name=name, run=run)]
+            return [render_structured(source, result, output_format, name)]
+        texts: list[str | bytes]
+        if isinstance(source, formats.DocxSource):
+            texts = [write_docx_bytes(source, result)]
+        elif isinstance(source, formats.TextSource):
+            texts = [render(replace(result, summary=None), output_format, source_name=name)]
+        else:
+            without_summary = replace(result, summary=None)
+            texts = [render_structured(source, without_summary, output_format, name)]
         if len(fed.planned.outputs) > 1:
             summary = result.summary.text if result.summary is not None else ""
             texts.append(summary + "\n" if summary and not summary.endswith("\n") else summary)

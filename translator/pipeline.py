@@ -20,8 +20,10 @@ from translator.engines import SummarizationEngine, TranslationEngine
 from translator.schema import (
     Document,
     DocumentResult,
+    Markup,
     Options,
     ParagraphResult,
+    Quotation,
     QuoteMarks,
     QuoteMode,
     QuotePiece,
@@ -76,7 +78,30 @@ class _KeptPart:
     text: str
 
 
-_Part = _TextPart | _QuotePart | _KeptPart
+@dataclass(frozen=True)
+class _MarkupPart:
+    """Inline markup (``**sehr**``, ``[Text](url)``): protected like a quotation, so the
+    model never sees its delimiters or URL; its inner text (emphasis content, link text)
+    is translated on its own and put back between the delimiters, which stay as they are."""
+
+    text: str
+    inner: tuple[int, int]  # where the translatable text stands in ``text``
+
+    def inner_sentences(self) -> list[str]:
+        return _sentences(self.text[self.inner[0] : self.inner[1]])
+
+    def translated_inner(self, requests: _Requests) -> str:
+        inner = self.text[self.inner[0] : self.inner[1]]
+        translated = "".join(requests.translation_of(s) for s in self.inner_sentences())
+        return translated if translated == inner else quotes.neutralize_marks(translated)
+
+    def render(self, requests: _Requests) -> str:
+        start, end = self.inner
+        return self.text[:start] + self.translated_inner(requests) + self.text[end:]
+
+
+_Part = _TextPart | _QuotePart | _KeptPart | _MarkupPart
+_Protected = _QuotePart | _KeptPart | _MarkupPart
 
 
 @dataclass(frozen=True)
@@ -93,8 +118,12 @@ class _SentencePlan:
         return [part for part in self.parts if isinstance(part, _TextPart)]
 
     @property
-    def protected_parts(self) -> list[_QuotePart | _KeptPart]:
-        """Quotations, URLs and e-mail addresses: what the model must not touch."""
+    def markup_parts(self) -> list[_MarkupPart]:
+        return [part for part in self.parts if isinstance(part, _MarkupPart)]
+
+    @property
+    def protected_parts(self) -> list[_Protected]:
+        """Quotations, URLs, e-mail addresses and markup: what the model must not touch."""
         return [part for part in self.parts if not isinstance(part, _TextPart)]
 
     def protected_spans(self) -> list[tuple[int, int]]:
@@ -110,10 +139,11 @@ class _SentencePlan:
 
 @dataclass
 class _Renderings:
-    """How each quotation piece is written: in the output, and for the summarizer."""
+    """How each quotation piece and markup span is written: in the output, and for the
+    summarizer."""
 
-    output: dict[QuotePiece, str]
-    translated: dict[QuotePiece, str]
+    output: dict[QuotePiece | _MarkupPart, str]
+    translated: dict[QuotePiece | _MarkupPart, str]
 
 
 class _Requests:
@@ -224,7 +254,7 @@ class _DocumentState:
 
 
 def translate_document(
-    text: str,
+    text: str | Document,
     translator: TranslationEngine,
     options: Options | None = None,
     *,
@@ -235,7 +265,8 @@ def translate_document(
     """Translate a German document into English, keeping quotations as ``options`` says.
 
     Args:
-        text: the whole source text.
+        text: the whole source text, or a document a ``translator.formats`` reader made
+            (its paragraphs' kinds and inline markup are kept).
         translator: the engine that translates sentences.
         options: quotation mode, marks and summary settings.
         summarizer: when given and ``options.summarize`` is set, a summary is added.
@@ -259,7 +290,7 @@ def translate_document(
 
 
 def translate_documents(
-    texts: Iterable[str],
+    texts: Iterable[str | Document],
     translator: TranslationEngine,
     options: Options | None = None,
     *,
@@ -324,13 +355,19 @@ def _stream(state: _DocumentState, on_text: TextCallback) -> None:
         on_text(state.number, chunk)
 
 
-def _parse(number: int, text: str) -> _DocumentState:
+def _parse(number: int, text: str | Document) -> _DocumentState:
     """Paragraphs, quotations and sentence plans of one document."""
     started = time.perf_counter()
-    document = segment.parse_document(text)
+    document = text if isinstance(text, Document) else segment.parse_document(text)
+    # Quotation marks in markup (a link's title, inline code, an HTML attribute) quote
+    # nobody, and a delimiter between a mark and its words (*„Zitat“*) hides nothing: the
+    # finder reads each paragraph with its markup's kept parts removed.
+    readable = [_without_markup(p.text, p.markup) for p in document.paragraphs]
     scan = quotes.find_quotes(
-        [p.text for p in document.paragraphs], [p.line for p in document.paragraphs]
+        [plain for plain, _ in readable], [p.line for p in document.paragraphs]
     )
+    if any(positions is not None for _, positions in readable):
+        scan = replace(scan, quotations=tuple(_relocate(q, readable) for q in scan.quotations))
     pieces_by_paragraph: dict[int, list[tuple[QuotePiece, int]]] = {}
     for quotation in scan.quotations:
         for piece in quotation.pieces:
@@ -340,12 +377,38 @@ def _parse(number: int, text: str) -> _DocumentState:
             number,
             i,
             p.text,
-            tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, []))),
+            tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, []), p.markup)),
             p.line,
         )
         for i, p in enumerate(document.paragraphs)
     ]
     return _DocumentState(number, document, scan, jobs, started, time.perf_counter())
+
+
+def _without_markup(text: str, markup: Sequence[Markup]) -> tuple[str, list[int] | None]:
+    """``text`` without the kept parts of its markup, and where each character left came
+    from (None when there is no markup)."""
+    if not markup:
+        return text, None
+    hidden = bytearray(len(text) + 1)
+    for span in markup:
+        inner_start, inner_end = span.inner or (span.end, span.end)
+        hidden[span.start : inner_start] = b"\1" * (inner_start - span.start)
+        hidden[inner_end : span.end] = b"\1" * (span.end - inner_end)
+    positions = [i for i in range(len(text)) if not hidden[i]]
+    return "".join(text[i] for i in positions), positions
+
+
+def _relocate(quotation: Quotation, readable: list[tuple[str, list[int] | None]]) -> Quotation:
+    """A quotation found in markup-free text, with its pieces' offsets in the source."""
+    pieces = []
+    for piece in quotation.pieces:
+        positions = readable[piece.paragraph][1]
+        if positions is not None:
+            start, end = positions[piece.start], positions[piece.end - 1] + 1
+            piece = replace(piece, start=start, end=end)
+        pieces.append(piece)
+    return replace(quotation, pieces=tuple(pieces))
 
 
 def _finish(
@@ -371,8 +434,10 @@ def _finish(
             state.document, [o.result.translation for o in outcomes]
         ),
         paragraphs=tuple(
-            replace(o.result, warnings=tuple(found))
-            for o, found in zip(outcomes, by_paragraph, strict=True)
+            replace(o.result, warnings=tuple(found), kind=paragraph.kind)
+            for o, found, paragraph in zip(
+                outcomes, by_paragraph, state.document.paragraphs, strict=True
+            )
         ),
         quotes=merge_quote_pieces([q for o in outcomes for q in o.quotes]),
         model=translator.info,
@@ -397,13 +462,37 @@ def _finish(
     return replace(result, timings={**result.timings, "total_s": round(total, 4)})
 
 
-def _plan_paragraph(text: str, pieces: list[tuple[QuotePiece, int]]) -> list[_SentencePlan]:
+def _plan_paragraph(
+    text: str, pieces: list[tuple[QuotePiece, int]], markup: Sequence[Markup] = ()
+) -> list[_SentencePlan]:
     """Split a paragraph into sentences, each a sequence of text and protected parts."""
-    protected: list[tuple[int, int, _QuotePart | _KeptPart]] = [
+    protected: list[tuple[int, int, _Protected]] = [
         (piece.start, piece.end, _QuotePart(piece, index)) for piece, index in pieces
     ]
+
+    def free(start: int, end: int) -> bool:
+        return not any(start < b and a < end for a, b, _ in protected)
+
+    quoted = [(a, b) for a, b, _ in protected]
+    for span in markup:
+        if any(a <= span.start and span.end <= b for a, b in quoted):
+            continue  # inside a quotation: kept with it, markup and all
+        if free(span.start, span.end):
+            whole = text[span.start : span.end]
+            part: _Protected = (
+                _KeptPart(whole)
+                if span.inner is None
+                else _MarkupPart(whole, (span.inner[0] - span.start, span.inner[1] - span.start))
+            )
+            protected.append((span.start, span.end, part))
+        elif span.inner is not None:
+            # A quotation inside the markup (or across its edge) stays one quotation; the
+            # delimiters outside it are kept as they are.
+            for a, b in ((span.start, span.inner[0]), (span.inner[1], span.end)):
+                if a < b and free(a, b):
+                    protected.append((a, b, _KeptPart(text[a:b])))
     for start, end in segment.find_urls(text):
-        if not any(start < b and a < end for a, b, _ in protected):
+        if free(start, end):
             protected.append((start, end, _KeptPart(text[start:end])))
     protected.sort(key=lambda item: item[0])
     spans = segment.split_sentences(text, [(a, b) for a, b, _ in protected])
@@ -472,7 +561,10 @@ def _translate_window(
             if translate_quotes:
                 for part in plan.quote_parts:
                     _request_quote(_inner_text(job.text, part.piece), requests)
-                requests.current = _Origin(j, job.line, plan.text)
+            for markup_part in plan.markup_parts:
+                for sentence in markup_part.inner_sentences():
+                    requests.add_translatable(sentence)
+            requests.current = _Origin(j, job.line, plan.text)
             if not plan.protected_parts:
                 requests.add_translatable(plan.text)
             elif any(segment.is_translatable(t.text) for t in plan.text_parts):
@@ -490,6 +582,10 @@ def _translate_window(
         for plan in job.plans:
             for part in plan.quote_parts:
                 _render_quote(job.text, part.piece, options, translate_quotes, requests, renderings)
+            for markup_part in plan.markup_parts:
+                renderings.output[markup_part] = markup_part.render(requests)
+                # The summarizer reads the text without markup (``**``, a link's URL).
+                renderings.translated[markup_part] = markup_part.translated_inner(requests)
 
     # Phase 2: unmask; a sentence whose placeholders did not survive goes to fragments.
     done: dict[tuple[int, int], tuple[str, str, QuoteStrategy]] = {}
@@ -581,6 +677,10 @@ def merge_quote_pieces(pieces: Sequence[tuple[int, QuoteResult]]) -> tuple[Quote
     return tuple(merged.values())
 
 
+def _sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in segment.split_sentences(text)]
+
+
 def _inner_text(text: str, piece: QuotePiece) -> str:
     """A quotation piece's text without its own marks."""
     return text[piece.start + len(piece.opening) : piece.end - len(piece.closing)]
@@ -634,7 +734,7 @@ def _translate_inner(inner: str, requests: _Requests, style: QuoteMarks, depth: 
         if not plan.protected_parts:
             out.append(quotes.neutralize_marks(requests.translation_of(plan.text)))
             continue
-        renderings: dict[QuotePiece, str] = {}
+        renderings: dict[QuotePiece | _MarkupPart, str] = {}
         for part in plan.quote_parts:
             piece = part.piece
             opening, closing = quotes.target_marks(piece.opening, piece.closing, style, depth + 1)
@@ -682,7 +782,9 @@ def _render_quote(
         renderings.output[piece] = f"{translated} [{original}]"
 
 
-def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePiece, str]) -> str:
+def _assemble(
+    plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePiece | _MarkupPart, str]
+) -> str:
     """A sentence put together from separately translated text parts and quotations."""
     out = ""
     for part in plan.parts:
@@ -691,6 +793,9 @@ def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePi
             continue
         if isinstance(part, _KeptPart):
             out += part.text
+            continue
+        if isinstance(part, _MarkupPart):
+            out += renderings[part]
             continue
         split = _split_edges if plan.protected_parts else _split_space
         lead, core, trail = split(part.text)
@@ -706,10 +811,14 @@ def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePi
     return out
 
 
-def _rendered(plan: _SentencePlan, renderings: dict[QuotePiece, str]) -> list[str]:
+def _rendered(plan: _SentencePlan, renderings: dict[QuotePiece | _MarkupPart, str]) -> list[str]:
     """What each protected part of the sentence becomes in the output, in order."""
     return [
-        renderings[part.piece] if isinstance(part, _QuotePart) else part.text
+        renderings[part.piece]
+        if isinstance(part, _QuotePart)
+        else renderings[part]
+        if isinstance(part, _MarkupPart)
+        else part.text
         for part in plan.protected_parts
     ]
 

@@ -56,8 +56,13 @@ def render_text(result: DocumentResult) -> str:
 def render_markdown(result: DocumentResult, source_name: str = "") -> str:
     source_name = source_name or result.source
     title = f"# Translation of {source_name}" if source_name else "# Translation"
-    blocks = [title]
-    blocks.extend(p.translation for p in result.paragraphs if p.translation.strip())
+    body = [p.translation for p in result.paragraphs if p.translation.strip()]
+    return "\n\n".join([title, *body, *markdown_appendix(result)]) + "\n"
+
+
+def markdown_appendix(result: DocumentResult) -> list[str]:
+    """The Markdown blocks after the translation: summary, quotations, warnings, model."""
+    blocks: list[str] = []
     if result.summary is not None:
         blocks += ["## Summary", result.summary.text]
     if result.quotes:
@@ -73,7 +78,7 @@ def render_markdown(result: DocumentResult, source_name: str = "") -> str:
         blocks.append("\n".join(f"- {w}" for w in result.warnings))
     model = result.model.id + (f" @ {result.model.revision}" if result.model.revision else "")
     blocks.append(f"*Translated by translator with {model}.*")
-    return "\n\n".join(blocks) + "\n"
+    return blocks
 
 
 def to_json(result: DocumentResult, source_name: str = "") -> dict[str, Any]:

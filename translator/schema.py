@@ -35,6 +35,21 @@ class QuoteStrategy(StrEnum):
 
 
 @dataclass(frozen=True)
+class Markup:
+    """Inline markup in a paragraph's text (``**sehr**``, ``[Text](url)``, `` `code` ``).
+
+    ``text[start:end]`` is the whole span. ``inner`` is the part of it the model may
+    translate (emphasis content, link text, image alt text), on its own; the rest (the
+    delimiters, a link's URL) is kept byte for byte. ``inner`` is None for markup kept
+    whole (inline code, raw HTML, autolinks).
+    """
+
+    start: int
+    end: int
+    inner: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
 class Paragraph:
     """One paragraph of the source, as the model sees it.
 
@@ -42,12 +57,16 @@ class Paragraph:
     followed the paragraph in the source (``""`` for the last one), so the output keeps
     the source's layout. ``wrap_width`` is set when the source was hard-wrapped, so the
     output can be wrapped the same way. ``line`` is the 1-based source line it starts on.
+    ``kind`` is the block it comes from (paragraph, heading, list_item, quote, table_cell)
+    and ``markup`` its inline markup, for documents read by ``translator.formats``.
     """
 
     text: str
     separator: str = ""
     line: int = 1
     wrap_width: int | None = None
+    kind: str = "paragraph"
+    markup: tuple[Markup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +143,7 @@ class ParagraphResult:
     translation: str
     # The document's warnings that concern this paragraph (also in DocumentResult.warnings).
     warnings: tuple[str, ...] = ()
+    kind: str = "paragraph"  # the block it came from: paragraph, heading, list_item, ...
 
 
 @dataclass(frozen=True)
@@ -170,6 +190,9 @@ class DocumentResult:
     summary: SummaryResult | None = None
     sentences: int = 0
     source: str = ""  # the input file's name; "" for stdin or text passed in
+    input_format: str = "text"  # how the input was read: text, markdown, html or docx
+    # What the input said about itself (an HTML page's title, author, date, site name).
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -190,8 +213,15 @@ class DocumentResult:
             "schema_version": JSON_SCHEMA_VERSION,
             "source": self.source,
             "translation": self.translation,
+            "input_format": self.input_format,
+            "metadata": dict(self.metadata),
             "paragraphs": [
-                {"source": p.source, "translation": p.translation, "warnings": list(p.warnings)}
+                {
+                    "source": p.source,
+                    "translation": p.translation,
+                    "kind": p.kind,
+                    "warnings": list(p.warnings),
+                }
                 for p in self.paragraphs
             ],
             "quotes": [

@@ -80,8 +80,18 @@ def read_source(path: Path | None, encoding: str | None = None) -> tuple[str, st
     Raises:
         InputError: the file is missing, unreadable or not text.
     """
+    data, name = read_raw(path)
+    return decode_bytes(data, name, encoding), name
+
+
+def read_raw(path: Path | None) -> tuple[bytes, str]:
+    """The bytes of ``path`` (or of stdin when ``path`` is None) and a name for messages.
+
+    Raises:
+        InputError: the file is missing or unreadable.
+    """
     if path is None:
-        return decode_bytes(sys.stdin.buffer.read(), "<stdin>", encoding), "<stdin>"
+        return sys.stdin.buffer.read(), "<stdin>"
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -96,7 +106,7 @@ def read_source(path: Path | None, encoding: str | None = None) -> tuple[str, st
         ) from None
     except OSError as error:
         raise InputError(f"{path} cannot be read ({error.strerror}). Check the path.") from None
-    return decode_bytes(data, str(path), encoding), str(path)
+    return data, str(path)
 
 
 def check_encoding(encoding: str) -> str:
@@ -269,8 +279,8 @@ def current_umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` through a temporary file and a rename.
 
     A reader (or a crash) never sees a half-written file.
     """
@@ -282,8 +292,9 @@ def write_atomic(path: Path, text: str) -> None:
             # mkstemp makes the file 0600; a result gets what any tool's output gets
             # (0644 under umask 022), readable by a colleague or a web server.
             os.fchmod(handle, 0o666 & ~current_umask())
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(text)
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
                 stream.flush()
                 os.fsync(stream.fileno())
             os.replace(temporary, path)

@@ -52,7 +52,8 @@ PatternOpt = Annotated[
     typer.Option(
         "--pattern",
         "-p",
-        help="Glob of the files to translate; repeat for several (default: *.txt and *.md).",
+        help="Glob of the files to translate; repeat for several (default: *.txt, *.md, "
+        "*.html, *.htm, *.docx).",
         show_default=False,
     ),
 ]

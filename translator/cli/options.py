@@ -14,6 +14,7 @@ import typer
 
 from translator import config
 from translator.engines.base import Device, EngineName
+from translator.formats import InputFormat
 from translator.render import OutputFormat
 from translator.schema import QuoteMarks, QuoteMode
 from translator.summarize import SummaryLength
@@ -34,6 +35,14 @@ OutputOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+InputFormatOpt = Annotated[
+    InputFormat,
+    typer.Option(
+        "--input-format",
+        help="auto: by extension (.md, .html/.htm, .docx, else text), else by content. "
+        "html: the article alone (trafilatura); with - for a piped page.",
+    ),
+]
 TranslationModelOpt = Annotated[
     str,
     typer.Option(

@@ -9,12 +9,14 @@ from translator.cli.options import (
     EncodingOpt,
     FormatOpt,
     InputArg,
+    InputFormatOpt,
     OutputOpt,
     SharedOptions,
     shared_options,
 )
-from translator.cli.translate_cmd import display_name, footer_details, log_result
-from translator.render import OutputFormat, render
+from translator.cli.translate_cmd import display_name, log_result, render_result
+from translator.formats import InputFormat
+from translator.render import OutputFormat
 
 
 @app.command()
@@ -24,6 +26,7 @@ def summarize(
     output: OutputOpt = None,
     output_format: FormatOpt = OutputFormat.TEXT,
     encoding: EncodingOpt = None,
+    input_format: InputFormatOpt = InputFormat.AUTO,
     *,
     shared: SharedOptions,
 ) -> None:
@@ -35,17 +38,18 @@ def summarize(
     """
     setup_logging(shared.verbose, shared.quiet)
     with report_errors():
-        from translator import textio
+        from translator import formats
 
-        text, source_name = textio.read_source(
-            None if input_path == "-" else Path(input_path), encoding
+        source, source_name = formats.read_input(
+            None if input_path == "-" else Path(input_path), input_format, encoding
         )
         translator = shared.translator()
-        result = translator.summarize(text, source=display_name(source_name))
+        result = translator.translate_input(
+            source, summarize=True, source=display_name(source_name)
+        )
         log_result(result)
         if output_format is not OutputFormat.TEXT:  # the page or document holds everything
-            run = footer_details(translator, True, result)
-            emit(render(result, output_format, run=run), output)
+            emit(render_result(source, result, output_format, translator, True), output)
             return
         summary = result.summary
         emit(summary.text + "\n" if summary is not None and summary.text else "", output)

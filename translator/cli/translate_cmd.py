@@ -7,20 +7,26 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import typer
+
 from translator.cli.app import app, emit, progress_on_stderr, report_errors, setup_logging
 from translator.cli.options import (
     EncodingOpt,
     FormatOpt,
     InputArg,
+    InputFormatOpt,
     OutputOpt,
     SharedOptions,
     SummarizeOpt,
     shared_options,
 )
+from translator.errors import InputError
+from translator.formats import InputFormat
 from translator.render import OutputFormat, render, run_details
 from translator.schema import DocumentResult
 
 if TYPE_CHECKING:
+    from translator import formats
     from translator.api import Translator
 
 log = logging.getLogger("translator.cli")
@@ -29,43 +35,90 @@ log = logging.getLogger("translator.cli")
 @app.command()
 @shared_options
 def translate(
+    ctx: typer.Context,
     input_path: InputArg = "-",
     output: OutputOpt = None,
     output_format: FormatOpt = OutputFormat.TEXT,
     summarize: SummarizeOpt = False,
     encoding: EncodingOpt = None,
+    input_format: InputFormatOpt = InputFormat.AUTO,
     *,
     shared: SharedOptions,
 ) -> None:
     """Translate a German article into English. Quotations are kept exactly as written."""
     setup_logging(shared.verbose, shared.quiet)
     with report_errors():
-        from translator import textio
+        from translator import formats
 
-        text, source_name = textio.read_source(
-            None if input_path == "-" else Path(input_path), encoding
+        source, source_name = formats.read_input(
+            None if input_path == "-" else Path(input_path), input_format, encoding
         )
         shown_name = display_name(source_name)
         # Plain text to stdout is written as paragraphs are done: a huge input shows
         # results at once and never waits in memory for the end.
-        stream = output is None and output_format is OutputFormat.TEXT and bool(text.strip())
+        stream = (
+            output is None
+            and output_format is OutputFormat.TEXT
+            and isinstance(source, formats.TextSource)
+            and not formats.is_empty(source)
+        )
         translator = shared.translator()
         with progress_on_stderr(not shared.quiet) as progress:
-            result = translator.translate(
-                text,
+            result = translator.translate_input(
+                source,
                 summarize=summarize,
                 source=shown_name,
                 progress=progress,
                 on_text=(lambda chunk: emit(chunk, None)) if stream else None,
             )
         log_result(result)
-        rendered = render(result, output_format, run=footer_details(translator, summarize, result))
+        given = ctx.get_parameter_source("output_format")
+        format_given = given is not None and given.name != "DEFAULT"
+        if isinstance(source, formats.DocxSource) and not format_given:
+            written = output or _docx_output(input_path)
+            _write_docx(source, result, written)
+            if not shared.quiet:
+                typer.echo(f"Wrote {written}", err=True)
+            return
+        rendered = render_result(source, result, output_format, translator, summarize)
         if stream:  # the translation is out already: only what follows it is left
             rendered = rendered[len(result.translation) :]
         emit(rendered, output)
 
 
-_MAX_LOGGED_WARNINGS = 20
+def render_result(
+    source: formats.Source,
+    result: DocumentResult,
+    output_format: OutputFormat,
+    translator: Translator,
+    summarize: bool,
+) -> str:
+    """The result in ``output_format``, in the source's structure where it has one (Markdown
+    stays Markdown, an HTML page's article becomes Markdown)."""
+    from translator import formats
+
+    if output_format is OutputFormat.HTML or isinstance(source, formats.TextSource):
+        run = footer_details(translator, summarize, result)
+        return render(result, output_format, run=run)
+    from translator.formats.output import render_structured
+
+    return render_structured(source, result, output_format, result.source)
+
+
+def _docx_output(input_path: str) -> Path:
+    if input_path == "-":
+        raise InputError(
+            "a Word file read from stdin needs -o OUTPUT.docx (or --format text|markdown|json)."
+        )
+    path = Path(input_path)
+    return path.with_name(path.name.removesuffix(path.suffix).removesuffix(".de") + ".en.docx")
+
+
+def _write_docx(source: formats.DocxSource, result: DocumentResult, output: Path) -> None:
+    from translator import textio
+    from translator.formats.docx import write_docx_bytes
+
+    textio.write_atomic(output, write_docx_bytes(source, result))
 
 
 def display_name(source_name: str) -> str:
@@ -79,6 +132,9 @@ def footer_details(
     """How the result was made, for the HTML page's footer (no model loads for it)."""
     engine = translator.translation_engine() if result.paragraphs else None
     return run_details(replace(translator.options, summarize=summarize), engine)
+
+
+_MAX_LOGGED_WARNINGS = 20
 
 
 def log_result(result: DocumentResult) -> None:

@@ -1,0 +1,199 @@
+"""Input formats: readers turn a file into a ``Document`` of blocks, writers put the
+translated blocks back into the file's structure.
+
+A reader gives every translatable block (heading, paragraph, list item, quote, table cell)
+as one ``Paragraph`` with its ``kind`` and its inline ``markup``; the pipeline translates
+the ``Document`` like any text (quotations, URLs and markup are its protected spans), and
+the format's writer uses the ``DocumentResult``'s paragraphs, one per block, in order.
+
+Formats (``--input-format``): ``text`` (the plain-text path, unchanged), ``markdown``
+(markdown-it-py, CommonMark), ``html`` (the article extracted by trafilatura, offline),
+``docx`` (python-docx). ``auto`` picks one by the file's extension, else by its content.
+The parsers are imported only when a file of their format is read, so ``--help`` stays
+instant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from translator.schema import Document
+
+
+class InputFormat(StrEnum):
+    AUTO = "auto"
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    HTML = "html"
+    DOCX = "docx"
+
+
+# Blocks' kinds, as they appear in --format json ("kind" of each paragraph).
+HEADING = "heading"
+PARAGRAPH = "paragraph"
+LIST_ITEM = "list_item"
+QUOTE = "quote"
+TABLE_CELL = "table_cell"
+
+_EXTENSIONS: dict[str, InputFormat] = {
+    ".md": InputFormat.MARKDOWN,
+    ".markdown": InputFormat.MARKDOWN,
+    ".html": InputFormat.HTML,
+    ".htm": InputFormat.HTML,
+    ".xhtml": InputFormat.HTML,
+    ".docx": InputFormat.DOCX,
+    ".txt": InputFormat.TEXT,
+}
+_ZIP_MAGIC = b"PK\x03\x04"
+_HTML_START = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S)
+
+
+def detect_format(name: str, data: bytes) -> InputFormat:
+    """The format of an input: by its extension, else by its first bytes (a zip is a
+    docx, ``<!DOCTYPE html``/``<html`` is HTML); anything else is text.
+
+    Markdown has no signature: without the extension it is read as text.
+    """
+    by_extension = _EXTENSIONS.get(Path(name).suffix.lower())
+    if by_extension is not None:
+        return by_extension
+    if data.startswith(_ZIP_MAGIC):
+        return InputFormat.DOCX
+    if _HTML_START.match(data[:4096].removeprefix(b"\xef\xbb\xbf")):
+        return InputFormat.HTML
+    return InputFormat.TEXT
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a block stands in a structure the writer rebuilds: a heading's level, or a
+    table cell's table and row (for HTML and docx turned into Markdown)."""
+
+    level: int = 0
+    table: int = -1
+    row: int = -1
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """Plain text: the pipeline's own paragraph parsing applies."""
+
+    text: str
+    format: InputFormat = InputFormat.TEXT
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a Markdown block's text stands in the source: ``text[start:end]``, the prefix
+    its continuation lines carry (``"> "``, a list item's indent), and how a translation is
+    written there: ``"block"`` as it is, ``"cell"`` on one line with ``|`` escaped,
+    ``"yaml"`` as a quoted front-matter value."""
+
+    start: int
+    end: int
+    prefix: str = ""
+    style: str = "block"
+
+
+@dataclass(frozen=True)
+class MarkdownSource:
+    """A Markdown file; ``regions[i]`` is where paragraph ``i`` of ``document`` stands."""
+
+    text: str
+    document: Document
+    regions: tuple[Region, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    format: InputFormat = InputFormat.MARKDOWN
+
+
+@dataclass(frozen=True)
+class ArticleSource:
+    """The article trafilatura extracted from a page: blocks, their placements, metadata
+    (title, author, date, sitename, ...). The title is the first block when there is one."""
+
+    document: Document
+    placements: tuple[Placement, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    format: InputFormat = InputFormat.HTML
+
+
+@dataclass(frozen=True)
+class DocxSource:
+    """A Word file: its bytes (the writer edits a fresh copy) and its blocks."""
+
+    data: bytes
+    document: Document
+    placements: tuple[Placement, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    format: InputFormat = InputFormat.DOCX
+
+
+StructuredSource = MarkdownSource | ArticleSource | DocxSource
+Source = TextSource | StructuredSource
+
+
+def read_bytes(
+    data: bytes,
+    name: str,
+    input_format: InputFormat = InputFormat.AUTO,
+    encoding: str | None = None,
+) -> Source:
+    """Read an input of any format.
+
+    Args:
+        data: the file's bytes.
+        name: its name, for detection by extension and for messages.
+        input_format: the format, or ``AUTO`` to detect it (``detect_format``).
+        encoding: the text encoding of text, Markdown and HTML (detected when None).
+
+    Raises:
+        InputError: the input cannot be read in that format (with what to do instead).
+    """
+    from translator import textio
+
+    if input_format is InputFormat.AUTO:
+        input_format = detect_format(name, data)
+    if input_format is InputFormat.DOCX:
+        from translator.formats.docx import read_docx
+
+        return read_docx(data, name)
+    text = textio.decode_bytes(data, name, encoding)
+    if input_format is InputFormat.TEXT and _HTML_START.match(data[:4096]):
+        from translator.formats.html import page_text
+
+        return TextSource(page_text(text))  # a page's whole text, without its markup
+    if input_format is InputFormat.MARKDOWN:
+        from translator.formats.markdown import read_markdown
+
+        return read_markdown(text, name)
+    if input_format is InputFormat.HTML:
+        from translator.formats.html import read_html
+
+        return read_html(text, name)
+    return TextSource(text)
+
+
+def read_input(
+    path: Path | None, input_format: InputFormat = InputFormat.AUTO, encoding: str | None = None
+) -> tuple[Source, str]:
+    """Read a file (stdin when ``path`` is None) in ``input_format``; see ``read_bytes``.
+
+    Returns:
+        The source and a name for messages (``"<stdin>"`` for stdin).
+    """
+    from translator import textio
+
+    data, name = textio.read_raw(path)
+    return read_bytes(data, name, input_format, encoding), name
+
+
+def is_empty(source: Source) -> bool:
+    """Whether there is nothing to translate."""
+    if isinstance(source, TextSource):
+        return not source.text.strip()
+    return not source.document.paragraphs

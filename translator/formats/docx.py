@@ -1,0 +1,264 @@
+"""Word (.docx) in and out with python-docx.
+
+Paragraphs, headings, list items and table cells are translated; everything else (styles,
+numbering, tables, images, headers and footers, section settings) is left in the file as it
+is, because the writer edits a fresh copy of the source package in place.
+
+Run formatting: a paragraph's most used formatting (by characters) is its base; each
+stretch of runs formatted otherwise (bold, italic, underlined, a hyperlink) becomes inline
+markup around private-use marker characters, so the pipeline protects it like any markup:
+its text is translated on its own and put back in the translation where the model left it.
+The writer rebuilds the paragraph's text runs from the translation: base text in copies of
+a base run, each marked stretch in a copy of its own first run (or hyperlink).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from copy import deepcopy
+from typing import Any
+
+from translator.errors import InputError
+from translator.formats import (
+    HEADING,
+    LIST_ITEM,
+    PARAGRAPH,
+    QUOTE,
+    TABLE_CELL,
+    DocxSource,
+    Placement,
+)
+from translator.schema import Document, DocumentResult, Markup, Paragraph
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Marker characters around a stretch of differently formatted runs: stretch n opens with
+# OPEN + n and closes with CLOSE + n (Unicode private use area, never in real text).
+_OPEN = 0xE100
+_CLOSE = 0xE180
+_MAX_STRETCHES = 0x80
+_MARKERS = re.compile("[\ue100-\ue1ff]")
+
+
+def read_docx(data: bytes, name: str = "<docx>") -> DocxSource:
+    """The translatable blocks of a Word file.
+
+    Raises:
+        InputError: the file is encrypted (password-protected), an old binary .doc, or
+            not a Word document at all.
+    """
+    document = _open(data, name)
+    paragraphs: list[Paragraph] = []
+    placements: list[Placement] = []
+    for number, (paragraph, kind, placement) in enumerate(_blocks(document), start=1):
+        text, markup = _marked_text(_items(paragraph))
+        paragraphs.append(Paragraph(text, "\n\n", number, kind=kind, markup=tuple(markup)))
+        placements.append(placement)
+    if paragraphs:
+        last = paragraphs[-1]
+        paragraphs[-1] = Paragraph(last.text, "", last.line, kind=last.kind, markup=last.markup)
+    core = document.core_properties
+    metadata = {
+        key: value for key, value in (("title", core.title), ("author", core.author)) if value
+    }
+    return DocxSource(data, Document(tuple(paragraphs)), tuple(placements), metadata)
+
+
+def write_docx_bytes(source: DocxSource, result: DocumentResult) -> bytes:
+    """The source file with each block's text replaced by its translation."""
+    document = _open(source.data, "<docx>")
+    blocks = list(_blocks(document))
+    if len(blocks) != len(result.paragraphs):
+        raise ValueError(f"{len(result.paragraphs)} translations for {len(blocks)} blocks")
+    for (paragraph, _, _), translated in zip(blocks, result.paragraphs, strict=True):
+        if translated.translation != translated.source:
+            _rewrite(paragraph, translated.translation)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def plain_result(result: DocumentResult) -> DocumentResult:
+    """``result`` without the formatting markers (for text, Markdown and JSON output)."""
+    from translator.formats.output import map_result_text
+
+    return map_result_text(result, lambda text: _MARKERS.sub("", text))
+
+
+def _open(data: bytes, name: str) -> Any:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
+
+    if data.startswith(_OLE_MAGIC):
+        raise InputError(
+            f"{name} is password-protected (encrypted) or an old binary .doc file. "
+            "Save it as a .docx without a password and translate that."
+        )
+    try:
+        return docx.Document(io.BytesIO(data))
+    except (
+        zipfile.BadZipFile,
+        PackageNotFoundError,
+        KeyError,
+        ValueError,
+        etree.LxmlError,
+    ) as error:
+        raise InputError(
+            f"{name} is not a Word .docx file ({error}). Pass a .docx saved by Word or "
+            "LibreOffice, or --input-format text for a text file."
+        ) from None
+
+
+def _blocks(document: Any) -> Iterator[tuple[Any, str, Placement]]:
+    """Every paragraph with text, in document order, with its kind and placement."""
+    from docx.table import Table
+
+    tables = 0
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            # A merged cell is listed once per column it spans. The set holds the elements
+            # themselves: an lxml proxy's id() is reused once it is garbage.
+            seen: set[Any] = set()
+            for row_number, row in enumerate(block.rows):
+                for cell in row.cells:
+                    if cell._tc in seen:
+                        continue
+                    seen.add(cell._tc)
+                    for paragraph in cell.paragraphs:
+                        if paragraph.text.strip():
+                            yield paragraph, TABLE_CELL, Placement(table=tables, row=row_number)
+            tables += 1
+        elif block.text.strip():
+            yield block, *_kind(block)
+
+
+def _kind(paragraph: Any) -> tuple[str, Placement]:
+    style = paragraph.style.name if paragraph.style is not None else ""
+    if style == "Title":
+        return HEADING, Placement(level=1)
+    if style.startswith("Heading"):
+        digits = "".join(c for c in style if c.isdigit())
+        return HEADING, Placement(level=min(int(digits or 1), 6))
+    properties = paragraph._p.pPr
+    if "List" in style or (properties is not None and properties.numPr is not None):
+        return LIST_ITEM, Placement()
+    if "Quote" in style:
+        return QUOTE, Placement()
+    return PARAGRAPH, Placement()
+
+
+def _items(paragraph: Any) -> list[tuple[Any, str, tuple[object, ...]]]:
+    """(run or hyperlink, its text, its formatting key) for each item of a paragraph."""
+    from docx.text.run import Run
+
+    items: list[tuple[Any, str, tuple[object, ...]]] = []
+    for item in paragraph.iter_inner_content():
+        if isinstance(item, Run):
+            key: tuple[object, ...] = (bool(item.bold), bool(item.italic), bool(item.underline))
+        else:
+            key = ("link", id(item._hyperlink))
+        items.append((item, item.text, key))
+    return items
+
+
+def _base_key(items: list[tuple[Any, str, tuple[object, ...]]]) -> tuple[object, ...] | None:
+    weights: dict[tuple[object, ...], int] = {}
+    for _, text, key in items:
+        if key[0] != "link":
+            weights[key] = weights.get(key, 0) + len(text)
+    return max(weights, key=lambda key: weights[key]) if weights else None
+
+
+def _stretches(items: list[tuple[Any, str, tuple[object, ...]]]) -> list[tuple[int | None, str]]:
+    """The paragraph's text in stretches: (None, base text) or (first item, marked text)."""
+    base = _base_key(items)
+    out: list[tuple[int | None, str]] = []
+    for index, (_, text, key) in enumerate(items):
+        if not text:
+            continue
+        marked = key != base and text.strip() != ""
+        if marked and out and out[-1][0] is not None and items[out[-1][0]][2] == key:
+            out[-1] = (out[-1][0], out[-1][1] + text)
+        elif not marked and out and out[-1][0] is None:
+            out[-1] = (None, out[-1][1] + text)
+        else:
+            out.append((index if marked else None, text))
+    return out
+
+
+def _marked_text(items: list[tuple[Any, str, tuple[object, ...]]]) -> tuple[str, list[Markup]]:
+    text = ""
+    markup: list[Markup] = []
+    for first, part in _stretches(items):
+        number = len(markup)
+        if first is None or number >= _MAX_STRETCHES:
+            text += part
+            continue
+        start = len(text)
+        text += chr(_OPEN + number) + part + chr(_CLOSE + number)
+        markup.append(Markup(start, len(text), (start + 1, len(text) - 1)))
+    return text, markup
+
+
+def _rewrite(paragraph: Any, translation: str) -> None:
+    """Replace a paragraph's text runs by the translation, formatted as the source was."""
+    from docx.text.run import Run
+
+    items = _items(paragraph)
+    stretches = [first for first, _ in _stretches(items) if first is not None]
+    base = _base_key(items)
+    template = next((item for item, text, key in items if key == base and text), None)
+    textual = [item for item, text, _ in items if text]
+    if not textual:
+        return
+    anchor = _element(textual[0])
+    parent = anchor.getparent()
+    position = parent.index(anchor)
+    for item in textual:
+        element = _element(item)
+        if element.getparent() is parent:
+            parent.remove(element)
+    new_elements = []
+    for number, text in _split_marked(translation):
+        if not text:
+            continue
+        if number is None or number >= len(stretches):
+            source = template if template is not None else textual[0]
+        else:
+            source = items[stretches[number]][0]
+        element = deepcopy(_element(source))
+        if element.tag.endswith("}hyperlink"):
+            runs = [child for child in element if child.tag.endswith("}r")]
+            for extra in runs[1:]:
+                element.remove(extra)
+            if runs:
+                Run(runs[0], paragraph).text = text
+        else:
+            Run(element, paragraph).text = text
+        new_elements.append(element)
+    for offset, element in enumerate(new_elements):
+        parent.insert(position + offset, element)
+
+
+def _element(item: Any) -> Any:
+    return item._r if hasattr(item, "_r") else item._hyperlink
+
+
+def _split_marked(text: str) -> list[tuple[int | None, str]]:
+    """A translation's stretches: (None, base text) or (stretch number, its text)."""
+    out: list[tuple[int | None, str]] = []
+    current: int | None = None
+    buffer = ""
+    for character in text:
+        code = ord(character)
+        if _OPEN <= code < _CLOSE or _CLOSE <= code < _CLOSE + _MAX_STRETCHES:
+            out.append((current, buffer))
+            buffer = ""
+            current = code - _OPEN if code < _CLOSE else None
+        else:
+            buffer += character
+    out.append((current, buffer))
+    return out
