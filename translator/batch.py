@@ -34,6 +34,7 @@ from typing import Any
 
 from translator import __version__, pipeline, textio
 from translator.engines import SummarizationEngine, TranslationEngine
+from translator.engines.memory import unwrap
 from translator.errors import InputError, OutputError, TranslatorError
 from translator.render import OutputFormat, render
 from translator.schema import DocumentResult, ModelInfo, Options
@@ -195,6 +196,8 @@ def settings_fingerprint(
         "translation_model": [translator.id, translator.revision],
         "summary": None,
     }
+    if options.glossary is not None:  # only then: fingerprints without one stay as they were
+        data["glossary"] = options.glossary.digest
     if summarize and summarizer is not None:
         data["summary"] = {
             "model": [summarizer.id, summarizer.revision],
@@ -893,7 +896,7 @@ def run_batch(
         settings,
         translator.info,
         summarizer.info if summarizer else None,
-        engine=type(translator).__name__,
+        engine=type(unwrap(translator)).__name__,
     )
     with _exclusive_lock(output_dir):
         removed = remove_stale_temporaries(output_dir)

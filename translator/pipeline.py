@@ -12,9 +12,11 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from translator import quotes, segment
 from translator.engines import SummarizationEngine, TranslationEngine
+from translator.glossary import Glossary, GlossaryEntry, summarize_uses
 from translator.schema import (
     Document,
     DocumentResult,
@@ -72,8 +74,26 @@ class _KeptPart:
 
     text: str
 
+    @property
+    def output(self) -> str:
+        return self.text
 
-_Part = _TextPart | _QuotePart | _KeptPart
+
+@dataclass(frozen=True)
+class _TermPart:
+    """A glossary term (``text`` is the form found): protected like a quotation, the model
+    translates the sentence around it, and the entry's target is written in its place."""
+
+    text: str
+    entry: GlossaryEntry
+
+    @property
+    def output(self) -> str:
+        return self.entry.target
+
+
+_Part = _TextPart | _QuotePart | _KeptPart | _TermPart
+_Key = TypeVar("_Key")  # a sentence: (paragraph in the window, sentence), or its text
 
 
 @dataclass(frozen=True)
@@ -90,9 +110,13 @@ class _SentencePlan:
         return [part for part in self.parts if isinstance(part, _TextPart)]
 
     @property
-    def protected_parts(self) -> list[_QuotePart | _KeptPart]:
-        """Quotations, URLs and e-mail addresses: what the model must not touch."""
+    def protected_parts(self) -> list[_QuotePart | _KeptPart | _TermPart]:
+        """Quotations, URLs, e-mail addresses and glossary terms: what the model must not touch."""
         return [part for part in self.parts if not isinstance(part, _TextPart)]
+
+    @property
+    def term_parts(self) -> list[_TermPart]:
+        return [part for part in self.parts if isinstance(part, _TermPart)]
 
     def protected_spans(self) -> list[tuple[int, int]]:
         """Where the protected parts stand in ``text``."""
@@ -172,6 +196,7 @@ class _ParagraphOutcome:
     summary_input: str  # the paragraph with quotations translated, for the summarizer
     quotes: tuple[tuple[int, QuoteResult], ...]  # (quotation index, piece)
     warnings: tuple[str, ...]
+    terms: tuple[tuple[GlossaryEntry, str], ...] = ()  # glossary entries applied, form found
 
 
 @dataclass
@@ -266,7 +291,7 @@ def translate_documents(
             progress(done_sentences, known_sentences)
 
     for number, text in enumerate(texts):
-        state = _parse(number, text)
+        state = _parse(number, text, options.glossary)
         in_flight.append(state)
         known_sentences += sum(len(job.plans) for job in state.jobs)
         for job in state.jobs:
@@ -293,7 +318,7 @@ def _stream(state: _DocumentState, on_text: TextCallback) -> None:
         on_text(state.number, chunk)
 
 
-def _parse(number: int, text: str) -> _DocumentState:
+def _parse(number: int, text: str, glossary: Glossary | None) -> _DocumentState:
     """Paragraphs, quotations and sentence plans of one document."""
     started = time.perf_counter()
     document = segment.parse_document(text)
@@ -306,7 +331,10 @@ def _parse(number: int, text: str) -> _DocumentState:
             pieces_by_paragraph.setdefault(piece.paragraph, []).append((piece, quotation.index))
     jobs = [
         _ParagraphJob(
-            number, i, p.text, tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, [])))
+            number,
+            i,
+            p.text,
+            tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, []), glossary)),
         )
         for i, p in enumerate(document.paragraphs)
     ]
@@ -333,6 +361,7 @@ def _finish(
         model=translator.info,
         warnings=tuple(warnings),
         sentences=sum(len(job.plans) for job in state.jobs),
+        glossary=summarize_uses(term for outcome in outcomes for term in outcome.terms),
         timings={
             "parse_s": round(state.parsed - state.started, 4),
             "translate_s": round(translated - state.parsed, 4),
@@ -352,29 +381,66 @@ def _finish(
     return replace(result, timings={**result.timings, "total_s": round(total, 4)})
 
 
-def _plan_paragraph(text: str, pieces: list[tuple[QuotePiece, int]]) -> list[_SentencePlan]:
+_Protected = tuple[int, int, "_QuotePart | _KeptPart | _TermPart"]
+
+
+def _plan_paragraph(
+    text: str, pieces: list[tuple[QuotePiece, int]], glossary: Glossary | None = None
+) -> list[_SentencePlan]:
     """Split a paragraph into sentences, each a sequence of text and protected parts."""
-    protected: list[tuple[int, int, _QuotePart | _KeptPart]] = [
+    protected: list[_Protected] = [
         (piece.start, piece.end, _QuotePart(piece, index)) for piece, index in pieces
     ]
     for start, end in segment.find_urls(text):
         if not any(start < b and a < end for a, b, _ in protected):
             protected.append((start, end, _KeptPart(text[start:end])))
+    _add_terms(text, glossary, protected)
     protected.sort(key=lambda item: item[0])
     spans = segment.split_sentences(text, [(a, b) for a, b, _ in protected])
-    plans: list[_SentencePlan] = []
-    for start, end in spans:
-        parts: list[_Part] = []
-        cursor = start
-        for part_start, part_end, part in protected:
-            if part_start >= start and part_end <= end:
-                if part_start > cursor:
-                    parts.append(_TextPart(text[cursor:part_start]))
-                parts.append(part)
-                cursor = part_end
-        if cursor < end:
-            parts.append(_TextPart(text[cursor:end]))
-        plans.append(_SentencePlan(text[start:end], tuple(parts)))
+    return [_plan_sentence(text, start, end, protected) for start, end in spans]
+
+
+def _add_terms(text: str, glossary: Glossary | None, protected: list[_Protected]) -> None:
+    """Add the glossary terms of ``text`` that lie outside the parts already protected."""
+    if glossary is None:
+        return
+    for match in glossary.find(text):
+        if not any(match.start < b and a < match.end for a, b, _ in protected):
+            part = _TermPart(text[match.start : match.end], match.entry)
+            protected.append((match.start, match.end, part))
+
+
+def _plan_sentence(text: str, start: int, end: int, protected: list[_Protected]) -> _SentencePlan:
+    """The sentence ``text[start:end]`` as text parts and the protected parts inside it."""
+    parts: list[_Part] = []
+    cursor = start
+    for part_start, part_end, part in protected:
+        if part_start >= start and part_end <= end:
+            if part_start > cursor:
+                parts.append(_TextPart(text[cursor:part_start]))
+            parts.append(part)
+            cursor = part_end
+    if cursor < end:
+        parts.append(_TextPart(text[cursor:end]))
+    return _SentencePlan(text[start:end], tuple(parts))
+
+
+def _quote_plans(
+    jobs: Sequence[_ParagraphJob], glossary: Glossary | None
+) -> dict[str, _SentencePlan]:
+    """The quotations' sentences that hold glossary terms, planned like any sentence (the
+    glossary applies inside a quotation whenever the quotation is translated)."""
+    plans: dict[str, _SentencePlan] = {}
+    if glossary is None:
+        return plans
+    for job in jobs:
+        for plan in job.plans:
+            for part in plan.quote_parts:
+                for sentence in _quote_sentences(job.text, part.piece):
+                    protected: list[_Protected] = []
+                    _add_terms(sentence, glossary, protected)
+                    if protected and sentence not in plans:
+                        plans[sentence] = _plan_sentence(sentence, 0, len(sentence), protected)
     return plans
 
 
@@ -418,36 +484,53 @@ def _translate_window(
     """Translate a window of paragraphs with as few engine calls as possible (usually one)."""
     requests = _Requests(translator)
     translate_quotes = options.quotes is not QuoteMode.KEEP or want_translated_quotes
+    quote_plans = _quote_plans(jobs, options.glossary) if translate_quotes else {}
 
     # Phase 1: every plain sentence, every masked sentence, every quotation's inner text.
     masked: dict[tuple[int, int], tuple[str, tuple[str, ...]]] = {}
+    quote_masked: dict[str, tuple[str, tuple[str, ...]]] = {}
     for j, job in enumerate(jobs):
         requests.current_job = j
         for s, plan in enumerate(job.plans):
             if translate_quotes:
                 for part in plan.quote_parts:
                     for sentence in _quote_sentences(job.text, part.piece):
-                        requests.add_translatable(sentence)
+                        if sentence not in quote_plans:
+                            requests.add_translatable(sentence)
+                        elif sentence not in quote_masked:
+                            _queue_masked(quote_plans[sentence], requests, quote_masked, sentence)
             if not plan.protected_parts:
                 requests.add_translatable(plan.text)
             elif any(segment.is_translatable(t.text) for t in plan.text_parts):
-                lead, core, _ = _split_space(plan.text)
-                spans = [(a - len(lead), b - len(lead)) for a, b in plan.protected_spans()]
-                masked_text, placeholders = quotes.mask_quotes(core, spans)
-                if len(_fit(masked_text, translator)) == 1:
-                    masked[(j, s)] = (masked_text, placeholders)
-                    requests.add(masked_text)
-                    requests.masked.add(masked_text)
-                else:  # too long to translate whole: straight to fragments
-                    for text_part in plan.text_parts:
-                        requests.add_translatable(_split_edges(text_part.text)[1])
+                _queue_masked(plan, requests, masked, (j, s))
     _run(translator, requests)
+
+    # Quotations' sentences with glossary terms: unmasked (or fragments) before quotations
+    # are rendered, since the sentences around the quotations need the renderings.
+    quote_done: dict[str, str] = {}
+    for sentence, (masked_text, placeholders) in quote_masked.items():
+        plan = quote_plans[sentence]
+        targets = _rendered(plan, {})  # no quotations inside a quotation's sentence: terms
+        restored = _unmask_or_fall_back(plan, masked_text, placeholders, requests, targets)
+        if restored is not None:
+            lead, _, trail = _split_space(plan.text)
+            quote_done[sentence] = lead + restored + trail
+    _run(translator, requests)
+
+    def quote_sentence(sentence: str) -> str:
+        if sentence in quote_done:
+            return quote_done[sentence]
+        if sentence in quote_plans:
+            return _assemble(quote_plans[sentence], requests, {})
+        return requests.translation_of(sentence)
 
     renderings = _Renderings(output={}, translated={})
     for job in jobs:
         for plan in job.plans:
             for part in plan.quote_parts:
-                _render_quote(job.text, part.piece, options, translate_quotes, requests, renderings)
+                _render_quote(
+                    job.text, part.piece, options, translate_quotes, quote_sentence, renderings
+                )
 
     # Phase 2: unmask; a sentence whose placeholders did not survive goes to fragments.
     done: dict[tuple[int, int], tuple[str, str, QuoteStrategy]] = {}
@@ -455,11 +538,10 @@ def _translate_window(
         requests.current_job = j
         plan = jobs[j].plans[s]
         translated = requests.results[masked_text]
-        restored = quotes.unmask(translated, placeholders, _rendered(plan, renderings.output))
+        restored = _unmask_or_fall_back(
+            plan, masked_text, placeholders, requests, _rendered(plan, renderings.output)
+        )
         if restored is None:
-            log.debug("placeholders lost: %r -> %r; translating fragments", masked_text, translated)
-            for text_part in plan.text_parts:
-                requests.add_translatable(_split_edges(text_part.text)[1])
             continue
         for_summary = restored
         if translate_quotes:
@@ -478,6 +560,7 @@ def _translate_window(
         out: list[str] = []
         summary: list[str] = []
         quote_results: list[tuple[int, QuoteResult]] = []
+        terms: list[tuple[GlossaryEntry, str]] = []
         for s, plan in enumerate(job.plans):
             if (j, s) in done:
                 text_out, text_summary, strategy = done[(j, s)]
@@ -492,6 +575,7 @@ def _translate_window(
                 strategy = QuoteStrategy.FRAGMENTS if has_text else QuoteStrategy.VERBATIM
             out.append(text_out)
             summary.append(text_summary)
+            terms += [(part.entry, part.text) for part in plan.term_parts]
             for part in plan.quote_parts:
                 original = job.text[part.piece.start : part.piece.end]
                 rendered = renderings.output[part.piece]
@@ -503,15 +587,58 @@ def _translate_window(
                     )
                 )
                 log.info("quotation %d: %s", part.quote_index + 1, strategy.value)
+                if options.quotes is not QuoteMode.KEEP:  # the translation is in the output
+                    for sentence in _quote_sentences(job.text, part.piece):
+                        if sentence in quote_plans:
+                            terms += [(t.entry, t.text) for t in quote_plans[sentence].term_parts]
         outcomes.append(
             _ParagraphOutcome(
                 result=ParagraphResult(job.text, "".join(out)),
                 summary_input="".join(summary),
                 quotes=tuple(quote_results),
                 warnings=tuple(requests.warnings.get(j, ())),
+                terms=tuple(terms),
             )
         )
     return outcomes
+
+
+def _queue_masked(
+    plan: _SentencePlan,
+    requests: _Requests,
+    masked: dict[_Key, tuple[str, tuple[str, ...]]],
+    key: _Key,
+) -> None:
+    """Queue a sentence with protected parts: masked (recorded in ``masked`` under ``key``),
+    or as fragments when the masked sentence is too long to translate whole."""
+    lead, core, _ = _split_space(plan.text)
+    spans = [(a - len(lead), b - len(lead)) for a, b in plan.protected_spans()]
+    masked_text, placeholders = quotes.mask_quotes(core, spans)
+    if len(_fit(masked_text, requests.translator)) == 1:
+        masked[key] = (masked_text, placeholders)
+        requests.add(masked_text)
+        requests.masked.add(masked_text)
+    else:  # too long to translate whole: straight to fragments
+        for text_part in plan.text_parts:
+            requests.add_translatable(_split_edges(text_part.text)[1])
+
+
+def _unmask_or_fall_back(
+    plan: _SentencePlan,
+    masked_text: str,
+    placeholders: tuple[str, ...],
+    requests: _Requests,
+    renderings: list[str],
+) -> str | None:
+    """The masked sentence's translation with the protected parts restored; None when the
+    placeholders did not survive, and its fragments are queued instead."""
+    translated = requests.results[masked_text]
+    restored = quotes.unmask(translated, placeholders, renderings)
+    if restored is None:
+        log.debug("placeholders lost: %r -> %r; translating fragments", masked_text, translated)
+        for text_part in plan.text_parts:
+            requests.add_translatable(_split_edges(text_part.text)[1])
+    return restored
 
 
 def merge_quote_pieces(pieces: Sequence[tuple[int, QuoteResult]]) -> tuple[QuoteResult, ...]:
@@ -545,14 +672,14 @@ def _render_quote(
     piece: QuotePiece,
     options: Options,
     translate_quotes: bool,
-    requests: _Requests,
+    translate_sentence: Callable[[str], str],
     renderings: _Renderings,
 ) -> None:
     """Decide how a quotation piece is written in the output and for the summarizer."""
     original = paragraph_text[piece.start : piece.end]
     translated = original
     if translate_quotes:
-        inner = "".join(requests.translation_of(s) for s in _quote_sentences(paragraph_text, piece))
+        inner = "".join(translate_sentence(s) for s in _quote_sentences(paragraph_text, piece))
         open_mark, close_mark = quotes.target_marks(
             piece.opening, piece.closing, options.quote_marks
         )
@@ -573,8 +700,8 @@ def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePi
         if isinstance(part, _QuotePart):
             out = _join_quote(out, renderings[part.piece])
             continue
-        if isinstance(part, _KeptPart):
-            out += part.text
+        if not isinstance(part, _TextPart):
+            out += part.output
             continue
         split = _split_edges if plan.protected_parts else _split_space
         lead, core, trail = split(part.text)
@@ -593,7 +720,7 @@ def _assemble(plan: _SentencePlan, requests: _Requests, renderings: dict[QuotePi
 def _rendered(plan: _SentencePlan, renderings: dict[QuotePiece, str]) -> list[str]:
     """What each protected part of the sentence becomes in the output, in order."""
     return [
-        renderings[part.piece] if isinstance(part, _QuotePart) else part.text
+        renderings[part.piece] if isinstance(part, _QuotePart) else part.output
         for part in plan.protected_parts
     ]
 
