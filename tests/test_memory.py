@@ -185,6 +185,26 @@ def test_a_corrupt_file_is_a_warning_and_a_fresh_memory(
     assert memory.get_many([b"k"]) == {b"k": "v"}
 
 
+def test_damage_found_in_use_is_a_warning_and_a_fresh_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "memory.sqlite3"
+    memory = TranslationMemory(path)
+    keys = [f"key {i}".encode() for i in range(3000)]
+    memory.put_many({key: "output " * 20 for key in keys})
+    memory.close()
+    size = path.stat().st_size
+    with path.open("r+b") as file:  # the header stays intact: the damage is in the pages
+        file.seek(size // 2)
+        file.write(b"\xff" * 16384)
+    with caplog.at_level(logging.WARNING, logger="translator"):
+        damaged = TranslationMemory(path)
+        damaged.get_many(keys)
+        damaged.put_many({b"k": "v"})
+    assert "fresh" in caplog.text
+    assert damaged.get_many([b"k"]) == {b"k": "v"}
+
+
 def test_an_unusable_path_means_no_memory_not_a_failure(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

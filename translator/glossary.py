@@ -66,7 +66,7 @@ class TermMatch:
 
 @dataclass(frozen=True)
 class Glossary:
-    """The entries of a glossary and a hash of what they mean (for fingerprints and keys)."""
+    """The entries of a glossary and a hash of what they mean (for batch fingerprints)."""
 
     entries: tuple[GlossaryEntry, ...]
     digest: str

@@ -85,18 +85,25 @@ class TranslationMemory:
         except (sqlite3.Error, OSError) as error:
             problem = error
         if isinstance(problem, sqlite3.DatabaseError) and self.path.is_file():
-            log.warning(
-                "the translation memory %s is unreadable (%s); starting a fresh one",
-                self.path,
-                problem,
-            )
-            try:
-                for file in _database_files(self.path):
-                    file.unlink(missing_ok=True)
-                self._db = self._connect()
-                return
-            except (sqlite3.Error, OSError) as error:
-                problem = error
+            self._start_fresh(problem)
+            return
+        self._give_up(problem)
+
+    def _start_fresh(self, problem: BaseException) -> None:
+        """Replace a damaged file by an empty memory (or do without one)."""
+        log.warning(
+            "the translation memory %s is unreadable (%s); starting a fresh one",
+            self.path,
+            problem,
+        )
+        try:
+            for file in _database_files(self.path):
+                file.unlink(missing_ok=True)
+            self._db = self._connect()
+        except (sqlite3.Error, OSError) as error:
+            self._give_up(error)
+
+    def _give_up(self, problem: BaseException) -> None:
         log.warning(
             "the translation memory %s cannot be used (%s); translating without it",
             self.path,
@@ -139,7 +146,9 @@ class TranslationMemory:
 
     @contextmanager
     def _using(self, what: str) -> Iterator[sqlite3.Connection | None]:
-        """The connection, or None when the memory is off; a failure turns it off."""
+        """The connection, or None when the memory is off. A damaged file found in use is
+        replaced by a fresh one; any other failure (busy too long, disk full) turns the
+        memory off for the rest of the run."""
         with self._lock:
             if self._db is None:
                 yield None
@@ -147,6 +156,10 @@ class TranslationMemory:
             try:
                 yield self._db
             except sqlite3.Error as error:
+                self._close_locked()
+                if type(error) is sqlite3.DatabaseError:  # damaged (not busy, not full)
+                    self._start_fresh(error)
+                    return
                 log.warning(
                     "the translation memory %s failed while %s (%s); "
                     "going on without it for this run",
@@ -154,7 +167,6 @@ class TranslationMemory:
                     what,
                     error,
                 )
-                self._close_locked()
 
     # --- entries ---------------------------------------------------------------------
 
@@ -213,6 +225,7 @@ class TranslationMemory:
             f"{p.relative_to(folder)}\t{p.stat().st_size}\t{p.stat().st_mtime_ns}" for p in files
         )
         stamp = hashlib.sha256(f"{folder.resolve()}\n{listing}".encode()).hexdigest()
+        row = None
         with self._using("reading") as db:
             row = (
                 None
@@ -255,6 +268,7 @@ class TranslationMemory:
             db.execute("VACUUM")
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return count
+        return 0
 
     def close(self) -> None:
         with self._lock:
