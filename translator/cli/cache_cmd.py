@@ -20,15 +20,17 @@ def stats(cache: CacheOpt = None, quiet: QuietOpt = False) -> None:
     """Where the memory is, how many translations it holds, and its size."""
     setup_logging(0, quiet)
     with report_errors():
-        from translator.memory import TranslationMemory, disabled_by_environment
+        from translator.memory import DEFAULT_MAX_MB, TranslationMemory, disabled_by_environment
 
         memory = TranslationMemory(cache)
         found = memory.stats()
         memory.close()
+        mib = 1024 * 1024
         typer.echo(f"path: {found.path}")
         typer.echo(f"entries: {found.entries}")
         typer.echo(
-            f"size: {found.size_bytes / 1e6:.1f} MB of at most {found.max_bytes / 1e6:.0f} MB"
+            f"size: {found.size_bytes / mib:.1f} MiB "
+            f"(runs keep it under --cache-max-mb, {DEFAULT_MAX_MB} MiB by default)"
         )
         if disabled_by_environment():
             typer.echo("off: TRANSLATOR_CACHE=off (nothing is read or added)")
