@@ -489,6 +489,10 @@ def child(job: str) -> None:
         result = run_translation(name, sentences, document, 1 if slow else repeats)
     elif job.startswith("summary:"):
         result = run_summary(job.split(":", 1)[1], repeats)
+    elif job == "translation-memory":
+        from benchmarks import memory_bench
+
+        result = memory_bench.measure(repeats)
     else:
         result = run_memory(job.split(":", 1)[1], workload(12 if quick() else 40)[1])
     print(json.dumps(result))
@@ -607,7 +611,11 @@ def main() -> None:
     for kind in kinds:
         print(f"running: memory {kind}", file=sys.stderr)
         memory.append(_in_child(f"memory:{kind}"))
+    from benchmarks import memory_bench
+
+    translation_memory = memory_bench.run_rows(_in_child)
     report = {
+        "translation_memory": translation_memory,
         "machine": machine(),
         "quick": quick(),
         "workload": work,
@@ -649,6 +657,10 @@ def render(report: dict) -> str:
     lines += ["", "| both models loaded and used | peak RSS MB |", "|---|---:|"]
     for entry in report["memory"]:
         lines.append(f"| {entry['name']} | {entry['peak_rss_mb']:,} |")
+    if "translation_memory" in report:
+        from benchmarks import memory_bench
+
+        lines += ["", memory_bench.render_rows(report["translation_memory"])]
     return "\n".join(lines)
 
 

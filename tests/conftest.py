@@ -47,6 +47,7 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         "TRANSFORMERS_CACHE": hub_cache,
         "TRANSLATOR_HOME": home,
         "TRANSLATOR_MODELS_DIR": models,
+        "XDG_CACHE_HOME": home / "cache",  # the translation memory's default folder
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "HF_HUB_DISABLE_TELEMETRY": "1",

@@ -20,11 +20,23 @@ from typing import TYPE_CHECKING
 
 from translator import config
 from translator.errors import OptionError
-from translator.schema import Document, DocumentResult, ModelInfo, Options, QuoteMarks, QuoteMode
+from translator.glossary import Glossary, load_glossary
+from translator.schema import (
+    CacheStats,
+    Document,
+    DocumentResult,
+    ModelInfo,
+    Options,
+    QuoteMarks,
+    QuoteMode,
+)
 
 if TYPE_CHECKING:  # the engines package is imported when a model is first needed
     from translator.engines import SummarizationEngine, TranslationEngine
     from translator.formats import InputFormat, Source
+    from translator.memory import TranslationMemory
+
+GlossaryArg = Glossary | str | os.PathLike[str] | None
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +81,14 @@ class Translator:
         batch_size: sentences per model batch (CTranslate2: hypotheses).
         offline: never contact the Hugging Face hub; None reads ``HF_HUB_OFFLINE``.
         quotes, quote_marks, summary_length, summary_max_words: as the CLI options.
+        glossary: a glossary file (TSV or CSV, see ``translator.glossary``) or a loaded
+            ``Glossary``; None reads ``TRANSLATOR_GLOSSARY``, "" means none.
+        glossary_ignore_case: every entry of a glossary file matches in any case.
+        cache: the translation memory: a path to its file, True for the user's cache
+            folder, None or False (the default, unlike the CLI's) for none: a library
+            does not write what it translates to disk unless asked. ``TRANSLATOR_CACHE=off``
+            turns it off whatever this says.
+        cache_max_mb: the memory's size bound; least recently used entries go first.
 
     Raises:
         OptionError: an argument has a value the library does not accept.
@@ -88,6 +108,10 @@ class Translator:
         quote_marks: QuoteMarks | str = QuoteMarks.ENGLISH,
         summary_length: str = "medium",
         summary_max_words: int | None = None,
+        glossary: GlossaryArg = None,
+        glossary_ignore_case: bool = False,
+        cache: bool | str | os.PathLike[str] | None = None,
+        cache_max_mb: float | None = None,
     ) -> None:
         from translator.engines.base import parse_device, parse_engine
 
@@ -104,7 +128,14 @@ class Translator:
         self.beams = _check_beams(beams)
         self.batch_size = _check_positive("batch_size", batch_size)
         self.offline = offline
-        self.options = _options(quotes, quote_marks, summary_length, summary_max_words)
+        self.glossary_ignore_case = glossary_ignore_case
+        self.options = replace(
+            _options(quotes, quote_marks, summary_length, summary_max_words),
+            glossary=self._glossary(_setting_path(glossary, "TRANSLATOR_GLOSSARY")),
+        )
+        self.cache = cache
+        self.cache_max_mb = None if cache_max_mb is None else _check_positive_mb(cache_max_mb)
+        self._memory: TranslationMemory | None = None
         self._translators: dict[_EngineKey, TranslationEngine] = {}
         self._summarizers: dict[_EngineKey, SummarizationEngine] = {}
 
@@ -120,7 +151,9 @@ class Translator:
         ``defaults`` are the constructor's keyword arguments (quotes, beams, ...).
         """
         made = cls(**defaults)  # type: ignore[arg-type]
-        made._translators[made._key(made.translation_model, None, None, None)] = translation_engine
+        made._translators[made._key(made.translation_model, None, None, None)] = made._remembering(
+            translation_engine, made.beams
+        )
         if summarization_engine is not None:
             made._summarizers[made._key(made.summarization_model, None, None, None)] = (
                 summarization_engine
@@ -159,7 +192,32 @@ class Translator:
                 offline=key.offline,
                 engine=key.engine,
             )
+            self._translators[key] = self._remembering(self._translators[key], key.beams)
         return self._translators[key]
+
+    @property
+    def memory(self) -> TranslationMemory | None:
+        """The translation memory (opened on first use), or None when there is none."""
+        from translator import memory
+
+        if (
+            self._memory is None
+            and self.cache not in (None, False, "")
+            and (not memory.disabled_by_environment())
+        ):
+            path = None if self.cache is True else Path(self.cache)  # type: ignore[arg-type]
+            max_mb = self.cache_max_mb or memory.DEFAULT_MAX_MB
+            self._memory = memory.TranslationMemory(path, max_mb=max_mb)
+        return self._memory if self._memory is not None and self._memory.usable else None
+
+    def _remembering(self, engine: TranslationEngine, beams: int | None) -> TranslationEngine:
+        """``engine`` behind the translation memory, when there is one."""
+        memory = self.memory
+        if memory is None:
+            return engine
+        from translator.engines.memory import MemoryEngine
+
+        return MemoryEngine(engine, memory, beams=beams)
 
     def summarization_engine(
         self, *, device: str | None = None, engine: str | None = None
@@ -173,6 +231,13 @@ class Translator:
                 key.model, device=key.device, offline=key.offline, engine=key.engine
             )
         return self._summarizers[key]
+
+    def _glossary(self, glossary: GlossaryArg) -> Glossary | None:
+        if glossary is None or isinstance(glossary, Glossary):
+            return glossary
+        if not str(glossary):
+            return None
+        return load_glossary(glossary, ignore_case=self.glossary_ignore_case)
 
     # --- work --------------------------------------------------------------------------
 
@@ -188,6 +253,7 @@ class Translator:
         device: str | None = None,
         engine: str | None = None,
         beams: int | None = None,
+        glossary: GlossaryArg = None,
         source: str = "",
         progress: ProgressCallback | None = None,
         on_text: TextCallback | None = None,
@@ -212,12 +278,15 @@ class Translator:
         options = self._call_options(
             summarize, quotes, quote_marks, summary_length, summary_max_words
         )
+        if glossary is not None:
+            options = replace(options, glossary=self._glossary(glossary))
         empty = not text.strip() if isinstance(text, str) else not text.paragraphs
         if empty:
             logger.warning("%s is empty: nothing to translate.", source or "the input")
             return DocumentResult("", (), (), ModelInfo(self.translation_model), source=source)
         translator = self.translation_engine(device=device, engine=engine, beams=beams)
         summarizer = self.summarization_engine(device=device, engine=engine) if summarize else None
+        before = _cache_stats(translator)
         result = pipeline.translate_document(
             text,
             translator,
@@ -226,6 +295,10 @@ class Translator:
             progress=progress,
             on_text=on_text,
         )
+        after = _cache_stats(translator)
+        if before is not None and after is not None:
+            stats = CacheStats(after.hits - before.hits, after.misses - before.misses)
+            result = replace(result, cache=stats)
         return replace(result, source=source)
 
     def summarize(self, text: str, **overrides: object) -> DocumentResult:
@@ -306,7 +379,14 @@ class Translator:
             summary_length if summary_length is not None else base.summary_length,
             summary_max_words if summary_max_words is not None else base.summary_max_words,
         )
-        return replace(made, summarize=summarize)
+        return replace(made, summarize=summarize, glossary=base.glossary)
+
+
+def _setting_path(explicit: GlossaryArg, variable: str) -> GlossaryArg:
+    """A path argument, else the variable's path (unset or blank: None)."""
+    if explicit is not None:
+        return explicit
+    return os.environ.get(variable, "").strip() or None
 
 
 def _options(
@@ -354,6 +434,19 @@ def _input_format(value: str) -> InputFormat:
         raise OptionError(
             f"Unknown input format {value!r}. Use one of: {', '.join(InputFormat)}."
         ) from None
+
+
+def _cache_stats(engine: TranslationEngine) -> CacheStats | None:
+    """The memory's counts so far, when ``engine`` has a memory."""
+    from translator.engines.memory import MemoryEngine
+
+    return engine.stats if isinstance(engine, MemoryEngine) else None
+
+
+def _check_positive_mb(value: float) -> float:
+    if value <= 0:
+        raise OptionError(f"cache_max_mb must be more than 0, not {value}.")
+    return value
 
 
 def _check_beams(beams: int | None) -> int | None:

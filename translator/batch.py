@@ -34,6 +34,7 @@ from typing import Any
 
 from translator import __version__, formats, pipeline, textio
 from translator.engines import SummarizationEngine, TranslationEngine
+from translator.engines.memory import unwrap
 from translator.errors import InputError, OutputError, TranslatorError
 from translator.formats.docx import write_docx_bytes
 from translator.formats.output import render_structured
@@ -207,6 +208,8 @@ def settings_fingerprint(
         "translation_model": [translator.id, translator.revision],
         "summary": None,
     }
+    if options.glossary is not None:  # only then: fingerprints without one stay as they were
+        data["glossary"] = options.glossary.digest
     if summarize and summarizer is not None:
         data["summary"] = {
             "model": [summarizer.id, summarizer.revision],
@@ -949,7 +952,7 @@ def run_batch(
         settings,
         translator.info,
         summarizer.info if summarizer else None,
-        engine=type(translator).__name__,
+        engine=type(unwrap(translator)).__name__,
     )
     with _exclusive_lock(output_dir):
         removed = remove_stale_temporaries(output_dir)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from translator import quotes, segment
 from translator.engines import SummarizationEngine, TranslationEngine
+from translator.glossary import Glossary, GlossaryEntry, summarize_uses
 from translator.schema import (
     Document,
     DocumentResult,
@@ -77,6 +78,10 @@ class _KeptPart:
 
     text: str
 
+    @property
+    def output(self) -> str:
+        return self.text
+
 
 @dataclass(frozen=True)
 class _MarkupPart:
@@ -100,8 +105,21 @@ class _MarkupPart:
         return self.text[:start] + self.translated_inner(requests) + self.text[end:]
 
 
-_Part = _TextPart | _QuotePart | _KeptPart | _MarkupPart
-_Protected = _QuotePart | _KeptPart | _MarkupPart
+@dataclass(frozen=True)
+class _TermPart:
+    """A glossary term (``text`` is the form found): protected like a quotation, the model
+    translates the sentence around it, and the entry's target is written in its place."""
+
+    text: str
+    entry: GlossaryEntry
+
+    @property
+    def output(self) -> str:
+        return self.entry.target
+
+
+_Part = _TextPart | _QuotePart | _KeptPart | _MarkupPart | _TermPart
+_Protected = _QuotePart | _KeptPart | _MarkupPart | _TermPart
 
 
 @dataclass(frozen=True)
@@ -123,8 +141,13 @@ class _SentencePlan:
 
     @property
     def protected_parts(self) -> list[_Protected]:
-        """Quotations, URLs, e-mail addresses and markup: what the model must not touch."""
+        """Quotations, URLs, e-mail addresses, markup and glossary terms: what the model
+        must not touch."""
         return [part for part in self.parts if not isinstance(part, _TextPart)]
+
+    @property
+    def term_parts(self) -> list[_TermPart]:
+        return [part for part in self.parts if isinstance(part, _TermPart)]
 
     def protected_spans(self) -> list[tuple[int, int]]:
         """Where the protected parts stand in ``text``."""
@@ -233,6 +256,7 @@ class _ParagraphOutcome:
     summary_input: str  # the paragraph with quotations translated, for the summarizer
     quotes: tuple[tuple[int, QuoteResult], ...]  # (quotation index, piece)
     warnings: tuple[str, ...]
+    terms: tuple[tuple[GlossaryEntry, str], ...] = ()  # glossary entries applied, form found
 
 
 @dataclass
@@ -328,7 +352,7 @@ def translate_documents(
             progress(done_sentences, known_sentences)
 
     for number, text in enumerate(texts):
-        state = _parse(number, text)
+        state = _parse(number, text, options.glossary)
         in_flight.append(state)
         known_sentences += sum(len(job.plans) for job in state.jobs)
         for job in state.jobs:
@@ -355,7 +379,7 @@ def _stream(state: _DocumentState, on_text: TextCallback) -> None:
         on_text(state.number, chunk)
 
 
-def _parse(number: int, text: str | Document) -> _DocumentState:
+def _parse(number: int, text: str | Document, glossary: Glossary | None) -> _DocumentState:
     """Paragraphs, quotations and sentence plans of one document."""
     started = time.perf_counter()
     document = text if isinstance(text, Document) else segment.parse_document(text)
@@ -377,7 +401,7 @@ def _parse(number: int, text: str | Document) -> _DocumentState:
             number,
             i,
             p.text,
-            tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, []), p.markup)),
+            tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, []), p.markup, glossary)),
             p.line,
         )
         for i, p in enumerate(document.paragraphs)
@@ -443,6 +467,7 @@ def _finish(
         model=translator.info,
         warnings=tuple(warnings),
         sentences=sum(len(job.plans) for job in state.jobs),
+        glossary=summarize_uses(term for outcome in outcomes for term in outcome.terms),
         timings={
             "parse_s": round(state.parsed - state.started, 4),
             "translate_s": round(translated - state.parsed, 4),
@@ -463,7 +488,10 @@ def _finish(
 
 
 def _plan_paragraph(
-    text: str, pieces: list[tuple[QuotePiece, int]], markup: Sequence[Markup] = ()
+    text: str,
+    pieces: list[tuple[QuotePiece, int]],
+    markup: Sequence[Markup] = (),
+    glossary: Glossary | None = None,
 ) -> list[_SentencePlan]:
     """Split a paragraph into sentences, each a sequence of text and protected parts."""
     protected: list[tuple[int, int, _Protected]] = [
@@ -494,22 +522,39 @@ def _plan_paragraph(
     for start, end in segment.find_urls(text):
         if free(start, end):
             protected.append((start, end, _KeptPart(text[start:end])))
+    _add_terms(text, glossary, protected)
     protected.sort(key=lambda item: item[0])
     spans = segment.split_sentences(text, [(a, b) for a, b, _ in protected])
-    plans: list[_SentencePlan] = []
-    for start, end in spans:
-        parts: list[_Part] = []
-        cursor = start
-        for part_start, part_end, part in protected:
-            if part_start >= start and part_end <= end:
-                if part_start > cursor:
-                    parts.append(_TextPart(text[cursor:part_start]))
-                parts.append(part)
-                cursor = part_end
-        if cursor < end:
-            parts.append(_TextPart(text[cursor:end]))
-        plans.append(_SentencePlan(text[start:end], tuple(parts)))
-    return plans
+    return [_plan_sentence(text, start, end, protected) for start, end in spans]
+
+
+def _add_terms(
+    text: str, glossary: Glossary | None, protected: list[tuple[int, int, _Protected]]
+) -> None:
+    """Add the glossary terms of ``text`` that lie outside the parts already protected."""
+    if glossary is None:
+        return
+    for match in glossary.find(text):
+        if not any(match.start < b and a < match.end for a, b, _ in protected):
+            part = _TermPart(text[match.start : match.end], match.entry)
+            protected.append((match.start, match.end, part))
+
+
+def _plan_sentence(
+    text: str, start: int, end: int, protected: list[tuple[int, int, _Protected]]
+) -> _SentencePlan:
+    """The sentence ``text[start:end]`` as text parts and the protected parts inside it."""
+    parts: list[_Part] = []
+    cursor = start
+    for part_start, part_end, part in protected:
+        if part_start >= start and part_end <= end:
+            if part_start > cursor:
+                parts.append(_TextPart(text[cursor:part_start]))
+            parts.append(part)
+            cursor = part_end
+    if cursor < end:
+        parts.append(_TextPart(text[cursor:end]))
+    return _SentencePlan(text[start:end], tuple(parts))
 
 
 def _split_space(text: str) -> tuple[str, str, str]:
@@ -552,6 +597,7 @@ def _translate_window(
     """Translate a window of paragraphs with as few engine calls as possible (usually one)."""
     requests = _Requests(translator)
     translate_quotes = options.quotes is not QuoteMode.KEEP or want_translated_quotes
+    glossary = options.glossary
 
     # Phase 1: every plain sentence, every masked sentence, every quotation's inner text.
     masked: dict[tuple[int, int], tuple[str, tuple[str, ...]]] = {}
@@ -560,7 +606,7 @@ def _translate_window(
             requests.current = _Origin(j, job.line, plan.text)
             if translate_quotes:
                 for part in plan.quote_parts:
-                    _request_quote(_inner_text(job.text, part.piece), requests)
+                    _request_quote(_inner_text(job.text, part.piece), requests, glossary)
             for markup_part in plan.markup_parts:
                 for sentence in markup_part.inner_sentences():
                     requests.add_translatable(sentence)
@@ -621,6 +667,7 @@ def _translate_window(
         out: list[str] = []
         summary: list[str] = []
         quote_results: list[tuple[int, QuoteResult]] = []
+        terms: list[tuple[GlossaryEntry, str]] = []
         for s, plan in enumerate(job.plans):
             if (j, s) in done:
                 text_out, text_summary, strategy = done[(j, s)]
@@ -635,6 +682,7 @@ def _translate_window(
                 strategy = QuoteStrategy.FRAGMENTS if has_text else QuoteStrategy.VERBATIM
             out.append(text_out)
             summary.append(text_summary)
+            terms += [(part.entry, part.text) for part in plan.term_parts]
             for part in plan.quote_parts:
                 original = job.text[part.piece.start : part.piece.end]
                 rendered = renderings.output[part.piece]
@@ -646,12 +694,15 @@ def _translate_window(
                     )
                 )
                 log.info("quotation %d: %s", part.quote_index + 1, strategy.value)
+                if options.quotes is not QuoteMode.KEEP:  # the translation is in the output
+                    terms += _inner_terms(_inner_text(job.text, part.piece), glossary)
         outcomes.append(
             _ParagraphOutcome(
                 result=ParagraphResult(job.text, "".join(out)),
                 summary_input="".join(summary),
                 quotes=tuple(quote_results),
                 warnings=tuple(requests.warnings.get(j, ())),
+                terms=tuple(terms),
             )
         )
     return outcomes
@@ -687,11 +738,21 @@ def _inner_text(text: str, piece: QuotePiece) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _inner_plans(inner: str) -> tuple[_SentencePlan, ...]:
-    """The sentences of a quotation's inner text, its nested quotations (and URLs)
-    protected: a quotation is translated like a paragraph of its own."""
+def _inner_plans(inner: str, glossary: Glossary | None) -> tuple[_SentencePlan, ...]:
+    """The sentences of a quotation's inner text, its nested quotations (and URLs and
+    glossary terms) protected: a quotation is translated like a paragraph of its own."""
     nested = [(q.pieces[0], q.index) for q in quotes.find_quotes([inner]).quotations]
-    return tuple(_plan_paragraph(inner, nested))
+    return tuple(_plan_paragraph(inner, nested, glossary=glossary))
+
+
+def _inner_terms(inner: str, glossary: Glossary | None) -> list[tuple[GlossaryEntry, str]]:
+    """The glossary terms a translated quotation's text holds, nested quotations included."""
+    terms: list[tuple[GlossaryEntry, str]] = []
+    for plan in _inner_plans(inner, glossary) if glossary is not None else ():
+        terms += [(part.entry, part.text) for part in plan.term_parts]
+        for part in plan.quote_parts:
+            terms += _inner_terms(_inner_text(inner, part.piece), glossary)
+    return terms
 
 
 def _mask(plan: _SentencePlan, translator: TranslationEngine) -> tuple[str, tuple[str, ...]] | None:
@@ -703,17 +764,17 @@ def _mask(plan: _SentencePlan, translator: TranslationEngine) -> tuple[str, tupl
     return (masked_text, placeholders) if len(_fit(masked_text, translator)) == 1 else None
 
 
-def _request_quote(inner: str, requests: _Requests) -> None:
+def _request_quote(inner: str, requests: _Requests, glossary: Glossary | None) -> None:
     """Queue what translating a quotation's inner text needs. A sentence holding a nested
     quotation is queued masked and, since such sentences are rare, its fragments too, so
     that the fallback needs no second engine call."""
-    for plan in _inner_plans(inner):
+    for plan in _inner_plans(inner, glossary):
         requests.current = replace(requests.current, sentence=plan.text)
         if not plan.protected_parts:
             requests.add_translatable(plan.text)
             continue
         for part in plan.quote_parts:
-            _request_quote(_inner_text(inner, part.piece), requests)
+            _request_quote(_inner_text(inner, part.piece), requests, glossary)
         if any(segment.is_translatable(t.text) for t in plan.text_parts):
             masked_plan = _mask(plan, requests.translator)
             if masked_plan is not None:
@@ -722,7 +783,13 @@ def _request_quote(inner: str, requests: _Requests) -> None:
                 requests.add_translatable(_split_edges(text_part.text)[1])
 
 
-def _translate_inner(inner: str, requests: _Requests, style: QuoteMarks, depth: int) -> str:
+def _translate_inner(
+    inner: str,
+    requests: _Requests,
+    style: QuoteMarks,
+    depth: int,
+    glossary: Glossary | None = None,
+) -> str:
     """The translation of a quotation's inner text at nesting ``depth`` (0: outermost).
 
     Nested quotations keep marks of ``style``'s nested pair, around their own translation;
@@ -730,7 +797,7 @@ def _translate_inner(inner: str, requests: _Requests, style: QuoteMarks, depth: 
     and falls back to fragments. The model's own marks are neutralised everywhere else.
     """
     out: list[str] = []
-    for plan in _inner_plans(inner):
+    for plan in _inner_plans(inner, glossary):
         if not plan.protected_parts:
             out.append(quotes.neutralize_marks(requests.translation_of(plan.text)))
             continue
@@ -738,7 +805,9 @@ def _translate_inner(inner: str, requests: _Requests, style: QuoteMarks, depth: 
         for part in plan.quote_parts:
             piece = part.piece
             opening, closing = quotes.target_marks(piece.opening, piece.closing, style, depth + 1)
-            nested = _translate_inner(_inner_text(inner, piece), requests, style, depth + 1)
+            nested = _translate_inner(
+                _inner_text(inner, piece), requests, style, depth + 1, glossary
+            )
             renderings[piece] = opening + nested.strip() + closing
         restored = None
         masked_plan = _mask(plan, requests.translator)
@@ -767,7 +836,11 @@ def _render_quote(
     translated = original
     if translate_quotes:
         inner = _translate_inner(
-            _inner_text(paragraph_text, piece), requests, options.quote_marks, depth=0
+            _inner_text(paragraph_text, piece),
+            requests,
+            options.quote_marks,
+            depth=0,
+            glossary=options.glossary,
         )
         open_mark, close_mark = quotes.target_marks(
             piece.opening, piece.closing, options.quote_marks
@@ -791,11 +864,11 @@ def _assemble(
         if isinstance(part, _QuotePart):
             out = _join_quote(out, renderings[part.piece])
             continue
-        if isinstance(part, _KeptPart):
-            out += part.text
-            continue
         if isinstance(part, _MarkupPart):
             out += renderings[part]
+            continue
+        if not isinstance(part, _TextPart):  # URLs, e-mail addresses, glossary terms
+            out += part.output
             continue
         split = _split_edges if plan.protected_parts else _split_space
         lead, core, trail = split(part.text)
@@ -818,7 +891,7 @@ def _rendered(plan: _SentencePlan, renderings: dict[QuotePiece | _MarkupPart, st
         if isinstance(part, _QuotePart)
         else renderings[part]
         if isinstance(part, _MarkupPart)
-        else part.text
+        else part.output
         for part in plan.protected_parts
     ]
 

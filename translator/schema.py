@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # glossary.py imports this module
+    from translator.glossary import Glossary
 
 JSON_SCHEMA_VERSION = 1
 
@@ -135,6 +138,25 @@ class Options:
     summarize: bool = False
     summary_length: str = "medium"
     summary_max_words: int | None = None
+    glossary: Glossary | None = None  # fixed renderings for terms (``--glossary``)
+
+
+@dataclass(frozen=True)
+class GlossaryUse:
+    """How often a glossary entry was applied in a document, and the source forms matched."""
+
+    source: str
+    target: str
+    count: int
+    forms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """Model inputs answered from the translation memory (hits) and by the model (misses)."""
+
+    hits: int
+    misses: int
 
 
 @dataclass(frozen=True)
@@ -193,6 +215,8 @@ class DocumentResult:
     input_format: str = "text"  # how the input was read: text, markdown, html or docx
     # What the input said about itself (an HTML page's title, author, date, site name).
     metadata: dict[str, str] = field(default_factory=dict)
+    glossary: tuple[GlossaryUse, ...] = ()  # the entries applied, when a glossary was given
+    cache: CacheStats | None = None  # None: no translation memory was used
 
     @property
     def text(self) -> str:
@@ -237,6 +261,15 @@ class DocumentResult:
             "sentences": self.sentences,
             "warnings": list(self.warnings),
             "timings": dict(self.timings),
+            "glossary": [
+                {"source": g.source, "target": g.target, "count": g.count, "forms": list(g.forms)}
+                for g in self.glossary
+            ],
+            "cache": (
+                None
+                if self.cache is None
+                else {"hits": self.cache.hits, "misses": self.cache.misses}
+            ),
         }
         if self.summary is not None:
             summary = self.summary

@@ -112,6 +112,7 @@ def batch(
                 should_stop=stop.is_set,
             )
         _print_problems(report.problems)
+        _log_memory(engine)
         if not quiet:
             typer.echo(_summary_line(report), err=True)
         if report.interrupted:
@@ -222,6 +223,14 @@ def _redirect_log_handlers() -> dict[logging.StreamHandler[TextIO], TextIO]:
         for handler in logger.handlers
         if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr
     }
+
+
+def _log_memory(engine: object) -> None:
+    from translator.engines.memory import MemoryEngine
+
+    if isinstance(engine, MemoryEngine):
+        sent = engine.hits + engine.misses
+        log.info("%d of %d model inputs came from the translation memory", engine.hits, sent)
 
 
 def _print_problems(problems: tuple[FileOutcome, ...]) -> None:

@@ -15,6 +15,7 @@ import typer
 from translator import config
 from translator.engines.base import Device, EngineName
 from translator.formats import InputFormat
+from translator.memory import DEFAULT_MAX_MB
 from translator.render import OutputFormat
 from translator.schema import QuoteMarks, QuoteMode
 from translator.summarize import SummaryLength
@@ -168,6 +169,43 @@ SummaryMaxWordsOpt = Annotated[
 ]
 
 
+GlossaryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--glossary",
+        envvar="TRANSLATOR_GLOSSARY",
+        help="Fixed renderings for terms: a DeepL-style glossary file, source<TAB>target "
+        "(or CSV) a line. Each term outside quotations is written as its target.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+GlossaryIgnoreCaseOpt = Annotated[
+    bool,
+    typer.Option("--glossary-ignore-case", help="Glossary terms match in any case."),
+]
+
+CacheOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help="The translation memory's file (default: memory.sqlite3 in the user's cache "
+        "folder). Sentences translated before are not translated again.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache", help="No translation memory for this run (TRANSLATOR_CACHE=off: never)."
+    ),
+]
+CacheMaxMbOpt = Annotated[
+    int,
+    typer.Option("--cache-max-mb", min=1, help="The memory's size bound; oldest entries go."),
+]
+
 # --- the options translate, summarize and batch share, declared once ----------------------
 
 
@@ -188,6 +226,11 @@ class SharedOptions:
     fast: FastOpt = False
     batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE
     offline: OfflineOpt = None
+    glossary: GlossaryOpt = None
+    glossary_ignore_case: GlossaryIgnoreCaseOpt = False
+    cache: CacheOpt = None
+    no_cache: NoCacheOpt = False
+    cache_max_mb: CacheMaxMbOpt = DEFAULT_MAX_MB
     verbose: VerboseOpt = 0
     quiet: QuietOpt = False
 
@@ -207,6 +250,10 @@ class SharedOptions:
             quote_marks=self.quote_marks,
             summary_length=self.summary_length.value,
             summary_max_words=self.summary_max_words,
+            glossary=self.glossary or "",  # "": none, even when TRANSLATOR_GLOSSARY is set
+            glossary_ignore_case=self.glossary_ignore_case,
+            cache=False if self.no_cache else (self.cache or True),  # on unless asked not
+            cache_max_mb=self.cache_max_mb,
         )
 
 

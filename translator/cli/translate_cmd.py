@@ -156,3 +156,9 @@ def log_result(result: DocumentResult) -> None:
             log.warning("summary: %s", warning)
     for quote in result.quotes:
         log.info("quotation (%s): %s", quote.strategy.value, quote.original)
+    if result.cache is not None:
+        sent = result.cache.hits + result.cache.misses
+        log.info("%d of %d model inputs came from the translation memory", result.cache.hits, sent)
+    for use in result.glossary:
+        forms = ", ".join(use.forms)
+        log.info("glossary: %s -> %s, %d time(s) (%s)", use.source, use.target, use.count, forms)

@@ -1,0 +1,86 @@
+"""A translation engine that remembers: it wraps any engine and answers the inputs it has
+seen before from the translation memory, so the pipeline never knows the memory exists.
+
+The key of an input is its exact text (masked, as the model sees it) plus everything that
+changes what the model makes of it: the model (hub id and revision, or the content hash of
+its folder), the engine, the beam size, the device, strict decoding, and translator's
+version. Settings applied around the model -- quotation mode and marks, glossary targets --
+change which inputs are sent (a masked sentence differs from a plain one) but not the
+model's answer to a given input, so a hit is the output the model would give again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from translator import __version__
+from translator.engines.base import TranslationEngine
+from translator.memory import TranslationMemory
+from translator.schema import CacheStats, ModelInfo
+
+
+class MemoryEngine:
+    """``engine`` with a translation memory in front of it (a TranslationEngine itself)."""
+
+    def __init__(
+        self, engine: TranslationEngine, memory: TranslationMemory, *, beams: int | None
+    ) -> None:
+        self.engine = engine
+        self.memory = memory
+        info = engine.info
+        model_version = info.revision
+        if model_version is None and Path(info.id).is_dir():
+            model_version = "folder:" + memory.folder_digest(Path(info.id))
+        self._settings = json.dumps(
+            {
+                "translator": __version__,
+                "model": [info.id, model_version],
+                "engine": type(engine).__name__,
+                "beams": beams,
+                "device": str(getattr(engine, "device", "")),
+            },
+            sort_keys=True,
+        )
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def info(self) -> ModelInfo:
+        return self.engine.info
+
+    @property
+    def max_input_tokens(self) -> int:
+        return self.engine.max_input_tokens
+
+    @property
+    def stats(self) -> CacheStats:
+        return CacheStats(self.hits, self.misses)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.engine.count_tokens(texts)
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        keys = [self.key(text, strict=strict) for text in texts]
+        known = self.memory.get_many(keys)
+        missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
+        if missing:
+            outputs = self.engine.translate(missing, strict=strict)
+            made = {self.key(t, strict=strict): o for t, o in zip(missing, outputs, strict=True)}
+            self.memory.put_many(made)
+            known.update(made)
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        return [known[key] for key in keys]
+
+    def key(self, text: str, *, strict: bool) -> bytes:
+        """The memory's key of ``text`` under this engine's settings."""
+        mode = "strict" if strict else "default"
+        return hashlib.sha256(f"{self._settings}\0{mode}\0{text}".encode()).digest()
+
+
+def unwrap(engine: TranslationEngine) -> TranslationEngine:
+    """The engine that runs the model, inside any memory wrapper."""
+    return engine.engine if isinstance(engine, MemoryEngine) else engine
