@@ -45,6 +45,7 @@ INSTALL_HINT = "pip install 'translator[ray]'"
 # driver writes the last unit's outputs.
 _UNITS_PER_WORKER = 2
 _WAIT_S = 1.0
+_PLACEMENT_S = 60.0  # warn when no worker has started (models loaded) after this long
 
 
 def import_ray() -> Any:
@@ -137,6 +138,7 @@ class RayExecutor:
         address = self.settings.address
         if address is None and not os.environ.get("RAY_ADDRESS"):
             log.info("no RAY_ADDRESS: starting a local Ray instance")
+        _check_reachable(address or os.environ.get("RAY_ADDRESS", ""))
         try:
             self._ray.init(
                 address=address,
@@ -202,11 +204,32 @@ class RayExecutor:
 
     def describe(self) -> EngineDescription:
         """The engines, once the first worker has loaded them."""
+        waited = 0.0
         while self._description is None:
+            starting = {slot.started: i for i, slot in self._slots.items() if not slot.ready}
+            ready, _ = self._ray.wait(list(starting), num_returns=1, timeout=_PLACEMENT_S)
+            if ready:
+                self._worker_started(starting[ready[0]])
+                continue
+            waited += _PLACEMENT_S
+            log.warning(
+                "no Ray worker has started after %.0f s: each needs %s CPU(s) and %s GPU(s); "
+                "the cluster has %s. Waiting (Ctrl-C to stop; see --ray-cpus-per-worker).",
+                waited,
+                self.settings.cpus_per_worker,
+                self.settings.gpus_per_worker,
+                self._ray.cluster_resources(),
+            )
+        return self._description
+
+    def wait_for_workers(self) -> None:
+        """Block until every worker has loaded its models (benchmarks time work, not
+        start-up); a run does not need this: it uses workers as they come up."""
+        self.describe()
+        while not all(slot.ready for slot in self._slots.values()):
             starting = {slot.started: i for i, slot in self._slots.items() if not slot.ready}
             ready, _ = self._ray.wait(list(starting), num_returns=1)
             self._worker_started(starting[ready[0]])
-        return self._description
 
     def workers_alive(self) -> int:
         return sum(slot.ready for slot in self._slots.values())
@@ -367,6 +390,22 @@ class _Splits:
         if len(parts) == len(parent.paths):
             del self._parts[parent.number]
             yield parent, tuple(parts[i] for i in range(len(parent.paths)))
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once on a head that does not answer (Ray itself retries for minutes)."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or "://" in address:
+        return  # "auto", "local", "ray://...": Ray resolves those itself
+    import socket
+
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as error:
+        raise ClusterError(
+            f"no Ray cluster answers at {address} ({error.strerror or error}). Start its head "
+            "with `ray start --head`, or check the address (host:port, port 6379 by default)."
+        ) from None
 
 
 def _first_line(error: BaseException) -> str:
