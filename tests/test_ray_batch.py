@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from test_batch import _article, _done_records, _outputs, _runs, _wait_for_done_records
-from typer.testing import CliRunner
 
 from translator import engines
 from translator.api import Translator
@@ -30,7 +29,6 @@ from translator.batch import (
     read_manifest,
     run_batch,
 )
-from translator.cli import app
 from translator.schema import Options
 
 pytestmark = pytest.mark.slow
@@ -67,9 +65,11 @@ def loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
         return guarded(self, address, *args, **kwargs)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "create_connection", _real_create_connection)
 
 
 _real_connect = __import__("socket").socket.connect
+_real_create_connection = __import__("socket").create_connection
 
 
 @pytest.fixture(scope="module")
@@ -124,9 +124,9 @@ def test_ray_outputs_are_the_local_outputs(
     assert snapshots[0].files_total == _FILES
     assert snapshots[1].sentences_total == _FILES * _SENTENCES
     assert snapshots[1].done == 0
-    # A rerun with the same settings (same fingerprint as the local batch) skips everything.
-    with _ray_executor(_translator(tiny_marian_dir)) as executor:
-        again = execute_batch(BatchSettings(source, tmp_path / "out"), executor, Options())
+    # The fingerprint is the local batch's: a local rerun over the Ray run skips everything.
+    engine = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
+    again = run_batch(BatchSettings(source, tmp_path / "out"), engine)
     assert (again.skipped, again.done) == (_FILES, 0)
 
 
@@ -248,37 +248,3 @@ def _start(args: Sequence[str], environment: dict[str, str]) -> subprocess.Popen
         env=environment,
         cwd=Path(__file__).parent.parent,
     )
-
-
-# --- without Ray ---------------------------------------------------------------------------
-
-
-def test_without_ray_installed_ray_is_an_error_naming_the_install(
-    tmp_path: Path, tiny_marian_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "a.txt").write_text("Hallo.\n", encoding="utf-8")
-    args = ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out")]
-    result = CliRunner().invoke(app, [*args, "-m", str(tiny_marian_dir), "--ray"])
-    assert result.exit_code == 2
-    assert "pip install 'translator[ray]'" in result.output
-
-
-def test_a_local_batch_never_imports_ray(tmp_path: Path, tiny_marian_dir: Path) -> None:
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "a.txt").write_text("Hallo Welt.\n", encoding="utf-8")
-    script = (
-        "import sys\n"
-        "from translator.cli import main\n"
-        f"sys.argv = ['translator', 'batch', {str(tmp_path / 'in')!r}, '-o', "
-        f"{str(tmp_path / 'out')!r}, '-m', {str(tiny_marian_dir)!r}, '--offline']\n"
-        "try:\n    main()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
-        "print('ray imported:', 'ray' in sys.modules)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert "ray imported: False" in done.stdout
-    assert (tmp_path / "out" / "a.en.txt").is_file()
