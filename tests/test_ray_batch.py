@@ -29,6 +29,7 @@ from translator.batch import (
     read_manifest,
     run_batch,
 )
+from translator.errors import ModelNotFoundError
 from translator.schema import Options
 
 pytestmark = pytest.mark.slow
@@ -248,3 +249,9 @@ def _start(args: Sequence[str], environment: dict[str, str]) -> subprocess.Popen
         env=environment,
         cwd=Path(__file__).parent.parent,
     )
+
+
+def test_models_a_worker_cannot_load_give_the_local_error(ray_cluster: Any, tmp_path: Path) -> None:
+    with _ray_executor(_translator(tmp_path / "missing")) as executor:
+        with pytest.raises(ModelNotFoundError, match="No model folder at"):
+            executor.describe()

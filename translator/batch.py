@@ -776,19 +776,19 @@ class _Run:
         """Work units of whole files, each of at least a window's sentences (so that small
         files share model batches), read again as the executor asks for them."""
         pending: list[tuple[_Fed, str, int]] = []
-        number = 0
+        pending_sentences = number = 0
 
         def unit() -> WorkUnit:
-            nonlocal number, pending
+            nonlocal number, pending, pending_sentences
             number += 1
             self.in_flight[number] = [fed for fed, _, _ in pending]
             made = WorkUnit(
                 number,
                 tuple(str(fed.planned.relative) for fed, _, _ in pending),
                 tuple(text for _, text, _ in pending),
-                sum(sentences for _, _, sentences in pending),
+                pending_sentences,
             )
-            pending = []
+            pending, pending_sentences = [], 0
             return made
 
         for item in todo:
@@ -802,7 +802,8 @@ class _Run:
                 continue
             text, sha256 = read
             pending.append((_Fed(item.planned, sha256, started), text, item.sentences))
-            if sum(sentences for _, _, sentences in pending) >= UNIT_SENTENCES:
+            pending_sentences += item.sentences
+            if pending_sentences >= UNIT_SENTENCES:
                 yield unit()
         if pending:
             yield unit()

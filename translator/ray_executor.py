@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from translator.errors import ClusterError, OptionError
+from translator.errors import ClusterError, OptionError, TranslatorError
 from translator.executors import (
     DocumentOutcome,
     EngineDescription,
@@ -79,9 +79,13 @@ class _Worker:
         self.translator = translator
         self.summarize = summarize
         self.window_sentences = window_sentences
-        self.description = describe_translator(translator, summarize)  # loads the models
+        self.description: EngineDescription | TranslatorError
+        try:
+            self.description = describe_translator(translator, summarize)  # loads the models
+        except TranslatorError as error:  # the driver raises it: the message a local run gives
+            self.description = error
 
-    def describe(self) -> tuple[EngineDescription, int]:
+    def describe(self) -> tuple[EngineDescription | TranslatorError, int]:
         return self.description, os.getpid()
 
     def run(self, unit: WorkUnit) -> tuple[DocumentOutcome, ...]:
@@ -184,13 +188,12 @@ class RayExecutor:
         try:
             description, pid = self._ray.get(slot.started)
         except self._ray.exceptions.RayError as error:
-            if isinstance(error, self._ray.exceptions.RayTaskError):
-                # The models cannot load: every worker would fail the same way.
-                raise ClusterError(
-                    f"a Ray worker cannot load the models: {_first_line(error)}"
-                ) from None
+            if getattr(error, "actor_init_failed", False):  # every worker would fail so
+                raise ClusterError(f"a Ray worker cannot start: {error}") from None
             self._replace_worker(slot_id, error)
             return
+        if isinstance(description, TranslatorError):
+            raise description
         if self._description is None:
             self._description = description
         elif description != self._description:
