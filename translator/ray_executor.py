@@ -104,7 +104,11 @@ class _Slot:
 
 
 class RayExecutor:
-    """Runs work units on Ray actors (see the module's docstring)."""
+    """Runs work units on Ray actors (see the module's docstring).
+
+    ``translator`` travels to every worker, which loads its models there: pass one whose
+    models are not loaded yet (as ``Translator(...)`` is), or they travel too.
+    """
 
     def __init__(
         self,
