@@ -49,30 +49,6 @@ def ray_cluster() -> Iterator[Any]:
     ray.shutdown()
 
 
-@pytest.fixture(autouse=True)
-def loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ray's driver talks to its local processes over loopback TCP: allow that only."""
-    import socket
-
-    guarded = socket.socket.connect
-
-    def connect(self: socket.socket, address: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] in (
-            "127.0.0.1",
-            "::1",
-            "localhost",
-        ):
-            return _real_connect(self, address, *args, **kwargs)
-        return guarded(self, address, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "create_connection", _real_create_connection)
-
-
-_real_connect = __import__("socket").socket.connect
-_real_create_connection = __import__("socket").create_connection
-
-
 @pytest.fixture(scope="module")
 def folder_and_reference(
     tmp_path_factory: pytest.TempPathFactory, tiny_marian_dir: Path
