@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -231,3 +232,43 @@ def test_models_a_worker_cannot_load_give_the_local_error(ray_cluster: Any, tmp_
     with _ray_executor(_translator(tmp_path / "missing")) as executor:
         with pytest.raises(ModelNotFoundError, match="No model folder at"):
             executor.describe()
+
+
+class _SlowTranslator(Translator):
+    """A Translator whose engine takes a while per model batch, as a real one does."""
+
+    def translation_engine(self, **choices: Any) -> Any:
+        return _SlowEngine(super().translation_engine(**choices))
+
+
+class _SlowEngine(_FailingEngine):
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine, poison="\0", kill=False)
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        from translator.engines.base import batch_finished
+
+        outputs = []
+        for start in range(0, len(texts), 32):  # batches of 32, reported as engines do
+            time.sleep(0.3)
+            outputs += super().translate(texts[start : start + 32], strict=strict)
+            batch_finished(len(texts[start : start + 32]))
+        return outputs
+
+
+def test_ray_progress_moves_while_workers_translate_a_unit(
+    ray_cluster: Any, tmp_path: Path, tiny_marian_dir: Path, folder_and_reference: Any
+) -> None:
+    source, expected = folder_and_reference
+    snapshots: list[BatchProgress] = []
+    with _ray_executor(_translator(tiny_marian_dir, _SlowTranslator)) as executor:
+        execute_batch(
+            BatchSettings(source, tmp_path / "out"), executor, Options(), progress=snapshots.append
+        )
+    assert _outputs(tmp_path / "out") == expected
+    # Before any file is done, the workers' model batches already move the count.
+    moving = [s.sentences_translated for s in snapshots if s.done == 0 and s.sentences_translated]
+    unit = 11 * _SENTENCES  # the files of a unit: just over UNIT_SENTENCES
+    assert moving and min(moving) < unit  # a part of a unit: counted per model batch
+    counts = [s.sentences_translated for s in snapshots]
+    assert counts == sorted(counts) and counts[-1] == _FILES * _SENTENCES

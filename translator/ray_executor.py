@@ -9,6 +9,10 @@ and output folders need to exist on the driver's machine only. Each worker is an
 that loads the models once, through the ``Translator`` facade, and translates units with
 the same function as the local executor, so a unit gives the same outputs on either.
 
+Progress: once a second the driver asks each busy worker how far its unit is (a second
+concurrency group of the actor answers while the first translates), so the bar moves per
+model batch as it does locally.
+
 Fault tolerance is the driver's: a unit whose worker dies (node lost, OOM, ``kill -9``)
 goes back to the queue and its worker is replaced; the unit that was running when a worker
 died counts an attempt (the units queued behind it do not), and a unit that used up its
@@ -18,8 +22,10 @@ up recorded as failed while the files beside it are translated.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +51,8 @@ INSTALL_HINT = "pip install 'translator[ray]'"
 # driver writes the last unit's outputs.
 _UNITS_PER_WORKER = 2
 _WAIT_S = 1.0
+_POLL_S = 1.0  # how often busy workers are asked how far their unit is
+_PROGRESS_GROUP = "progress"
 _PLACEMENT_S = 60.0  # warn when no worker has started (models loaded) after this long
 
 
@@ -89,7 +97,19 @@ class _Worker:
         return self.description, os.getpid()
 
     def run(self, unit: WorkUnit) -> tuple[DocumentOutcome, ...]:
-        return translate_unit(self.translator, unit, self.summarize, self.window_sentences)
+        self.unit, self.sentences = unit.number, 0
+
+        def count(sentences: int) -> None:
+            self.sentences += sentences
+
+        return translate_unit(
+            self.translator, unit, self.summarize, self.window_sentences, on_sentences=count
+        )
+
+    def progress(self) -> tuple[int, int]:
+        """(unit, sentences of it done so far): answered while ``run`` works, from the
+        actor's second concurrency group, so the driver's bar moves per model batch."""
+        return getattr(self, "unit", 0), getattr(self, "sentences", 0)
 
 
 @dataclass
@@ -127,6 +147,8 @@ class RayExecutor:
             "num_cpus": self.settings.cpus_per_worker,
             "max_restarts": 0,  # the driver replaces dead workers and resends their units
             "max_task_retries": 0,
+            # run() in the default group, one at a time; progress() beside it.
+            "concurrency_groups": {_PROGRESS_GROUP: 1},
         }
         if self.settings.gpus_per_worker:
             options["num_gpus"] = self.settings.gpus_per_worker
@@ -272,15 +294,28 @@ class RayExecutor:
         ray = self._ray
         queue = _Queue(iter(units))
         running: dict[Any, tuple[WorkUnit, int]] = {}
+        progress = _Progress(on_sentences)
+        polls: dict[Any, int] = {}
+        polled = time.monotonic()
         while True:
             self._hand_out(queue, running)
             if not running and queue.empty():
                 return
+            if time.monotonic() - polled >= _POLL_S:
+                polled = time.monotonic()
+                for slot in self._slots.values():
+                    if slot.sent:
+                        method = slot.actor.progress.options(concurrency_group=_PROGRESS_GROUP)
+                        polls[method.remote()] = 0
             starting = {slot.started: i for i, slot in self._slots.items() if not slot.ready}
-            ready, _ = ray.wait([*running, *starting], num_returns=1, timeout=_WAIT_S)
+            ready, _ = ray.wait([*running, *starting, *polls], num_returns=1, timeout=_WAIT_S)
             for ref in ready:
                 if ref in starting:
                     self._worker_started(starting[ref])
+                    continue
+                if polls.pop(ref, None) is not None:
+                    with contextlib.suppress(ray.exceptions.RayError):  # a worker died
+                        progress.partial(*ray.get(ref))
                     continue
                 unit, slot_id = running.pop(ref)
                 try:
@@ -293,8 +328,7 @@ class RayExecutor:
                 else:
                     self._slots[slot_id].sent.remove(ref)
                 for delivered in queue.splits.finished(unit, outcomes):
-                    if on_sentences is not None:
-                        on_sentences(delivered[0].sentences)
+                    progress.finished(delivered[0])
                     yield delivered
 
     def _hand_out(self, queue: _Queue, running: dict[Any, tuple[WorkUnit, int]]) -> None:
@@ -339,6 +373,28 @@ class RayExecutor:
                 None, f"{unit.paths[0]}: {reason} while translating it ({_first_line(error)})."
             ),
         )
+
+
+class _Progress:
+    """Sentences reported per unit: as workers say while they run it, then the rest when
+    it is done; never twice, also when a unit is sent again after its worker died."""
+
+    def __init__(self, listener: SentencesCallback | None) -> None:
+        self.listener = listener
+        self.reported: dict[int, int] = {}
+
+    def partial(self, unit: int, sentences: int) -> None:
+        self._report(unit, sentences)
+
+    def finished(self, unit: WorkUnit) -> None:
+        self._report(unit.number, unit.sentences)  # kept: a late answer adds nothing
+
+    def _report(self, unit: int, sentences: int) -> None:
+        more = sentences - self.reported.get(unit, 0)
+        if more > 0:
+            self.reported[unit] = sentences
+            if self.listener is not None:
+                self.listener(more)
 
 
 class _Queue:
