@@ -12,6 +12,11 @@ loading (workers are started and loaded before the clock starts). The outputs of
 three runs are compared byte for byte.
 
     .venv/bin/python -m benchmarks.ray_scaling [--files 128]
+    .venv/bin/python -m benchmarks.ray_scaling --wait-ms 10 --files 250
+
+``--wait-ms W`` checks the executor rather than the cores: the tests' tiny model with an
+engine that also sleeps W ms per sentence, so workers wait instead of compute and two of
+them should take half the time even on cores that other work keeps busy.
 
 Not a test: nothing is asserted but identical outputs; numbers are printed.
 """
@@ -38,6 +43,28 @@ from translator.schema import Options  # noqa: E402
 _SENTENCES_PER_FILE = 8
 
 
+class WaitingTranslator(Translator):
+    """The tiny model, waiting ``wait_s`` per sentence besides (see --wait-ms)."""
+
+    wait_s = 0.0
+
+    def translation_engine(self, **choices: Any) -> Any:
+        return _WaitingEngine(super().translation_engine(**choices), self.wait_s)
+
+
+class _WaitingEngine:
+    def __init__(self, engine: Any, wait_s: float) -> None:
+        self.engine, self.wait_s = engine, wait_s
+        self.info, self.max_input_tokens = engine.info, engine.max_input_tokens
+
+    def count_tokens(self, texts: Any) -> list[int]:
+        return list(self.engine.count_tokens(texts))
+
+    def translate(self, texts: Any, *, strict: bool = False) -> list[str]:
+        time.sleep(self.wait_s * len(texts))
+        return list(self.engine.translate(texts, strict=strict))
+
+
 class FixedLengthTranslator(Translator):
     """Random weights stop at random: fix output lengths, in whichever process loads."""
 
@@ -62,7 +89,18 @@ def make_folder(root: Path, files: int) -> tuple[Path, int]:
     return source, sum(engine.count_tokens(sentences))
 
 
+_WAIT_MS = 0.0
+
+
 def translator() -> Translator:
+    if _WAIT_MS:
+        from benchmarks.batch_bench import tiny_model
+
+        waiting = WaitingTranslator(
+            str(tiny_model(bench.CACHE)), device="cpu", engine="torch", offline=True
+        )
+        waiting.wait_s = _WAIT_MS / 1000
+        return waiting
     return FixedLengthTranslator(str(bench.MARIAN_DIR), device="cpu", engine="ct2", offline=True)
 
 
@@ -85,7 +123,10 @@ def outputs(folder: Path) -> dict[str, bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=128)
+    parser.add_argument("--wait-ms", type=float, default=0.0, help="see the module's doc")
     options = parser.parse_args()
+    global _WAIT_MS
+    _WAIT_MS = options.wait_ms
     import ray
 
     from translator.ray_executor import RayExecutor, RaySettings
