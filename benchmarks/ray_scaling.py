@@ -162,9 +162,10 @@ def main() -> None:
         print("|---|---:|---:|---:|---:|")
         one_worker = rows[1][1]
         for name, seconds in rows:
+            tokens = "-" if _WAIT_MS else f"{generated / seconds:.0f}"  # fixed lengths only
             print(
                 f"| {name} | {seconds:.1f} | {sentences / seconds:.1f} | "
-                f"{generated / seconds:.0f} | {one_worker / seconds:.2f} |"
+                f"{tokens} | {one_worker / seconds:.2f} |"
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)
