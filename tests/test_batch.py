@@ -514,29 +514,62 @@ def test_an_input_is_never_overwritten(tmp_path: Path) -> None:
 
 
 def test_a_stop_request_finishes_what_was_fed_and_a_rerun_resumes(tmp_path: Path) -> None:
-    source = _make_folder(tmp_path, 5)
+    # 100-sentence files: a work unit (at least 256 sentences) holds three of them.
+    source = tmp_path / "in"
+    source.mkdir()
+    for number in range(10):
+        (source / f"doc{number:02d}.txt").write_text(_article(number, 100), encoding="utf-8")
     output = tmp_path / "out"
-    polls: list[int] = []
     snapshots: list[BatchProgress] = []
 
-    def stop_after_two_files() -> bool:
-        polls.append(1)
-        return len(polls) > 2  # polled before each file is fed
+    def stop_once_a_file_is_done() -> bool:
+        return any(snapshot.done for snapshot in snapshots)
 
     report = run_batch(
         BatchSettings(source, output),
         FakeTranslator(),
         progress=snapshots.append,
-        should_stop=stop_after_two_files,
+        should_stop=stop_once_a_file_is_done,
     )
-    assert report.interrupted and (report.done, report.files_left) == (2, 3)
-    assert [s.files_finished for s in snapshots] == [1, 2]
+    # The first unit was fed whole before the stop was asked: all three of its files finish.
+    assert report.interrupted and (report.done, report.files_left) == (3, 7)
+    finished = [s.files_finished for s in snapshots if s.last is not None]
+    assert finished == [1, 2, 3]
     assert snapshots[-1].last is not None and snapshots[-1].last.status is FileStatus.DONE
     assert [status for _, status, _ in _runs(output)] == ["interrupted"]
-    assert len(_outputs(output)) == 2
+    assert len(_outputs(output)) == 3
 
     resumed = run_batch(BatchSettings(source, output), FakeTranslator())
-    assert (resumed.skipped, resumed.done, resumed.interrupted) == (2, 3, False)
+    assert (resumed.skipped, resumed.done, resumed.interrupted) == (3, 7, False)
+
+
+def test_progress_knows_the_totals_before_the_first_batch_and_moves_per_model_batch(
+    tmp_path: Path, tiny_marian_dir: Path
+) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    for number in range(4):
+        (source / f"doc{number}.txt").write_text(_article(number, 50), encoding="utf-8")
+    (source / "empty.txt").write_text("\n", encoding="utf-8")
+    snapshots: list[BatchProgress] = []
+    translator = engines.load_translator(
+        str(tiny_marian_dir), device="cpu", offline=True, batch_size=16
+    )
+    report = run_batch(
+        BatchSettings(source, tmp_path / "out"), translator, progress=snapshots.append
+    )
+    assert (report.done, report.empty) == (4, 1)
+    assert snapshots and all(s.files_total == 5 for s in snapshots)
+    # Planning records the empty file, then reports the totals before any model batch:
+    # by construction 4 files of 50 sentences each, all in one work unit.
+    planned = next(i for i, s in enumerate(snapshots) if s.sentences_total)
+    assert snapshots[planned].sentences_translated == 0
+    assert all(s.sentences_total == 200 for s in snapshots[planned:])
+    before_any_file = [s for s in snapshots[planned:] if s.done == 0]
+    moving = [s.sentences_translated for s in before_any_file if s.sentences_translated]
+    # 200 model inputs in batches of 16: the count moves many times before any file is done.
+    assert len(moving) >= 10 and moving == sorted(moving) and moving[-1] <= 200
+    assert snapshots[-1].sentences_translated == 200 == report.sentences
 
 
 def test_a_second_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:

@@ -344,7 +344,7 @@ class Translator:
 
     def translate_many(
         self,
-        texts: Iterable[str],
+        texts: Iterable[str | Document],
         *,
         summarize: bool = False,
         progress: ProgressCallback | None = None,

@@ -6,12 +6,16 @@ after its outputs were written (each through a temporary file, fsync and a renam
 after a crash -- ``kill -9`` included -- a record always describes complete outputs, and
 a rerun skips exactly the files whose record, input hash and settings fingerprint match.
 
-Files are fed to :func:`translator.pipeline.translate_documents` one at a time through a
-generator, so sentences of several files fill each model batch while only the files of
-the current window are held in memory.
+A run first plans: it reads every input once, records at once those with nothing to
+translate (done before, unreadable, empty), and counts the sentences of the rest, so the
+totals are known before the first model batch. Then it hands the rest to an executor
+(``translator.executors``: in this process, or on a Ray cluster) in work units of whole
+files, each unit at least a window of sentences, so sentences of several files fill each
+model batch while only the files of the units in flight are held in memory. The executor
+only translates; this module alone writes outputs and the manifest.
 
-No printing here: progress goes through a callback, and a stop flag (Ctrl-C in the CLI)
-ends the run after the current window.
+No printing here: progress goes through a callback (after each file and each model
+batch), and a stop flag (Ctrl-C in the CLI) ends the run after the units in flight.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import re
 import sqlite3
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -34,8 +37,8 @@ from typing import Any
 
 from translator import __version__, formats, pipeline, textio
 from translator.engines import SummarizationEngine, TranslationEngine
-from translator.engines.memory import unwrap
 from translator.errors import InputError, OutputError, TranslatorError
+from translator.executors import Executor, LocalExecutor, WorkUnit
 from translator.formats.docx import write_docx_bytes
 from translator.formats.output import render_structured
 from translator.render import OutputFormat, render, run_details
@@ -64,9 +67,10 @@ class FileStatus(StrEnum):
     SKIPPED = "skipped"  # done in an earlier run with the same content and settings
 
 
-# Ctrl-C stops after the current window: a quarter of the pipeline's default keeps that
-# short (about 12 s with CTranslate2 at beam 4 on 2 cores) for a small loss of speed.
-_BATCH_WINDOW_SENTENCES = pipeline.WINDOW_SENTENCES // 4
+# A work unit holds at least this many sentences; Ctrl-C stops after the units in flight:
+# a quarter of the pipeline's default window keeps that short (about 12 s with CTranslate2
+# at beam 4 on 2 cores) for a small loss of speed.
+UNIT_SENTENCES = pipeline.WINDOW_SENTENCES // 4
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,11 @@ class BatchProgress:
     empty: int
     sentences: int  # sentences of the files translated in this run so far
     last: FileOutcome | None = None  # the file just finished
+    # Sentences of the files to translate in this run (0 until planning is done), and how
+    # many of them are translated, counting files in flight per model batch (an estimate).
+    sentences_total: int = 0
+    sentences_translated: int = 0
+    workers: int = 1  # workers alive (several with Ray)
 
     @property
     def files_finished(self) -> int:
@@ -564,7 +573,7 @@ class _Planned:
 
 @dataclass(frozen=True)
 class _Fed:
-    """A file handed to the pipeline, waiting for its result (results come in order)."""
+    """A file handed to an executor inside a work unit, waiting for its outcome."""
 
     planned: _Planned
     sha256: str
@@ -574,8 +583,19 @@ class _Fed:
     @property
     def text(self) -> str | Document:
         """What the pipeline translates."""
-        source = self.source
-        return source.text if isinstance(source, formats.TextSource) else source.document
+        return _text_of(self.source)
+
+
+def _text_of(source: formats.Source) -> str | Document:
+    return source.text if isinstance(source, formats.TextSource) else source.document
+
+
+@dataclass(frozen=True)
+class _Todo:
+    """A file planning found to translate, with its sentence count (for progress)."""
+
+    planned: _Planned
+    sentences: int
 
 
 @dataclass
@@ -630,7 +650,8 @@ def plan_outputs(
 
 
 class _Run:
-    """One batch run: the state shared by the feeding generator and the result loop."""
+    """One batch run: plans every file (recording at once those with nothing to translate),
+    feeds the rest to the executor in work units, and writes and records each outcome."""
 
     def __init__(
         self,
@@ -641,28 +662,29 @@ class _Run:
         manifest: Manifest,
         run_id: int,
         fingerprint: str,
-        translator: TranslationEngine,
+        executor: Executor,
         options: Options,
-        summarizer: SummarizationEngine | None,
+        engine_name: str,
         progress: BatchProgressCallback | None,
         should_stop: Callable[[], bool],
     ) -> None:
         self.settings = settings
+        self.options = options  # for the HTML pages' footers and the sentence counts
+        self.engine_name = engine_name
         self.input_dir = input_dir
         self.output_dir = output_dir
         self.planned = planned
         self.manifest = manifest
         self.run_id = run_id
         self.fingerprint = fingerprint
-        self.translator = translator
-        self.options = options
-        self.summarizer = summarizer
+        self.executor = executor
         self.progress = progress
         self.should_stop = should_stop
         self.tally = _Tally()
         self.stopped = False
-        self.in_flight: deque[_Fed] = deque()
-        self.unfed = iter(planned)
+        self.sentences_total = 0
+        self.sentences_translated = 0  # of finished files, plus an estimate of the rest
+        self.in_flight: dict[int, list[_Fed]] = {}
 
     # -- progress and records
 
@@ -672,9 +694,22 @@ class _Run:
         t = self.tally
         self.progress(
             BatchProgress(
-                len(self.planned), t.done, t.skipped, t.failed, t.empty, t.sentences, last
+                len(self.planned),
+                t.done,
+                t.skipped,
+                t.failed,
+                t.empty,
+                t.sentences,
+                last,
+                sentences_total=self.sentences_total,
+                sentences_translated=self.sentences_translated,
+                workers=self.executor.workers_alive(),
             )
         )
+
+    def _on_sentences(self, sentences: int) -> None:
+        self.sentences_translated += sentences
+        self._report()
 
     def _finish_file(
         self,
@@ -731,11 +766,11 @@ class _Run:
             input_format=input_format,
         )
 
-    # -- feeding
+    # -- planning and feeding
 
-    def _prepare(self, planned: _Planned) -> _Fed | None:
-        """Read, hash and decode one input; record it at once when there is nothing to
-        translate (done before, unreadable, not text, empty). None means: do not feed."""
+    def _read(self, planned: _Planned, check_done: bool) -> tuple[formats.Source, str] | None:
+        """Read, hash and decode one input: its (source, sha256). None when there is nothing
+        to translate (done before, unreadable, not text, empty): it is recorded at once."""
         started = time.perf_counter()
         relative = str(planned.relative)
         if planned.problem:
@@ -748,7 +783,7 @@ class _Run:
             return None
         sha256 = hashlib.sha256(data).hexdigest()
         outputs = tuple(str(output) for output in planned.outputs)
-        if not self.settings.force and self._is_done(relative, sha256):
+        if check_done and not self.settings.force and self._is_done(relative, sha256):
             self._finish_file(FileOutcome(relative, FileStatus.SKIPPED, outputs))
             return None
         try:
@@ -764,7 +799,7 @@ class _Run:
                 input_format=source.format.value,
             )
             return None
-        return _Fed(planned, sha256, source, started)
+        return source, sha256
 
     def _is_done(self, relative: str, sha256: str) -> bool:
         record = self.manifest.lookup(relative)
@@ -776,17 +811,60 @@ class _Run:
             and all((self.output_dir / output).is_file() for output in record.outputs)
         )
 
-    def _feed(self) -> Iterator[str | Document]:
-        """Texts for the pipeline, read one at a time as it asks for them. Shares
-        ``unfed`` with earlier feeds, so a fresh pipeline goes on where one failed."""
-        for planned in self.unfed:
+    def _plan(self) -> list[_Todo]:
+        """Every input read once, so that the totals (files, sentences) are known before
+        the first model batch; texts are not kept: memory grows by a path per file."""
+        todo: list[_Todo] = []
+        for planned in self.planned:
             if self.should_stop():
                 self.stopped = True
-                return
-            fed = self._prepare(planned)
-            if fed is not None:
-                self.in_flight.append(fed)
-                yield fed.text
+                break
+            read = self._read(planned, check_done=True)
+            if read is not None:
+                todo.append(
+                    _Todo(
+                        planned, pipeline.count_sentences(_text_of(read[0]), self.options.glossary)
+                    )
+                )
+        self.sentences_total = sum(item.sentences for item in todo)
+        return todo
+
+    def _units(self, todo: list[_Todo]) -> Iterator[WorkUnit]:
+        """Work units of whole files, each of at least a window's sentences (so that small
+        files share model batches), read again as the executor asks for them."""
+        pending: list[tuple[_Fed, str | Document, int]] = []
+        pending_sentences = number = 0
+
+        def unit() -> WorkUnit:
+            nonlocal number, pending, pending_sentences
+            number += 1
+            self.in_flight[number] = [fed for fed, _, _ in pending]
+            made = WorkUnit(
+                number,
+                tuple(str(fed.planned.relative) for fed, _, _ in pending),
+                tuple(text for _, text, _ in pending),
+                pending_sentences,
+            )
+            pending, pending_sentences = [], 0
+            return made
+
+        for item in todo:
+            if self.should_stop():
+                self.stopped = True
+                break
+            started = time.perf_counter()
+            read = self._read(item.planned, check_done=False)
+            if read is None:  # changed since planning; recorded by _read
+                self.sentences_translated += item.sentences
+                continue
+            source, sha256 = read
+            fed = _Fed(item.planned, sha256, source, started)
+            pending.append((fed, fed.text, item.sentences))
+            pending_sentences += item.sentences
+            if pending_sentences >= UNIT_SENTENCES:
+                yield unit()
+        if pending:
+            yield unit()
 
     # -- results
 
@@ -818,7 +896,7 @@ class _Run:
         source = fed.source
         if output_format is not OutputFormat.TEXT:
             if output_format is OutputFormat.HTML or isinstance(source, formats.TextSource):
-                run = run_details(self.options, self.translator)
+                run = run_details(self.options, self.engine_name)
                 return [render(result, output_format, source_name=name, run=run)]
             return [render_structured(source, result, output_format, name)]
         texts: list[str | bytes]
@@ -834,74 +912,19 @@ class _Run:
             texts.append(summary + "\n" if summary and not summary.endswith("\n") else summary)
         return texts
 
-    def _translate_alone(self, fed: _Fed) -> None:
-        """Isolate a file after its window failed: translate it on its own."""
-        try:
-            result = pipeline.translate_document(
-                fed.text, self.translator, self.options, summarizer=self.summarizer
-            )
-        except Exception as error:  # the engine's errors are many types; record any
-            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            self._fail(
-                fed.planned,
-                f"{fed.planned.relative} could not be translated "
-                f"({type(error).__name__}: {detail}).",
-                fed.sha256,
-                fed.started,
-            )
-            return
-        self._write(fed, result)
-
     def run(self) -> None:
         """Translate every planned input (or until stopped), recording each outcome."""
-        while True:
-            results = pipeline.translate_documents(
-                self._feed(),
-                self.translator,
-                self.options,
-                summarizer=self.summarizer,
-                window_sentences=_BATCH_WINDOW_SENTENCES,
-            )
-            try:
-                for result in _guarded(results):
-                    self._write(self.in_flight.popleft(), result)
-            except _WindowFailed as failure:
-                if not self.in_flight:
-                    raise failure.error from None
-                log.warning(
-                    "a model window failed (%s: %s); translating its %d file(s) one by one",
-                    type(failure.error).__name__,
-                    failure.error,
-                    len(self.in_flight),
-                )
-                while self.in_flight:
-                    self._translate_alone(self.in_flight.popleft())
-                if self.should_stop():
-                    self.stopped = True
-                    return
-                continue  # a fresh pipeline goes on with the inputs not fed yet
+        self._report()  # the files, at once
+        todo = self._plan()
+        self._report()  # and the sentences, before the first unit is translated
+        if self.stopped:
             return
-
-
-class _WindowFailed(Exception):
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def _guarded(results: Iterator[DocumentResult]) -> Iterator[DocumentResult]:
-    """The pipeline's results, with its failures (not ours: writing happens outside)
-    wrapped, so the loop can tell an engine failure from a manifest failure."""
-    while True:
-        try:
-            result = next(results)
-        except StopIteration:
-            return
-        except OutputError:  # the manifest failed while the feed recorded a file: fatal
-            raise
-        except Exception as error:
-            raise _WindowFailed(error) from error
-        yield result
+        for unit, outcomes in self.executor.run(self._units(todo), self._on_sentences):
+            for fed, outcome in zip(self.in_flight.pop(unit.number), outcomes, strict=True):
+                if outcome.result is None:
+                    self._fail(fed.planned, outcome.error, fed.sha256, fed.started)
+                else:
+                    self._write(fed, outcome.result)
 
 
 def run_batch(
@@ -913,16 +936,17 @@ def run_batch(
     progress: BatchProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> BatchReport:
-    """Translate every input of a folder into the output folder, resumably.
+    """Translate every input of a folder into the output folder, resumably, in this process.
 
     Args:
         settings: folders, patterns, output format, ``force``.
         translator: the engine, loaded once for the whole run.
         options: quotation and summary options (the same for every file).
         summarizer: needed when ``options.summarize`` is set.
-        progress: called after each file with a snapshot of the counts.
-        should_stop: polled before each file is fed; once it returns True, the files
-            already fed are finished and recorded, and the run ends (``interrupted``).
+        progress: called with a snapshot of the counts after each file and model batch.
+        should_stop: polled before each file is planned and each work unit is fed; once it
+            returns True, the units already fed are finished and recorded, and the run
+            ends (``interrupted``).
 
     Returns:
         The counts, the failed and empty inputs, and whether the run was interrupted.
@@ -932,7 +956,39 @@ def run_batch(
         OutputError: the output folder is unsafe or in use, or the manifest cannot be
             written (every file recorded before that stays valid).
     """
+    from translator.api import Translator
+
     options = options or Options()
+    summarize = options.summarize and summarizer is not None
+    facade = Translator.from_engines(
+        translator,
+        summarizer if summarize else None,
+        quotes=options.quotes,
+        quote_marks=options.quote_marks,
+        summary_length=str(options.summary_length),
+        summary_max_words=options.summary_max_words,
+        glossary=options.glossary,
+    )
+    return execute_batch(
+        settings,
+        LocalExecutor(facade, summarize, UNIT_SENTENCES),
+        replace(options, summarize=summarize),
+        progress=progress,
+        should_stop=should_stop,
+    )
+
+
+def execute_batch(
+    settings: BatchSettings,
+    executor: Executor,
+    options: Options,
+    *,
+    progress: BatchProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> BatchReport:
+    """``run_batch`` with any executor (local, Ray): this function decides what to do and
+    records it; the executor only translates work units. ``options`` must be the options
+    the executor's translator was made with (they go into the fingerprint)."""
     input_dir, output_dir = check_folders(settings)
     started = time.perf_counter()
     try:
@@ -941,18 +997,14 @@ def run_batch(
         raise OutputError(
             f"cannot create {settings.output_dir} ({error.strerror}). Check the path."
         ) from None
-    summarize = options.summarize and summarizer is not None
+    engines = executor.describe()
+    summarize = options.summarize and engines.summarization is not None
     inputs = find_inputs(
         input_dir, settings.patterns, recursive=settings.recursive, exclude=output_dir
     )
     planned = plan_outputs(inputs, settings.output_format, summarize, input_dir, output_dir)
-    # The engine class counts: int8 CTranslate2 and float32 torch outputs differ.
     fingerprint = settings_fingerprint(
-        options,
-        settings,
-        translator.info,
-        summarizer.info if summarizer else None,
-        engine=type(unwrap(translator)).__name__,
+        options, settings, engines.translation, engines.summarization, engine=engines.engine
     )
     with _exclusive_lock(output_dir):
         removed = remove_stale_temporaries(output_dir)
@@ -970,7 +1022,7 @@ def run_batch(
                     "force": settings.force,
                     "quotes": options.quotes.value,
                     "summarize": summarize,
-                    "translation_model": translator.info.id,
+                    "translation_model": engines.translation.id,
                 },
             )
             run = _Run(
@@ -981,9 +1033,9 @@ def run_batch(
                 manifest,
                 run_id,
                 fingerprint,
-                translator,
+                executor,
                 options,
-                summarizer if summarize else None,
+                engines.engine,
                 progress,
                 should_stop or (lambda: False),
             )

@@ -31,3 +31,7 @@ class OptionError(TranslatorError, ValueError):
 
 class OutOfMemoryError(TranslatorError, MemoryError):
     """The engine ran out of memory (CPU or GPU) while translating or summarizing."""
+
+
+class ClusterError(TranslatorError):
+    """A Ray cluster cannot be reached, or no worker can start or stay alive on it."""

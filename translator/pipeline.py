@@ -368,6 +368,12 @@ def translate_documents(
         yield _finish(state, translator, options, summarizer)
 
 
+def count_sentences(text: str | Document, glossary: Glossary | None = None) -> int:
+    """How many sentences ``translate_documents`` will report for ``text`` (its
+    ``DocumentResult.sentences``): what a batch plans with before translating."""
+    return sum(len(job.plans) for job in _parse(0, text, glossary).jobs)
+
+
 def _stream(state: _DocumentState, on_text: TextCallback) -> None:
     """Hand the paragraphs finished since the last call to ``on_text``."""
     chunk = "".join(

@@ -87,11 +87,11 @@ def to_json(result: DocumentResult, source_name: str = "") -> dict[str, Any]:
     return (replace(result, source=source_name) if source_name else result).to_dict()
 
 
-def run_details(options: Options, engine: object | None) -> dict[str, str]:
-    """The footer lines of an HTML page: the engine's class (None: no model ran, e.g. for
-    empty input) and the options that shaped the output (the result itself holds neither)."""
+def run_details(options: Options, engine: str | None) -> dict[str, str]:
+    """The footer lines of an HTML page: the engine's class name (None: no model ran, e.g.
+    for empty input) and the options that shaped the output (the result holds neither)."""
     details = {
-        "Engine": type(engine).__name__ if engine is not None else "none (nothing to translate)",
+        "Engine": engine if engine is not None else "none (nothing to translate)",
         "Quotations": f"--quotes {options.quotes.value} --quote-marks {options.quote_marks.value}",
     }
     if options.summarize:

@@ -28,7 +28,10 @@ from translator.cli.options import FormatOpt, SharedOptions, SummarizeOpt, share
 from translator.render import OutputFormat
 
 if TYPE_CHECKING:  # translator.batch pulls in the pipeline: imported when a run starts
+    from translator.api import Translator
     from translator.batch import BatchProgressCallback, BatchReport, FileOutcome
+    from translator.executors import Executor
+    from translator.ray_executor import RaySettings
 
 log = logging.getLogger("translator.cli")
 
@@ -61,6 +64,39 @@ RecursiveOpt = Annotated[
     bool, typer.Option("--recursive/--no-recursive", help="Descend into subfolders.")
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Redo files the manifest says are done.")]
+RayOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ray",
+        help="Translate on a Ray cluster (pip install 'translator[ray]'): the one "
+        "--ray-address or RAY_ADDRESS names, else a new local one. Inputs, outputs and the "
+        "manifest stay on this machine.",
+    ),
+]
+RayAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="The Ray cluster to join (host:port of its head, or auto); implies --ray.",
+        show_default=False,
+    ),
+]
+RayWorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--ray-workers",
+        min=1,
+        help="Workers (one model copy each); default: as many as the cluster's CPUs allow.",
+        show_default=False,
+    ),
+]
+RayCpusOpt = Annotated[
+    float, typer.Option("--ray-cpus-per-worker", min=0.1, help="CPUs each Ray worker reserves.")
+]
+RayGpusOpt = Annotated[
+    float, typer.Option("--ray-gpus-per-worker", min=0, help="GPUs each Ray worker reserves.")
+]
 
 
 @app.command()
@@ -73,6 +109,11 @@ def batch(
     output_format: FormatOpt = OutputFormat.TEXT,
     force: ForceOpt = False,
     summarize: SummarizeOpt = False,
+    ray: RayOpt = False,
+    ray_address: RayAddressOpt = None,
+    ray_workers: RayWorkersOpt = None,
+    ray_cpus_per_worker: RayCpusOpt = 1.0,
+    ray_gpus_per_worker: RayGpusOpt = 0.0,
     *,
     shared: SharedOptions,
 ) -> None:
@@ -80,12 +121,13 @@ def batch(
 
     Outputs mirror the input tree (a/b.txt gives OUTPUT_DIR/a/b.en.txt). A manifest in
     OUTPUT_DIR records each file, so a rerun skips what is done; one bad file never stops
-    the run. Ctrl-C stops after the current batch.
+    the run. Ctrl-C stops after the current batch. With --ray, workers on a Ray cluster
+    translate while this process plans, writes and records, with the same outputs.
     """
     setup_logging(shared.verbose, shared.quiet)
     quiet = shared.quiet
     with report_errors():
-        from translator.batch import DEFAULT_PATTERNS, BatchSettings, check_folders, run_batch
+        from translator.batch import DEFAULT_PATTERNS, BatchSettings, check_folders, execute_batch
 
         translator = shared.translator()
         settings = BatchSettings(
@@ -99,20 +141,25 @@ def batch(
         )
         check_folders(settings)  # before the models load: a wrong folder fails at once
         options = replace(translator.options, summarize=summarize)
-        engine = translator.translation_engine()
-        summarizer = translator.summarization_engine() if summarize else None
+        ray_settings = None
+        if ray or ray_address is not None:
+            from translator.ray_executor import RaySettings
+
+            ray_settings = RaySettings(
+                ray_address, ray_workers, ray_cpus_per_worker, ray_gpus_per_worker
+            )
         stop = threading.Event()
-        with _stop_on_interrupt(stop, quiet), _progress_display(quiet) as on_progress:
-            report = run_batch(
-                settings,
-                engine,
-                options,
-                summarizer=summarizer,
-                progress=on_progress,
-                should_stop=stop.is_set,
+        with (
+            _executor(translator, summarize, ray_settings) as executor,
+            _stop_on_interrupt(stop, quiet),
+            _progress_display(quiet) as on_progress,
+        ):
+            report = execute_batch(
+                settings, executor, options, progress=on_progress, should_stop=stop.is_set
             )
         _print_problems(report.problems)
-        _log_memory(engine)
+        if ray_settings is None:  # with Ray, the memories are the workers'
+            _log_memory(translator.translation_engine())
         if not quiet:
             typer.echo(_summary_line(report), err=True)
         if report.interrupted:
@@ -124,6 +171,27 @@ def batch(
             raise typer.Exit(EXIT_INTERRUPTED)
         if report.failed:
             raise typer.Exit(EXIT_FAILURE)
+
+
+@contextmanager
+def _executor(
+    translator: Translator, summarize: bool, ray: RaySettings | None
+) -> Iterator[Executor]:
+    """This process (models loaded here, now), or workers on a Ray cluster (ray is only
+    imported with --ray)."""
+    from translator.batch import UNIT_SENTENCES
+
+    if ray is None:
+        from translator.executors import LocalExecutor
+
+        executor = LocalExecutor(translator, summarize, UNIT_SENTENCES)
+        executor.describe()  # load the models before the progress display starts
+        yield executor
+        return
+    from translator.ray_executor import RayExecutor
+
+    with RayExecutor(translator, summarize, UNIT_SENTENCES, ray) as ray_executor:
+        yield ray_executor
 
 
 @contextmanager
@@ -180,26 +248,29 @@ def _progress_display(quiet: bool) -> Iterator[BatchProgressCallback | None]:
         transient=True,
         redirect_stdout=False,  # stdout is for results, never for the bar's console
     )
-    task = progress.add_task("batch", total=None, files="0/?", sentences=0, rate="", note="")
+    task = progress.add_task("batch", total=None, files="0/?", sentences="0", rate="", note="")
     started = time.perf_counter()
 
     def update(snapshot: BatchProgress) -> None:
-        # Skipped files take no time: they shrink the total instead of advancing, so the
-        # rate and the ETA describe the work actually done.
+        # The bar counts sentences (known once the folder is planned, moving per model
+        # batch); skipped files shrink the file total instead of advancing it.
         worked = snapshot.done + snapshot.failed + snapshot.empty
+        total = snapshot.sentences_total or None
         elapsed = max(time.perf_counter() - started, 1e-9)
         notes = [
             f"{n} {what}"
             for n, what in ((snapshot.skipped, "skipped"), (snapshot.failed, "failed"))
             if n
         ]
+        if snapshot.workers > 1:
+            notes.append(f"{snapshot.workers} workers")
         progress.update(
             task,
-            total=snapshot.files_total - snapshot.skipped,
-            completed=worked,
+            total=total,
+            completed=snapshot.sentences_translated,
             files=f"{worked}/{snapshot.files_total - snapshot.skipped}",
-            sentences=snapshot.sentences,
-            rate=f"{worked / elapsed:.1f}/s",
+            sentences=f"{snapshot.sentences_translated}/{total or '?'}",
+            rate=f"{snapshot.sentences_translated / elapsed:.1f} sentences/s",
             note=", ".join(notes),
         )
 

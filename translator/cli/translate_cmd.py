@@ -130,8 +130,11 @@ def footer_details(
     translator: Translator, summarize: bool, result: DocumentResult
 ) -> dict[str, str]:
     """How the result was made, for the HTML page's footer (no model loads for it)."""
+    from translator.engines.memory import unwrap
+
     engine = translator.translation_engine() if result.paragraphs else None
-    return run_details(replace(translator.options, summarize=summarize), engine)
+    name = type(unwrap(engine)).__name__ if engine is not None else None
+    return run_details(replace(translator.options, summarize=summarize), name)
 
 
 _MAX_LOGGED_WARNINGS = 20

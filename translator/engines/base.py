@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -223,6 +224,30 @@ def _max_output_tokens(configured_max_length: int | None, positions: int | None)
     the decoder start token) within its position table."""
     limit = min(configured_max_length or _NO_LIMIT, positions or _NO_LIMIT)
     return max(limit - 1, 1)
+
+
+# Who hears of each finished engine batch (progress displays); a ContextVar, so an engine
+# needs no new argument and concurrent runs (threads) each hear only their own batches.
+_batch_listener: ContextVar[Callable[[int], None] | None] = ContextVar(
+    "batch_listener", default=None
+)
+
+
+@contextmanager
+def listen_to_batches(listener: Callable[[int], None]) -> Iterator[None]:
+    """Call ``listener(texts)`` after each model batch an engine finishes in this context."""
+    token = _batch_listener.set(listener)
+    try:
+        yield
+    finally:
+        _batch_listener.reset(token)
+
+
+def batch_finished(texts: int) -> None:
+    """Engines call this after each model batch (``texts``: how many it held)."""
+    listener = _batch_listener.get()
+    if listener is not None:
+        listener(texts)
 
 
 def _length_sorted_batches(

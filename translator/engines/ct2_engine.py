@@ -23,6 +23,7 @@ from translator.engines.base import (
     _load_tokenizer,
     _max_output_tokens,
     _read_json,
+    batch_finished,
     out_of_memory_as_error,
     output_bounds,
     parse_device,
@@ -263,6 +264,7 @@ def _decode_batches(
                     raise
                 outputs[index] = list(hypotheses[0])
                 batch_limits[index] = limit
+            batch_finished(len(batch))
     return outputs, batch_limits
 
 

@@ -20,6 +20,7 @@ from translator.engines.base import (
     _load_tokenizer,
     _max_output_tokens,
     _no_progress_bars,
+    batch_finished,
     out_of_memory_as_error,
     output_bounds,
     parse_device,
@@ -102,6 +103,7 @@ class TorchTranslator(_EngineBase):
             )
             for index, output in zip(batch, outputs, strict=True):
                 results[index] = output
+            batch_finished(len(batch))
         return results
 
     def _output_bounds(self, counts: Sequence[int], strict: bool) -> list[int]:
