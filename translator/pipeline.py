@@ -176,20 +176,28 @@ class _ParagraphOutcome:
 
 @dataclass
 class _DocumentState:
-    """A document in flight: its parse, and the outcomes of its paragraphs so far."""
+    """A document in flight: its parse, and the outcomes of its paragraphs so far.
+
+    Sentence plans are made per window (``_plan_job``), not for the whole document up
+    front: a huge document holds plans for one window at a time.
+    """
 
     number: int
     document: Document
     scan: QuoteScan
-    jobs: list[_ParagraphJob]
+    pieces: dict[int, list[tuple[QuotePiece, int]]]  # quotation pieces by paragraph
     started: float
     parsed: float
     outcomes: list[_ParagraphOutcome] = field(default_factory=list)
     streamed: int = 0  # paragraphs already handed to the text callback
+    sentences: int = 0  # sentences planned so far
+    # keep_text=False: outcomes streamed and forgotten, and what is kept of them.
+    dropped: int = 0
+    kept: list[_ParagraphOutcome] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
-        return len(self.outcomes) == len(self.jobs)
+        return self.dropped + len(self.outcomes) == len(self.document.paragraphs)
 
 
 def translate_document(
@@ -200,6 +208,7 @@ def translate_document(
     summarizer: SummarizationEngine | None = None,
     progress: ProgressCallback | None = None,
     on_text: Callable[[str], None] | None = None,
+    keep_text: bool = True,
 ) -> DocumentResult:
     """Translate a German document into English, keeping quotations as ``options`` says.
 
@@ -211,6 +220,8 @@ def translate_document(
         progress: called after each window with (sentences done, sentences known).
         on_text: called with the translation's text as paragraphs are done, in order, so
             a huge document's output can be written while the rest is translated.
+        keep_text: with ``on_text``, False leaves the text out of the result (see
+            ``translate_documents``): memory stays flat however long the document.
 
     Returns:
         The translation in the source's layout, per-paragraph results, every quotation
@@ -223,6 +234,7 @@ def translate_document(
         summarizer=summarizer,
         progress=progress,
         on_text=None if on_text is None else lambda _, chunk: on_text(chunk),
+        keep_text=keep_text,
     )
     return next(iter(results))
 
@@ -236,6 +248,7 @@ def translate_documents(
     progress: ProgressCallback | None = None,
     on_text: TextCallback | None = None,
     window_sentences: int = WINDOW_SENTENCES,
+    keep_text: bool = True,
 ) -> Iterator[DocumentResult]:
     """Translate many documents, yielding one result per text, in order.
 
@@ -244,8 +257,14 @@ def translate_documents(
     documents of the current window are held, so memory stays flat however many texts
     there are; ``texts`` is consumed lazily. Smaller windows give back control (results,
     a chance to stop) sooner, at some cost in speed.
+
+    With ``keep_text=False`` (for a caller that takes the text from ``on_text``), the
+    results carry no text: ``translation`` is empty and ``paragraphs`` too, so a huge
+    document's translation is never held in memory; quotations, warnings and (with a
+    summary) the summarizer's input are still kept.
     """
     options = options or Options()
+    keep_text = keep_text or on_text is None
     want_translated_quotes = options.summarize and summarizer is not None
     in_flight: list[_DocumentState] = []
     pending: list[_ParagraphJob] = []
@@ -260,6 +279,8 @@ def translate_documents(
         if on_text is not None:
             for state in in_flight:
                 _stream(state, on_text)
+                if not keep_text:
+                    _drop_text(state, want_translated_quotes)
         done_sentences += pending_sentences
         pending, pending_sentences = [], 0
         if progress is not None:
@@ -268,33 +289,62 @@ def translate_documents(
     for number, text in enumerate(texts):
         state = _parse(number, text)
         in_flight.append(state)
-        known_sentences += sum(len(job.plans) for job in state.jobs)
-        for job in state.jobs:
+        paragraphs = range(len(state.document.paragraphs))
+        if progress is not None:  # planned twice, so that the total is known from the start
+            known_sentences += sum(len(_plan_job(state, i).plans) for i in paragraphs)
+        for index in paragraphs:
+            job = _plan_job(state, index)
+            state.sentences += len(job.plans)
             pending.append(job)
             pending_sentences += len(job.plans)
             if pending_sentences >= window_sentences:
                 run_pending()
         while in_flight and in_flight[0].finished:
-            yield _finish(in_flight.pop(0), translator, options, summarizer)
+            yield _finish(in_flight.pop(0), translator, options, summarizer, keep_text)
     if pending or progress is not None:
         run_pending()
     for state in in_flight:
-        yield _finish(state, translator, options, summarizer)
+        yield _finish(state, translator, options, summarizer, keep_text)
 
 
 def _stream(state: _DocumentState, on_text: TextCallback) -> None:
     """Hand the paragraphs finished since the last call to ``on_text``."""
+    done = state.dropped + len(state.outcomes)
     chunk = "".join(
-        segment.render_paragraph(state.document, i, state.outcomes[i].result.translation)
-        for i in range(state.streamed, len(state.outcomes))
+        segment.render_paragraph(
+            state.document, i, state.outcomes[i - state.dropped].result.translation
+        )
+        for i in range(state.streamed, done)
     )
-    state.streamed = len(state.outcomes)
+    state.streamed = done
     if chunk:
         on_text(state.number, chunk)
 
 
+def _drop_text(state: _DocumentState, keep_summary_input: bool) -> None:
+    """Forget the paragraphs already streamed (``keep_text=False``), keeping only their
+    quotations, warnings and, for a summary, the summarizer's input."""
+    streamed = state.outcomes[: state.streamed - state.dropped]
+    del state.outcomes[: len(streamed)]
+    state.dropped += len(streamed)
+    for outcome in streamed:
+        summary_input = outcome.summary_input if keep_summary_input else ""
+        if keep_summary_input or outcome.quotes or outcome.warnings:
+            state.kept.append(replace(outcome, result=_STREAMED, summary_input=summary_input))
+
+
+_STREAMED = ParagraphResult("", "")
+"""Stands for a paragraph whose text went to ``on_text`` and was not kept."""
+
+
+def _plan_job(state: _DocumentState, index: int) -> _ParagraphJob:
+    text = state.document.paragraphs[index].text
+    plans = _plan_paragraph(text, state.pieces.get(index, []))
+    return _ParagraphJob(state.number, index, text, tuple(plans))
+
+
 def _parse(number: int, text: str) -> _DocumentState:
-    """Paragraphs, quotations and sentence plans of one document."""
+    """Paragraphs and quotations of one document."""
     started = time.perf_counter()
     document = segment.parse_document(text)
     scan = quotes.find_quotes(
@@ -304,13 +354,9 @@ def _parse(number: int, text: str) -> _DocumentState:
     for quotation in scan.quotations:
         for piece in quotation.pieces:
             pieces_by_paragraph.setdefault(piece.paragraph, []).append((piece, quotation.index))
-    jobs = [
-        _ParagraphJob(
-            number, i, p.text, tuple(_plan_paragraph(p.text, pieces_by_paragraph.get(i, [])))
-        )
-        for i, p in enumerate(document.paragraphs)
-    ]
-    return _DocumentState(number, document, scan, jobs, started, time.perf_counter())
+    return _DocumentState(
+        number, document, scan, pieces_by_paragraph, started, time.perf_counter()
+    )
 
 
 def _finish(
@@ -318,21 +364,24 @@ def _finish(
     translator: TranslationEngine,
     options: Options,
     summarizer: SummarizationEngine | None,
+    keep_text: bool = True,
 ) -> DocumentResult:
     """Put a document's paragraphs together, and summarize it when asked."""
     translated = time.perf_counter()
-    outcomes = state.outcomes
+    outcomes = state.kept + state.outcomes
     warnings = [f"line {w.line}: {w.message}" for w in state.scan.warnings]
     warnings += [w for outcome in outcomes for w in outcome.warnings]
     result = DocumentResult(
-        translation=segment.render_document(
-            state.document, [o.result.translation for o in outcomes]
+        translation=(
+            segment.render_document(state.document, [o.result.translation for o in outcomes])
+            if keep_text
+            else ""
         ),
-        paragraphs=tuple(o.result for o in outcomes),
+        paragraphs=tuple(o.result for o in outcomes) if keep_text else (),
         quotes=merge_quote_pieces([q for o in outcomes for q in o.quotes]),
         model=translator.info,
         warnings=tuple(warnings),
-        sentences=sum(len(job.plans) for job in state.jobs),
+        sentences=state.sentences,
         timings={
             "parse_s": round(state.parsed - state.started, 4),
             "translate_s": round(translated - state.parsed, 4),

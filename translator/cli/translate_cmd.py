@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 from pathlib import Path
 
 from translator import config
@@ -92,8 +91,9 @@ def translate(
             engine=engine.value,
         )
         # Plain text to stdout is written as paragraphs are done: a huge input shows
-        # results at once and never waits in memory for the end.
+        # results at once and its translation is never held in memory.
         stream = output is None and output_format is OutputFormat.TEXT
+        streamed = _StreamedText()
         with progress_on_stderr(not quiet) as progress:
             result = pipeline.translate_document(
                 text,
@@ -101,7 +101,8 @@ def translate(
                 options,
                 summarizer=summarizer,
                 progress=progress,
-                on_text=partial(emit, output=None) if stream else None,
+                on_text=streamed if stream else None,
+                keep_text=not stream,
             )
         _log_warnings(result.warnings)
         if result.summary is not None:
@@ -111,9 +112,26 @@ def translate(
         for quote in result.quotes:
             log.info("quotation (%s): %s", quote.strategy.value, quote.original)
         rendered = render(result, output_format, source_name=shown_name)
-        if stream:  # the translation is out already: only what follows it is left
-            rendered = rendered[len(result.translation) :]
+        if stream:  # the translation is out already (and not in result): what follows it
+            rendered = streamed.line_end() + rendered
         emit(rendered, output)
+
+
+class _StreamedText:
+    """Writes the translation to stdout as it comes, remembering only how it ended."""
+
+    def __init__(self) -> None:
+        self.has_text = False
+        self.last = ""
+
+    def __call__(self, chunk: str) -> None:
+        emit(chunk, None)
+        self.has_text = self.has_text or bool(chunk.strip())
+        self.last = chunk[-1:] or self.last
+
+    def line_end(self) -> str:
+        """The newline ``render_text`` puts after a translation that lacks one."""
+        return "\n" if self.has_text and self.last != "\n" else ""
 
 
 _MAX_LOGGED_WARNINGS = 20
