@@ -2,10 +2,11 @@
 
 transformers' ``MarianTokenizer`` does the same work, but importing transformers takes
 about a second on a 2-core machine: more than loading the int8 model itself, and most of
-a one-article run from the shell. CTranslate2 takes token strings, so all this engine
-needs is SentencePiece (``source.spm`` and ``target.spm``) and the model's ``vocab.json``.
-It reproduces ``MarianTokenizer`` for what the engine calls (``tests/test_ct2.py``
-compares the two on real German text); a folder it cannot read falls back to transformers.
+a one-article run's start-up. CTranslate2 takes token strings, so all this engine needs
+is SentencePiece (``source.spm``) and the model's ``vocab.json``. It reproduces
+``MarianTokenizer`` (shared vocabulary, as opus-mt) for what the engine calls
+(``tests/test_speed_paths.py`` compares the two on real German text); any other folder
+falls back to transformers.
 """
 
 from __future__ import annotations
@@ -39,15 +40,11 @@ class MarianPieces:
             for token in (self.unk_token, self.eos_token, self.pad_token)
             if token in self._vocab
         }
-        # With one vocabulary for both sides (opus-mt), MarianTokenizer decodes with the
-        # source model; only separate vocabularies use the target one.
-        self._special_split = re.compile(
-            "(" + "|".join(re.escape(t) for t in (self.eos_token, self.unk_token, self.pad_token)) + ")"
-        )
-        self._encoder = sentencepiece.SentencePieceProcessor(model_file=str(folder / "source.spm"))
-        self._decoder = sentencepiece.SentencePieceProcessor(model_file=str(folder / "target.spm"))
-        if not config.get("separate_vocabs", False):
-            self._decoder = self._encoder
+        specials = (self.eos_token, self.unk_token, self.pad_token)
+        self._special_split = re.compile("(" + "|".join(re.escape(t) for t in specials) + ")")
+        # With one vocabulary for both sides (opus-mt; ``usable`` requires it),
+        # MarianTokenizer encodes and decodes with the source model.
+        self._spm = sentencepiece.SentencePieceProcessor(model_file=str(folder / "source.spm"))
 
     @classmethod
     def usable(cls, folder: Path) -> bool:
@@ -56,7 +53,7 @@ class MarianPieces:
             config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
-        files = ("source.spm", "target.spm", "vocab.json")
+        files = ("source.spm", "vocab.json")
         return (
             isinstance(config, dict)
             and config.get("tokenizer_class") == "MarianTokenizer"
@@ -76,7 +73,7 @@ class MarianPieces:
                     tokens.append(part)
                 elif part:
                     code, rest = _language_code(part) if i == 0 else ([], part)
-                    tokens += code + self._encoder.encode(rest, out_type=str)
+                    tokens += code + self._spm.encode(rest, out_type=str)
             rows.append([vocab.get(token, unk) for token in tokens] + [eos])
         return {"input_ids": rows}
 
@@ -92,7 +89,7 @@ class MarianPieces:
         """Each row as text, special tokens skipped (the engine always skips them)."""
         special, tokens = self._special_ids, self._tokens
         pieces = [[tokens[i] for i in row if i not in special and i in tokens] for row in rows]
-        decoded = self._decoder.decode_pieces(pieces)
+        decoded = self._spm.decode_pieces(pieces)
         return [text.replace(_SPACE_MARK, " ").strip() for text in decoded]
 
 

@@ -354,9 +354,7 @@ def _parse(number: int, text: str) -> _DocumentState:
     for quotation in scan.quotations:
         for piece in quotation.pieces:
             pieces_by_paragraph.setdefault(piece.paragraph, []).append((piece, quotation.index))
-    return _DocumentState(
-        number, document, scan, pieces_by_paragraph, started, time.perf_counter()
-    )
+    return _DocumentState(number, document, scan, pieces_by_paragraph, started, time.perf_counter())
 
 
 def _finish(
