@@ -4,6 +4,7 @@
     BENCH_QUICK=1 python -m benchmarks.run   # the same workload, one round, no torch
                                              # rows, summary or 100 MB rows: ~3 minutes
     BENCH_THREADS=1 ...                      # one thread per configuration
+    BENCH_ONLY=ct2,bare ...                  # only those engines' translation rows
 
 The models have random weights in the exact shapes of Helsinki-NLP/opus-mt-de-en
 (d_model 512, 6+6 layers, 8 heads, ffn 2048, vocabulary 58,101) and
@@ -665,10 +666,18 @@ def baseline_share() -> int:
     return 16 if quick() else 4
 
 
+def only() -> list[str]:
+    """``BENCH_ONLY=ct2,bare``: only the translation rows whose engine is named (no
+    summary or loaded-models rows); for a machine too busy for the slow rows."""
+    return [word.strip() for word in os.environ.get("BENCH_ONLY", "").split(",") if word.strip()]
+
+
 def configurations() -> list[str]:
     """What runs: quick mode leaves out the torch rows (minutes, and not the default)."""
     return [
-        name for name, (kind, _, _) in TRANSLATION_CONFIGS.items() if kind != "torch" or not quick()
+        name
+        for name, (kind, _, _) in TRANSLATION_CONFIGS.items()
+        if (kind != "torch" or not quick()) and (not only() or kind in only())
     ]
 
 
@@ -815,17 +824,17 @@ def add_ratios(configs: list[dict]) -> None:
     """Each row's speed against the naive script, and against the bare CTranslate2 script
     that decodes the same way (beam 4 or greedy)."""
     by_name = {config["name"]: config for config in configs}
-    naive = by_name[NAIVE]
+
+    def ratio(config: dict, to: str, key: str, digits: int) -> float | None:
+        other = by_name.get(to)
+        return None if other is None else round(config[key] / other[key], digits)
+
     for config in configs:
-        bare = by_name[BARE[config["beams"]]]
-        config["ratio_to_baseline"] = round(config["tokens_per_s"] / naive["tokens_per_s"], 1)
-        config["cpu_ratio_to_baseline"] = round(
-            config["tokens_per_cpu_s"] / naive["tokens_per_cpu_s"], 1
-        )
-        config["ratio_to_bare"] = round(config["tokens_per_s"] / bare["tokens_per_s"], 2)
-        config["cpu_ratio_to_bare"] = round(
-            config["tokens_per_cpu_s"] / bare["tokens_per_cpu_s"], 2
-        )
+        bare = BARE[config["beams"]]
+        config["ratio_to_baseline"] = ratio(config, NAIVE, "tokens_per_s", 1)
+        config["cpu_ratio_to_baseline"] = ratio(config, NAIVE, "tokens_per_cpu_s", 1)
+        config["ratio_to_bare"] = ratio(config, bare, "tokens_per_s", 2)
+        config["cpu_ratio_to_bare"] = ratio(config, bare, "tokens_per_cpu_s", 2)
 
 
 def main() -> None:
@@ -866,7 +875,7 @@ def main() -> None:
         print(f"running: flat memory, {megabytes} MB, {output_format}", file=sys.stderr)
         streams.append(_in_child(f"stream:{megabytes}:{output_format}"))
     # Quick mode leaves out the summary and loaded-models memory rows.
-    kinds = () if quick() else ("torch", "ct2")
+    kinds = () if quick() or only() else ("torch", "ct2")
     summaries = []
     for kind in kinds:
         print(f"running: summary {kind}", file=sys.stderr)
@@ -878,6 +887,7 @@ def main() -> None:
     report = {
         "machine": machine(),
         "quick": quick(),
+        "only": only(),
         "workload": work,
         "configs": configs,
         "summary": summaries,
@@ -897,7 +907,8 @@ def render(report: dict) -> str:
         f"thread(s) per configuration, load average {report['machine']['load_average_at_end']}",
         f"workload: {report['workload']['sentences']} sentences, "
         f"{report['workload']['generated_tokens']} generated tokens per run"
-        + (" (BENCH_QUICK)" if report["quick"] else ""),
+        + (" (BENCH_QUICK)" if report["quick"] else "")
+        + (f" (BENCH_ONLY={','.join(report['only'])})" if report.get("only") else ""),
         "",
         "| configuration | tokens/s | sentences/s | x naive | x bare CT2 (same decoding) "
         "| tokens/CPU-s (x bare) | peak RSS MB | runs (s) |",
@@ -910,9 +921,9 @@ def render(report: dict) -> str:
             name += f" (best: {config['best_batch_sentences']} a batch)"
         lines.append(
             f"| {name} | {config['tokens_per_s']:,.0f} | "
-            f"{config['sentences_per_s']:.2f} | {config['ratio_to_baseline']:.1f} | "
-            f"{config['ratio_to_bare']:.2f} | "
-            f"{config['tokens_per_cpu_s']:,.0f} ({config['cpu_ratio_to_bare']:.2f}) | "
+            f"{config['sentences_per_s']:.2f} | {_number(config['ratio_to_baseline'], 1)} | "
+            f"{_number(config['ratio_to_bare'], 2)} | "
+            f"{config['tokens_per_cpu_s']:,.0f} ({_number(config['cpu_ratio_to_bare'], 2)}) | "
             f"{config['peak_rss_mb']:,} | {runs} |"
         )
     lines += ["", "| summary, 700 -> 100 tokens | median s | peak RSS MB |", "|---|---:|---:|"]
@@ -940,6 +951,10 @@ def render(report: dict) -> str:
     for entry in report["flat_memory"]:
         lines.append(f"| {entry['name']} | {entry['seconds']:.1f} | {entry['peak_rss_mb']:,} |")
     return "\n".join(lines)
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 if __name__ == "__main__":

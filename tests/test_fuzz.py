@@ -7,6 +7,7 @@ Most examples run on FakeTranslator (fast); a handful go through the tiny real m
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,8 +55,17 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     real = pipeline.translate_document
 
     def recording(*args: object, **kwargs: object) -> DocumentResult:
+        # The CLI streams plain text and the result then carries none: the spy keeps
+        # what was streamed, as the translation the result stands for.
+        streamed: list[str] = []
+        on_text = kwargs.get("on_text")
+        if callable(on_text):
+            kwargs["on_text"] = lambda chunk: (streamed.append(chunk), on_text(chunk))
         result = real(*args, **kwargs)  # type: ignore[arg-type]
-        recorder.results.append(result)
+        recorded = result
+        if streamed and not kwargs.get("keep_text", True):
+            recorded = replace(result, translation="".join(streamed))
+        recorder.results.append(recorded)
         return result
 
     monkeypatch.setattr(pipeline, "translate_document", recording)
@@ -120,8 +130,6 @@ def test_arbitrary_unicode_through_the_tiny_model(
 
 def test_the_oracle_catches_a_lost_quotation(fake_engine: Recorder) -> None:
     """_check is not vacuous: a result without its quotation fails the contract."""
-    from dataclasses import replace
-
     text = "Er sagte: „Wir kommen.“ Dann ging er.\n"
     _check(text.encode(), fake_engine)  # the real pipeline passes
     [document] = fake_engine.results
