@@ -1,8 +1,10 @@
-"""`make bench`: translator's engines against a naive script, on real-shaped models.
+"""`make bench`: translator against a naive script and a bare CTranslate2 script.
 
-    python -m benchmarks.run            # 400 sentences, medians of 3 (slow ones: 1 run)
-    BENCH_QUICK=1 python -m benchmarks.run   # 96 sentences, single runs, under 3 minutes
+    python -m benchmarks.run            # 400 sentences, 3 interleaved rounds, medians
+    BENCH_QUICK=1 python -m benchmarks.run   # the same workload, one round, no torch
+                                             # rows, summary or 100 MB rows: ~3 minutes
     BENCH_THREADS=1 ...                      # one thread per configuration
+    BENCH_ONLY=ct2,bare ...                  # only those engines' translation rows
 
 The models have random weights in the exact shapes of Helsinki-NLP/opus-mt-de-en
 (d_model 512, 6+6 layers, 8 heads, ffn 2048, vocabulary 58,101) and
@@ -24,10 +26,22 @@ nearly every sentence, which a real model does not; the benchmark turns that che
 The quotation fallbacks that garbage output triggers (re-translating the text around a
 quotation in pieces) stay on: that extra work counts against translator.
 
-Each configuration runs in its own process, so its peak RSS is its own. Throughput is
-generated tokens (the baseline's count for the workload, the same for every
-configuration) per second of wall time, model loading excluded. Timings are noisy when
-other work shares the cores: the table gives medians.
+The yardstick is the bare CTranslate2 script (``run_bare``) that someone who knows the
+field writes: sentences given pre-split, sorted by length, ``translate_batch`` on
+``inter_threads`` = cores workers, the best of 8, 16 and 32 sentences a batch; one row
+for beam 4 and one for greedy, and every row's ratio to the one that decodes the same way.
+
+Each configuration runs in its own process, so its peak RSS is its own, and the rounds
+are interleaved (every configuration once, then again), so that other work on a shared
+machine disturbs them alike. Throughput is generated tokens (the baseline's count for
+the workload, the same for every configuration) per second of wall time, model loading
+excluded; tokens per CPU-second, which other work disturbs less, are given beside it.
+The table gives medians.
+
+Two more rows: a cold start (``benchmarks/coldstart.py``: `translator translate` on the
+sample article in a fresh process, split into interpreter start, imports, model load,
+translation and writing), and flat memory (`translator translate` on 1, 10 and 100 MB
+files with a fast fake engine, output streamed to /dev/null; and 10 MB as json).
 """
 
 from __future__ import annotations
@@ -289,14 +303,29 @@ def ensure_models() -> None:
 
 # --- configurations (each run in a child process) --------------------------------------
 
-# name -> (engine, beams, shown by default)
+# name -> (engine, beams, shown by default); beams None: the model's own (4).
 TRANSLATION_CONFIGS: dict[str, tuple[str, int | None, bool]] = {
     "naive HF generate, one sentence at a time, beam 4": ("baseline", None, False),
+    "bare CTranslate2 script, beam 4": ("bare", 4, False),
+    "bare CTranslate2 script, greedy": ("bare", 1, False),
     "translator torch, sorted batches, beam 4": ("torch", None, False),
     "translator torch --fast (greedy)": ("torch", 1, False),
     "translator ct2 int8, beam 4 (default)": ("ct2", None, True),
     "translator ct2 int8 --fast (greedy)": ("ct2", 1, False),
 }
+NAIVE = "naive HF generate, one sentence at a time, beam 4"
+BARE = {4: "bare CTranslate2 script, beam 4", 1: "bare CTranslate2 script, greedy"}
+BARE_BATCH_SIZES = (8, 16, 32)
+
+
+def beams_of(name: str) -> int:
+    return TRANSLATION_CONFIGS[name][1] or 4
+
+
+def slow(name: str) -> bool:
+    """The configurations that run in the first round only (minutes each)."""
+    kind, beams, _ = TRANSLATION_CONFIGS[name]
+    return kind == "baseline" or (kind == "torch" and beams is None)
 
 
 def _peak_rss_mb() -> float:
@@ -399,6 +428,72 @@ def run_translation(name: str, sentences: Sequence[str], document: str, repeats:
     }
 
 
+def run_bare(beams: int, sentences: Sequence[str]) -> dict:
+    """The yardstick: what a user who knows CTranslate2 writes for pre-split sentences.
+
+    The sentences are tokenized with the model's tokenizer, sorted by length, cut into
+    batches of ``size`` sentences and queued with ``translate_batch`` on ``inter_threads`` =
+    cores workers; the outputs are detokenized in one ``batch_decode``. It runs once per
+    batch size (8, 16, 32 sentences; the report takes the best). Tokenizing and
+    detokenizing are timed, as in the pipeline; sentence splitting is not (it is given).
+    The only change for the benchmark: each batch decodes to its longest row's forced
+    length, and rows are cut to their own, exactly as the pipeline's engine does.
+    """
+    import ctranslate2
+
+    from translator import convert, engines
+
+    tokenizer = engines._load_tokenizer(MARIAN_DIR, "translation")
+    converted = convert.find_converted(MARIAN_DIR)
+    assert converted is not None
+    model = ctranslate2.Translator(
+        str(converted),
+        device="cpu",
+        compute_type="int8",
+        inter_threads=threads(),
+        intra_threads=1,
+    )
+
+    def translate_all(size: int) -> list[str]:
+        ids = tokenizer(list(sentences))["input_ids"]
+        sources = [tokenizer.convert_ids_to_tokens(row) for row in ids]
+        order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+        # CTranslate2's length limit excludes the end token; the targets include it.
+        limits = [target_tokens(len(source)) - 1 for source in sources]
+        queued = []
+        for start in range(0, len(order), size):
+            batch = order[start : start + size]
+            results = model.translate_batch(
+                [sources[i] for i in batch],
+                beam_size=beams,
+                max_decoding_length=max(limits[i] for i in batch),
+                asynchronous=True,
+            )
+            queued.append((batch, results))
+        outputs: list[list[str]] = [[] for _ in sources]
+        for batch, results in queued:
+            for i, result in zip(batch, results, strict=True):
+                outputs[i] = result.result().hypotheses[0][: limits[i]]
+        decoded: list[str] = tokenizer.batch_decode(
+            [tokenizer.convert_tokens_to_ids(tokens) for tokens in outputs],
+            skip_special_tokens=True,
+        )
+        return decoded
+
+    translate_all(8)  # warm-up
+    seconds: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    for size in BARE_BATCH_SIZES:
+        used: list[float] = []
+        [seconds[str(size)]] = _timed(lambda size=size: translate_all(size), 1, used)
+        cpu[str(size)] = used[0]
+    return {
+        "seconds_by_batch": seconds,
+        "cpu_seconds_by_batch": cpu,
+        "peak_rss_mb": round(_peak_rss_mb()),
+    }
+
+
 def _summary_input(summarizer: Any) -> str:
     words = " ".join(news_sentences()).split()
     low, high = 1, len(words)
@@ -452,6 +547,102 @@ def run_memory(kind: str, document: str) -> dict:
     }
 
 
+ARTICLE = ROOT / "tests" / "data" / "belousov-dprk.de.txt"
+COLD_START_PHASES = ("interpreter_s", "imports_s", "load_s", "translate_s", "write_s")
+
+
+def run_cold_start() -> dict:
+    """`translator translate ARTICLE` in a fresh process (benchmarks/coldstart.py), timed
+    from spawn to exit, with its phases."""
+    spawned = time.time()
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.coldstart", str(ARTICLE), str(MARIAN_DIR)],
+        cwd=ROOT,
+        env={**os.environ, "BENCH_SPAWNED_AT": repr(spawned)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    total = time.time() - spawned
+    if completed.returncode != 0:
+        raise SystemExit(f"cold start failed:\n{completed.stderr[-3000:]}")
+    phases = json.loads(completed.stderr.strip().splitlines()[-1])
+    return {**phases, "total_s": total}
+
+
+class FastFakeEngine:
+    """Upper-cases its input: the memory rows measure the pipeline, not a model."""
+
+    max_input_tokens = 512
+
+    @property
+    def info(self) -> Any:
+        from translator.schema import ModelInfo
+
+        return ModelInfo(id="fast-fake", revision="benchmark")
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(text.split()) + 1 for text in texts]
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        return [text.upper() for text in texts]
+
+
+def stream_input(megabytes: int) -> Path:
+    """A German text file of about ``megabytes`` MB: the sample article over and over, each
+    copy numbered (so no window is all duplicates)."""
+    path = CACHE / f"input-{megabytes}mb.de.txt"
+    if path.is_file():
+        return path
+    article = ARTICLE.read_text(encoding="utf-8")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    written, copy = 0, 0
+    with path.open("w", encoding="utf-8") as out:
+        while written < megabytes * 1_000_000:
+            text = article.replace("\n\n", f" ({copy})\n\n", 1)
+            out.write(text if text.endswith("\n\n") else text.rstrip("\n") + "\n\n")
+            written += len(text.encode("utf-8"))
+            copy += 1
+    return path
+
+
+def run_stream(megabytes: int, output_format: str) -> dict:
+    """Peak RSS of `translator translate FILE --format FORMAT > /dev/null` on a
+    ``megabytes`` MB file, with the fast fake engine in place of the models."""
+    from translator import engines
+    from translator.cli import main as cli_main
+
+    path = stream_input(megabytes)
+    engines.load_translator = lambda *args, **kwargs: FastFakeEngine()  # type: ignore[assignment]
+    sys.argv = ["translator", "translate", str(path), "-q", "--no-cache", "--format", output_format]
+    saved = os.dup(1)
+    started = time.perf_counter()
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 1)
+        try:
+            cli_main()
+        except SystemExit as done:
+            if done.code not in (0, None):
+                raise
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+    return {
+        "name": f"{megabytes} MB, --format {output_format}",
+        "megabytes": megabytes,
+        "format": output_format,
+        "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb": round(_peak_rss_mb()),
+    }
+
+
+def stream_jobs() -> list[tuple[int, str]]:
+    """(MB, format) of the flat-memory rows; quick mode leaves out the 100 MB ones."""
+    sizes = (1, 10) if quick() else (1, 10, 100)
+    return [(size, "text") for size in sizes] + [(10, "json")]
+
+
 def threads() -> int:
     """Threads per configuration: ``BENCH_THREADS`` when set, else every usable core."""
     configured = os.environ.get("BENCH_THREADS", "").strip()
@@ -463,14 +654,31 @@ def _cores() -> int:
 
 
 def workload_size() -> int:
-    return 96 if quick() else 400
+    """400 sentences in both modes: 96 kept too few batches in flight to keep both
+    workers busy, and its ratios (14x) did not match the full run's (18-29x)."""
+    return 400
 
 
 def baseline_share() -> int:
     """The baseline translates every 4th sentence: one sentence at a time, its speed does
     not depend on how many there are, and it is by far the slowest (the full workload
     would take it over 20 minutes)."""
-    return 8 if quick() else 4
+    return 16 if quick() else 4
+
+
+def only() -> list[str]:
+    """``BENCH_ONLY=ct2,bare``: only the translation rows whose engine is named (no
+    summary or loaded-models rows); for a machine too busy for the slow rows."""
+    return [word.strip() for word in os.environ.get("BENCH_ONLY", "").split(",") if word.strip()]
+
+
+def configurations() -> list[str]:
+    """What runs: quick mode leaves out the torch rows (minutes, and not the default)."""
+    return [
+        name
+        for name, (kind, _, _) in TRANSLATION_CONFIGS.items()
+        if (kind != "torch" or not quick()) and (not only() or kind in only())
+    ]
 
 
 def child(job: str) -> None:
@@ -478,21 +686,27 @@ def child(job: str) -> None:
     os.environ["OMP_NUM_THREADS"] = str(threads())
     size = workload_size()
     sentences, document = workload(size)
-    repeats = 1 if quick() else 3  # quick mode stays under 3 minutes: single runs
+    repeats = 1 if quick() else 3
     if job.startswith("translate:"):
         name = job.split(":", 1)[1]
         kind, beams, _ = TRANSLATION_CONFIGS[name]
         if kind == "baseline":
             sentences = sentences[:: baseline_share()]
-        # One run of the slow configurations in quick mode keeps it to a few minutes.
-        slow = kind == "baseline" or (kind == "torch" and beams is None)
-        result = run_translation(name, sentences, document, 1 if slow else repeats)
+        if kind == "bare":
+            result = run_bare(beams or 4, sentences)
+        else:
+            # One run per process: main() interleaves the rounds of all configurations,
+            # so that other work on the machine disturbs them alike.
+            result = run_translation(name, sentences, document, 1)
     elif job.startswith("summary:"):
         result = run_summary(job.split(":", 1)[1], repeats)
     elif job == "translation-memory":
         from benchmarks import memory_bench
 
         result = memory_bench.measure(repeats)
+    elif job.startswith("stream:"):
+        megabytes, output_format = job.split(":")[1:]
+        result = run_stream(int(megabytes), output_format)
     else:
         result = run_memory(job.split(":", 1)[1], workload(12 if quick() else 40)[1])
     print(json.dumps(result))
@@ -558,6 +772,75 @@ def workload_description(sentences: Sequence[str]) -> dict:
     }
 
 
+def rounds() -> int:
+    """Rounds of every configuration, interleaved (the slow ones run in the first only)."""
+    return 1 if quick() else 3
+
+
+def summarize_runs(name: str, runs: Sequence[dict], work: dict) -> dict:
+    """One table row from a configuration's runs: medians over the rounds; for the bare
+    script, the median of each batch size and then the best batch size."""
+    kind, _, default = TRANSLATION_CONFIGS[name]
+    extra: dict[str, Any] = {}
+    if kind == "bare":
+        by_size = {
+            size: statistics.median(run["seconds_by_batch"][str(size)] for run in runs)
+            for size in BARE_BATCH_SIZES
+        }
+        best = min(by_size, key=lambda size: by_size[size])
+        seconds = [run["seconds_by_batch"][str(best)] for run in runs]
+        cpu = [run["cpu_seconds_by_batch"][str(best)] for run in runs]
+        extra = {
+            "best_batch_sentences": best,
+            "median_s_by_batch": {str(k): round(v, 2) for k, v in by_size.items()},
+        }
+    else:
+        seconds = [t for run in runs for t in run["seconds"]]
+        cpu = [t for run in runs for t in run["cpu_seconds"]]
+    # The naive baseline may have translated a share of the sentences (baseline_share).
+    done = runs[0].get("workload", work)
+    median = statistics.median(seconds)
+    engine_tokens = statistics.mean(run.get("generated_tokens_per_run", 0) for run in runs)
+    return {
+        "name": name,
+        "default": default,
+        "beams": beams_of(name),
+        "tokens_per_s": round(done["generated_tokens"] / median, 1),
+        "sentences_per_s": round(done["sentences"] / median, 2),
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+        "median_s": round(median, 2),
+        "tokens_per_cpu_s": round(done["generated_tokens"] / statistics.median(cpu), 1),
+        "runs_s": [round(t, 2) for t in seconds],
+        **extra,
+        **(
+            {}
+            if kind == "bare"
+            else {
+                "engine_tokens_per_workload_token": round(
+                    engine_tokens / done["generated_tokens"], 2
+                )
+            }
+        ),
+    }
+
+
+def add_ratios(configs: list[dict]) -> None:
+    """Each row's speed against the naive script, and against the bare CTranslate2 script
+    that decodes the same way (beam 4 or greedy)."""
+    by_name = {config["name"]: config for config in configs}
+
+    def ratio(config: dict, to: str, key: str, digits: int) -> float | None:
+        other = by_name.get(to)
+        return None if other is None else round(config[key] / other[key], digits)
+
+    for config in configs:
+        bare = BARE[config["beams"]]
+        config["ratio_to_baseline"] = ratio(config, NAIVE, "tokens_per_s", 1)
+        config["cpu_ratio_to_baseline"] = ratio(config, NAIVE, "tokens_per_cpu_s", 1)
+        config["ratio_to_bare"] = ratio(config, bare, "tokens_per_s", 2)
+        config["cpu_ratio_to_bare"] = ratio(config, bare, "tokens_per_cpu_s", 2)
+
+
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         child(sys.argv[2])
@@ -572,37 +855,31 @@ def main() -> None:
         f"source tokens, {work['generated_tokens']} generated tokens per run",
         file=sys.stderr,
     )
-    configs = []
-    for name in TRANSLATION_CONFIGS:
-        print(f"running: {name}", file=sys.stderr)
-        result = _in_child(f"translate:{name}")
-        median = statistics.median(result["seconds"])
-        # The baseline may have translated a share of the sentences (see baseline_share).
-        done = result.get("workload", work)
-        configs.append(
-            {
-                "name": name,
-                "default": result["default"],
-                "tokens_per_s": round(done["generated_tokens"] / median, 1),
-                "sentences_per_s": round(done["sentences"] / median, 2),
-                "peak_rss_mb": result["peak_rss_mb"],
-                "median_s": round(median, 2),
-                "tokens_per_cpu_s": round(
-                    done["generated_tokens"] / statistics.median(result["cpu_seconds"]), 1
-                ),
-                "runs_s": [round(t, 2) for t in result["seconds"]],
-                "engine_tokens_per_workload_token": round(
-                    result["generated_tokens_per_run"] / done["generated_tokens"], 2
-                ),
-            }
-        )
-    baseline = configs[0]["tokens_per_s"]
-    baseline_cpu = configs[0]["tokens_per_cpu_s"]
-    for config in configs:
-        config["ratio_to_baseline"] = round(config["tokens_per_s"] / baseline, 1)
-        config["cpu_ratio_to_baseline"] = round(config["tokens_per_cpu_s"] / baseline_cpu, 1)
-    # Quick mode measures the default (CTranslate2) summary and memory only.
-    kinds = ("ct2",) if quick() else ("torch", "ct2")
+    runs: dict[str, list[dict]] = {name: [] for name in configurations()}
+    cold_starts: list[dict] = []
+    for round_number in range(rounds()):
+        for name in configurations():
+            if round_number and slow(name):
+                continue
+            print(f"running (round {round_number + 1}): {name}", file=sys.stderr)
+            runs[name].append(_in_child(f"translate:{name}"))
+        print(f"running (round {round_number + 1}): cold start", file=sys.stderr)
+        cold_starts.append(run_cold_start())
+    configs = [summarize_runs(name, runs[name], work) for name in configurations()]
+    add_ratios(configs)
+    cold_start = {
+        key: round(statistics.median(run[key] for run in cold_starts), 3)
+        for key in (*COLD_START_PHASES, "total_s")
+    }
+    cold_start["unused_modules_loaded"] = sorted(
+        {name for run in cold_starts for name in run["unused_modules_loaded"]}
+    )
+    streams = []
+    for megabytes, output_format in stream_jobs():
+        print(f"running: flat memory, {megabytes} MB, {output_format}", file=sys.stderr)
+        streams.append(_in_child(f"stream:{megabytes}:{output_format}"))
+    # Quick mode leaves out the summary and loaded-models memory rows.
+    kinds = () if quick() or only() else ("torch", "ct2")
     summaries = []
     for kind in kinds:
         print(f"running: summary {kind}", file=sys.stderr)
@@ -618,10 +895,13 @@ def main() -> None:
         "translation_memory": translation_memory,
         "machine": machine(),
         "quick": quick(),
+        "only": only(),
         "workload": work,
         "configs": configs,
         "summary": summaries,
         "memory": memory,
+        "cold_start": cold_start,
+        "flat_memory": streams,
         "total_s": round(time.perf_counter() - started),
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -635,18 +915,23 @@ def render(report: dict) -> str:
         f"thread(s) per configuration, load average {report['machine']['load_average_at_end']}",
         f"workload: {report['workload']['sentences']} sentences, "
         f"{report['workload']['generated_tokens']} generated tokens per run"
-        + (" (BENCH_QUICK)" if report["quick"] else ""),
+        + (" (BENCH_QUICK)" if report["quick"] else "")
+        + (f" (BENCH_ONLY={','.join(report['only'])})" if report.get("only") else ""),
         "",
-        "| configuration | tokens/s | sentences/s | x baseline | tokens/CPU-s (x baseline) "
-        "| peak RSS MB | runs (s) |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| configuration | tokens/s | sentences/s | x naive | x bare CT2 (same decoding) "
+        "| tokens/CPU-s (x bare) | peak RSS MB | runs (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for config in report["configs"]:
         runs = ", ".join(f"{t:.1f}" for t in config["runs_s"])
+        name = config["name"]
+        if "best_batch_sentences" in config:
+            name += f" (best: {config['best_batch_sentences']} a batch)"
         lines.append(
-            f"| {config['name']} | {config['tokens_per_s']:,.0f} | "
-            f"{config['sentences_per_s']:.2f} | {config['ratio_to_baseline']:.1f} | "
-            f"{config['tokens_per_cpu_s']:,.0f} ({config['cpu_ratio_to_baseline']:.1f}) | "
+            f"| {name} | {config['tokens_per_s']:,.0f} | "
+            f"{config['sentences_per_s']:.2f} | {_number(config['ratio_to_baseline'], 1)} | "
+            f"{_number(config['ratio_to_bare'], 2)} | "
+            f"{config['tokens_per_cpu_s']:,.0f} ({_number(config['cpu_ratio_to_bare'], 2)}) | "
             f"{config['peak_rss_mb']:,} | {runs} |"
         )
     lines += ["", "| summary, 700 -> 100 tokens | median s | peak RSS MB |", "|---|---:|---:|"]
@@ -657,11 +942,31 @@ def render(report: dict) -> str:
     lines += ["", "| both models loaded and used | peak RSS MB |", "|---|---:|"]
     for entry in report["memory"]:
         lines.append(f"| {entry['name']} | {entry['peak_rss_mb']:,} |")
+    cold = report["cold_start"]
+    lines += [
+        "",
+        "| cold start: `translator translate` sample article, ct2 beam 4 (medians, s) "
+        "| interpreter | imports | model load | translation | write | total |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        "| "
+        + f"{ARTICLE.name}; loaded but unused: {', '.join(cold['unused_modules_loaded']) or '-'}"
+        + "".join(f" | {cold[key]:.2f}" for key in (*COLD_START_PHASES, "total_s"))
+        + " |",
+        "",
+        "| flat memory, fast fake engine, output to /dev/null | seconds | peak RSS MB |",
+        "|---|---:|---:|",
+    ]
+    for entry in report["flat_memory"]:
+        lines.append(f"| {entry['name']} | {entry['seconds']:.1f} | {entry['peak_rss_mb']:,} |")
     if "translation_memory" in report:
         from benchmarks import memory_bench
 
         lines += ["", memory_bench.render_rows(report["translation_memory"])]
     return "\n".join(lines)
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 if __name__ == "__main__":

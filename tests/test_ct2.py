@@ -337,7 +337,7 @@ def test_conversion_lives_in_the_model_folder_with_a_marker(ct2_marian_dir: Path
         p.name for p in converted.iterdir()
     }
     marker = json.loads((converted / convert.MARKER_FILE).read_text(encoding="utf-8"))
-    assert marker["quantization"] == "float16"
+    assert marker["quantization"] == "int8_float16"
     assert marker["source"]["weights"] == "model.safetensors"
     # No leftovers from the staging folder.
     assert [p.name for p in ct2_marian_dir.iterdir() if p.name.startswith(".ctranslate2")] == []

@@ -7,10 +7,12 @@ for a hub-cache snapshot, inside that snapshot. One rule for every kind of folde
 copy goes wherever its source goes: deleting or re-pulling a model takes its conversion
 along, and two revisions never share one.
 
-The weights are stored as float16 (half the size of float32, exact enough for a GPU);
-the engine picks the arithmetic when it loads them (``compute_type``): int8 on CPU,
-float16 on CUDA. A marker file written last records what the copy was made from, so an
-interrupted conversion is never used and a copy whose source weights changed is stale.
+The weights are stored as int8 (other parameters float16): what the CPU computes with,
+so loading is a read instead of a quantization (0.06-0.14 s instead of 0.45-0.9 s for
+opus-mt on 2 cores, most of a one-article run's start-up); CUDA computes in float16 from
+them. Copies made earlier with float16 weights stay usable (they load slower). A marker
+file written last records what the copy was made from, so an interrupted conversion is
+never used and a copy whose source weights changed is stale.
 
 ctranslate2 and transformers are imported inside functions: importing this module is cheap.
 """
@@ -38,7 +40,7 @@ CONVERTED_FOLDER = "ctranslate2"
 MARKER_FILE = "translator-conversion.json"
 """Written last into a converted folder: what it was made from, and how."""
 
-STORED_QUANTIZATION = "float16"
+STORED_QUANTIZATION = "int8_float16"
 _WEIGHT_FILES = (
     "model.safetensors",
     "model.safetensors.index.json",
