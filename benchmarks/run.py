@@ -441,9 +441,10 @@ def run_bare(beams: int, sentences: Sequence[str]) -> dict:
     """
     import ctranslate2
 
-    from translator import convert, engines
+    from translator import engines
+    from translator.engines import convert
 
-    tokenizer = engines._load_tokenizer(MARIAN_DIR, "translation")
+    tokenizer = engines.base._load_tokenizer(MARIAN_DIR, "translation")
     converted = convert.find_converted(MARIAN_DIR)
     assert converted is not None
     model = ctranslate2.Translator(
