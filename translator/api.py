@@ -184,7 +184,7 @@ class Translator:
         if key not in self._translators:
             from translator import engines
 
-            self._translators[key] = engines.load_translator(
+            loaded = engines.load_translator(
                 key.model,
                 device=key.device,
                 beams=key.beams,
@@ -192,7 +192,7 @@ class Translator:
                 offline=key.offline,
                 engine=key.engine,
             )
-            self._translators[key] = self._remembering(self._translators[key], key.beams)
+            self._translators[key] = self._remembering(loaded, key.beams)
         return self._translators[key]
 
     @property

@@ -27,7 +27,8 @@ from translator.engines.torch_engine import (
     pick_device,
 )
 from translator.errors import ModelLoadError
-from translator.store import resolve_model
+from translator.registry import Task
+from translator.store import ResolvedModel, resolve_model
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +68,25 @@ def _ct2_problem(model_folder: Path) -> str | None:
     return None
 
 
-def _load_ct2_or_fall_back(
-    folder: Path, task: str, device: str, engine: str
-) -> tuple[Any, Any, Any] | None:
-    """The CTranslate2 model, or None when ``auto`` should fall back to torch because
-    CTranslate2 cannot use the GPU here (torch may well be able to)."""
+def _resolve(
+    model: str, task: Task, device: str, engine: str, offline: bool | None
+) -> tuple[ResolvedModel, tuple[Any, Any, Any] | None]:
+    """The model's folder, and its CTranslate2 model when that engine is picked and can run
+    here (None: load with torch). Unknown device or engine names fail before anything is
+    resolved or loaded; ``auto`` falls back to torch when CTranslate2 cannot use the GPU
+    (torch may well be able to)."""
+    parse_device(device)
+    parse_engine(engine)
+    resolved = resolve_model(model, offline=offline, task=task)
+    if pick_engine(engine, resolved.path) is not EngineName.CT2:
+        return resolved, None
     try:
-        return _load_ct2(folder, task=task, device=device)
+        return resolved, _load_ct2(resolved.path, task=task, device=device)
     except CudaLibrariesMissing as error:
         if parse_engine(engine) is not EngineName.AUTO:
             raise
         logger.warning("using the torch engine, not CTranslate2: %s", error)
-        return None
+        return resolved, None
 
 
 def load_translator(
@@ -107,22 +115,18 @@ def load_translator(
             the engine asked for cannot be used.
         OptionError: an unknown device or engine name.
     """
-    parse_device(device)  # an unknown device fails before anything is resolved or loaded
-    parse_engine(engine)
-    resolved = resolve_model(model, offline=offline, task="translation")
-    if pick_engine(engine, resolved.path) is EngineName.CT2:
-        loaded_ct2 = _load_ct2_or_fall_back(resolved.path, "translation", device, engine)
-        if loaded_ct2 is not None:
-            translator, tokenizer, defaults = loaded_ct2
-            return CT2Translator(
-                translator,
-                tokenizer,
-                resolved.info,
-                defaults,
-                device=translator.device,
-                beams=beams,
-                batch_size=batch_size,
-            )
+    resolved, loaded_ct2 = _resolve(model, "translation", device, engine, offline)
+    if loaded_ct2 is not None:
+        translator, tokenizer, defaults = loaded_ct2
+        return CT2Translator(
+            translator,
+            tokenizer,
+            resolved.info,
+            defaults,
+            device=translator.device,
+            beams=beams,
+            batch_size=batch_size,
+        )
     target = pick_device(device)
     loaded, tokenizer = _load_seq2seq(resolved.path, task="translation", device=target)
     return TorchTranslator(
@@ -147,21 +151,12 @@ def load_summarizer(
         ModelLoadError: it is incomplete, not a summarization model, fails to load, or
             the engine asked for cannot be used.
     """
-    parse_device(device)
-    parse_engine(engine)
-    resolved = resolve_model(model, offline=offline, task="summarization")
-    if pick_engine(engine, resolved.path) is EngineName.CT2:
-        loaded_ct2 = _load_ct2_or_fall_back(resolved.path, "summarization", device, engine)
-        if loaded_ct2 is not None:
-            summarizer, tokenizer, defaults = loaded_ct2
-            return CT2Summarizer(
-                summarizer,
-                tokenizer,
-                resolved.info,
-                defaults,
-                device=summarizer.device,
-                beams=beams,
-            )
+    resolved, loaded_ct2 = _resolve(model, "summarization", device, engine, offline)
+    if loaded_ct2 is not None:
+        summarizer, tokenizer, defaults = loaded_ct2
+        return CT2Summarizer(
+            summarizer, tokenizer, resolved.info, defaults, device=summarizer.device, beams=beams
+        )
     target = pick_device(device)
     loaded, tokenizer = _load_seq2seq(resolved.path, task="summarization", device=target)
     return TorchSummarizer(loaded, tokenizer, resolved.info, device=target, beams=beams)
