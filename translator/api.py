@@ -342,6 +342,54 @@ class Translator:
         result = self.translate(text, **overrides)  # type: ignore[arg-type]
         return replace(result, input_format=read.format.value, metadata=dict(read.metadata))
 
+    def translate_stream(
+        self,
+        chunks: Iterable[str],
+        *,
+        source: str = "",
+        progress: ProgressCallback | None = None,
+        section_chars: int | None = None,
+    ) -> Iterator[DocumentResult]:
+        """Translate a text too large to hold, read in chunks (a ``textio.TextStream``, or
+        any iterable of strings): memory stays flat however long it is.
+
+        The text is cut into sections at blank lines (``segment.split_sections``; no
+        paragraph or multi-paragraph quotation is cut), and one result is yielded per
+        section, in order, as soon as it is done: joined, their ``translation`` texts are
+        the text's translation. Warnings name lines of the whole text, a quotation's
+        ``paragraph`` counts from its start, and ``cache`` holds the memory's answers since
+        the previous result. A summary needs the whole text: use ``translate`` for one.
+
+        Args:
+            chunks: the text, in pieces of any size.
+            source: a name for the text, kept in each result's ``source``.
+            progress: called with (sentences done, sentences estimated in all); for a
+                ``TextStream`` of a file the estimate comes from the share read so far.
+            section_chars: the least length of a section (``segment.SECTION_CHARS``).
+        """
+        from translator import pipeline, segment
+
+        options = self._call_options(False, None, None, None, None)
+        translator = self.translation_engine()
+        documents = segment.parse_sections(chunks, section_chars or segment.SECTION_CHARS)
+        paragraphs_before = 0
+        before = _cache_stats(translator)
+        for result in pipeline.translate_documents(
+            documents, translator, options, progress=_estimating(progress, chunks)
+        ):
+            after = _cache_stats(translator)
+            if before is not None and after is not None:
+                result = replace(
+                    result, cache=CacheStats(after.hits - before.hits, after.misses - before.misses)
+                )
+            before = after
+            quotes = tuple(
+                replace(quote, paragraph=quote.paragraph + paragraphs_before)
+                for quote in result.quotes
+            )
+            paragraphs_before += len(result.paragraphs)
+            yield replace(result, quotes=quotes, source=source)
+
     def translate_many(
         self,
         texts: Iterable[str | Document],
@@ -434,6 +482,27 @@ def _input_format(value: str) -> InputFormat:
         raise OptionError(
             f"Unknown input format {value!r}. Use one of: {', '.join(InputFormat)}."
         ) from None
+
+
+def _estimating(
+    progress: ProgressCallback | None, chunks: Iterable[str]
+) -> ProgressCallback | None:
+    """``progress`` with the sentences known so far scaled up to an estimate for the whole
+    stream, by the share of a ``TextStream``'s file read (less the text not parsed yet)."""
+    from translator.textio import TextStream
+
+    if progress is None or not isinstance(chunks, TextStream) or not chunks.size:
+        return progress
+    stream = chunks
+
+    def update(done: int, known: int) -> None:
+        share = stream.bytes_read / stream.size if stream.size else 1.0
+        if share >= 1.0 or not stream.bytes_read:
+            progress(done, known)
+        else:
+            progress(done, max(known, round(known / share)))
+
+    return update
 
 
 def _cache_stats(engine: TranslationEngine) -> CacheStats | None:

@@ -185,3 +185,18 @@ def summarize_uses(applied: Iterable[tuple[GlossaryEntry, str]]) -> tuple[Glossa
         GlossaryUse(entry.source, entry.target, count, tuple(forms[entry]))
         for entry, count in counts.items()
     )
+
+
+def merge_uses(uses: Iterable[GlossaryUse]) -> tuple[GlossaryUse, ...]:
+    """Uses of the same entries from several results (the sections of a stream) added up,
+    in order of first use."""
+    merged: dict[tuple[str, str], GlossaryUse] = {}
+    for use in uses:
+        key = (use.source, use.target)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = use
+        else:
+            forms = seen.forms + tuple(form for form in use.forms if form not in seen.forms)
+            merged[key] = GlossaryUse(use.source, use.target, seen.count + use.count, forms)
+    return tuple(merged.values())

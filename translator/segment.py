@@ -21,9 +21,9 @@ import itertools
 import math
 import re
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from translator.quotes import CLOSING_MARKS, OPENING_MARKS
+from translator.quotes import ALL_MARKS, CLOSING_MARKS, OPENING_MARKS
 from translator.schema import Document, Paragraph
 
 # --------------------------------------------------------------------------- paragraphs
@@ -142,7 +142,7 @@ def _join_wrapped(lines: list[str]) -> str:
     return text
 
 
-def parse_document(text: str) -> Document:
+def parse_document(text: str, first_line: int = 1) -> Document:
     """Split a source text into paragraphs.
 
     A paragraph is one line, unless the text is hard-wrapped (lines broken at a fixed width
@@ -151,12 +151,13 @@ def parse_document(text: str) -> Document:
     own. Each paragraph's ``separator`` is the exact whitespace that followed it (line
     breaks, blank lines, trailing spaces, the next line's indentation), so that, when no
     hard wrap was detected, ``render_document(doc, [p.text for p in doc.paragraphs])``
-    returns ``text`` unchanged.
+    returns ``text`` unchanged. ``first_line`` is the line ``text`` starts on (a section of
+    a longer text, see ``split_sections``).
     """
     spans = _split_lines(text)
     content = [
         (number, start, end)
-        for number, (start, end, _) in enumerate(spans, start=1)
+        for number, (start, end, _) in enumerate(spans, start=first_line)
         if text[start:end].strip()
     ]
     if not content:
@@ -204,6 +205,75 @@ def parse_document(text: str) -> Document:
             )
         )
     return Document(paragraphs=tuple(paragraphs), leading=text[:first_start])
+
+
+# A section of a streamed text is at least this long (characters), unless the text ends.
+SECTION_CHARS = 1 << 16
+# Past this many times SECTION_CHARS without a blank line, a section may end at any line.
+_RELAXED_AFTER = 4
+_VISIBLE = re.compile(r"\S")
+
+
+def split_sections(chunks: Iterable[str], min_chars: int = SECTION_CHARS) -> Iterator[str]:
+    """Cut a text that arrives in chunks into sections that translate on their own: the
+    sections tile the text (joined, they are the text), and each is ``min_chars`` long or
+    more, except the last.
+
+    A section starts where a paragraph starts after a blank line, so no paragraph (hard
+    wrapped or not) is cut. It never starts with a quotation mark: that paragraph may
+    continue a quotation of the one before (quotes.md's multi-paragraph quotations), and a
+    paragraph that starts otherwise ends any open quotation, so ``find_quotes`` finds the
+    same quotations in the sections as in the whole. A text without blank lines is cut at
+    the start of any line (not a quotation mark) once a section is 4 times ``min_chars``.
+    """
+    pending: list[str] = []
+    size = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        if size < min_chars:
+            continue
+        buffer = "".join(pending)
+        while True:
+            start = _section_start(buffer, min_chars, after_blank=True)
+            if start is None and len(buffer) >= _RELAXED_AFTER * min_chars:
+                start = _section_start(buffer, _RELAXED_AFTER * min_chars, after_blank=False)
+            if start is None:
+                break
+            yield buffer[:start]
+            buffer = buffer[start:]
+        pending, size = [buffer], len(buffer)
+    rest = "".join(pending)
+    if rest:
+        yield rest
+
+
+def parse_sections(chunks: Iterable[str], min_chars: int = SECTION_CHARS) -> Iterator[Document]:
+    """``split_sections``, each section parsed (``parse_document``) with its paragraphs'
+    line numbers counted from the start of the whole text."""
+    line = 1
+    for section in split_sections(chunks, min_chars):
+        yield parse_document(section, first_line=line)
+        line += sum(1 for _ in _LINE_BREAK.finditer(section))
+
+
+def _section_start(text: str, at_least: int, *, after_blank: bool) -> int | None:
+    """The first start of a line at or after ``at_least`` where a section may start (see
+    ``split_sections``), or None when ``text`` has none yet."""
+    for line_break in _LINE_BREAK.finditer(text, at_least - 1 if at_least else 0):
+        start = line_break.end()
+        visible = _VISIBLE.search(text, start)
+        if visible is None:
+            return None  # the rest is whitespace: wait for more text
+        if _LINE_BREAK.search(text, start, visible.start()) or text[visible.start()] in ALL_MARKS:
+            continue  # a blank line, or one that may continue a quotation
+        if after_blank:
+            end = line_break.start()
+            line_start = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
+            if text[line_start:end].strip():
+                continue
+        return start
+    return None
 
 
 def _leading_space(line: str) -> int:

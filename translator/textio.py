@@ -18,17 +18,25 @@ Anything else, and any decoded text full of control characters, is not a text fi
 from __future__ import annotations
 
 import codecs
+import contextlib
 import logging
 import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from translator.errors import InputError, OutputError
 from translator.quotes import ALL_MARKS, APOSTROPHE_LIKE
 
 log = logging.getLogger(__name__)
+
+# A file longer than this is read and translated as a stream (``TextStream``) when its
+# output can be written as it is made; its encoding is chosen on these first bytes.
+STREAM_HEAD_BYTES = 1 << 18
+STREAM_CHUNK_BYTES = 1 << 20
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     # UTF-32 first: its little-endian BOM starts with UTF-16's.
@@ -172,6 +180,131 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
     return text
 
 
+class TextStream:
+    """A text file decoded chunk by chunk while it is read, for input too large to hold.
+
+    The encoding is chosen on the first chunk (``head``) as ``decode_bytes`` would choose
+    it for the whole file, and the rest is decoded with it strictly: a byte that does not
+    decode stops the stream with an ``InputError`` naming its offset. Iterate once.
+    ``bytes_read`` and ``size`` (None for stdin) let a caller estimate progress.
+    """
+
+    def __init__(
+        self,
+        head: bytes,
+        rest: BinaryIO,
+        name: str,
+        size: int | None,
+        encoding: str | None,
+        *,
+        owns_file: bool = True,
+    ) -> None:
+        self.name = name
+        self.size = size
+        self.bytes_read = 0
+        self._owns_file = owns_file
+        self.codec = _stream_codec(head, name, encoding)
+        self._head: bytes | None = head
+        self._rest = rest
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            yield from self._decoded()
+        finally:
+            if self._owns_file:
+                self._rest.close()
+
+    def _decoded(self) -> Iterator[str]:
+        decoder = codecs.getincrementaldecoder(self.codec)("strict")
+        first = True
+        while True:
+            if self._head is not None:
+                data, self._head = self._head, None
+            else:
+                data = self._rest.read(STREAM_CHUNK_BYTES)
+            final = not data
+            try:
+                text = decoder.decode(data, final=final)
+            except UnicodeDecodeError as error:
+                raise InputError(
+                    f"{self.name} is not valid {self.codec} text at byte "
+                    f"{self.bytes_read + error.start} ({error.reason}); the output so far is "
+                    "incomplete. Pass the file's real encoding with --encoding."
+                ) from None
+            self.bytes_read += len(data)
+            if first:
+                text, first = text.removeprefix("\ufeff"), False
+            if text:
+                yield _checked(text, self.name)
+            if final:
+                return
+
+
+def open_stream(
+    path: Path | None, encoding: str | None = None
+) -> tuple[bytes, BinaryIO, str, int | None]:
+    """The first ``STREAM_HEAD_BYTES`` of ``path`` (stdin when None), the open file to read
+    the rest from, a name for messages, and the size in bytes (None for stdin).
+
+    Raises:
+        InputError: the file is missing or unreadable.
+    """
+    head_bytes = STREAM_HEAD_BYTES
+    if encoding is not None:
+        check_encoding(encoding)
+    if path is None:
+        return sys.stdin.buffer.read(head_bytes), sys.stdin.buffer, "<stdin>", None
+    if path.is_dir():
+        read_raw(path)  # raises the folder's message
+    try:
+        file = path.open("rb")
+        return file.read(head_bytes), file, str(path), os.fstat(file.fileno()).st_size
+    except OSError:
+        read_raw(path)  # raises the message for this error
+        raise
+
+
+def _stream_codec(head: bytes, name: str, encoding: str | None) -> str:
+    """The codec a stream starting with ``head`` is decoded with (see ``decode_bytes``)."""
+    if encoding is not None:
+        codec = check_encoding(encoding)
+        return "cp1252" if codec == "iso8859-1" and _decodes(head, "cp1252") else codec
+    # The head may end inside a character: detect on its whole lines, or failing that on
+    # up to 3 bytes less.
+    sample = _whole_lines(head)
+    text, detected, guessed = _detect(sample)
+    for cut in range(1, 4):
+        if text is not None and not guessed:
+            break
+        text, detected, guessed = _detect(sample[:-cut])
+    if text is None or not detected:
+        raise InputError(
+            f"{name} is not a text file (binary data or an unknown encoding). "
+            "Pass a text file; if it is text, name its encoding with --encoding."
+        )
+    _checked(text, name)
+    if guessed:
+        log.warning(
+            "%s is not UTF-8; guessed the encoding %s from its start. Pass --encoding if "
+            "the text looks garbled.",
+            name,
+            detected,
+        )
+    elif detected not in {"utf-8", "utf-8-sig"}:
+        log.info("%s decoded as %s", name, detected)
+    return detected
+
+
+def _whole_lines(data: bytes) -> bytes:
+    """``data`` up to its last line feed (with the NULs of a UTF-16 or UTF-32 one)."""
+    cut = data.rfind(b"\n") + 1
+    if not cut:
+        return data
+    while cut < len(data) and data[cut] == 0 and cut % 4:
+        cut += 1
+    return data[:cut]
+
+
 def _decodes(data: bytes, codec: str) -> bool:
     try:
         data.decode(codec)
@@ -189,7 +322,7 @@ def _detect(data: bytes) -> tuple[str | None, str, bool]:
             except UnicodeDecodeError:
                 return None, "", False
     if b"\x00" in data:
-        return _bomless_utf16(data), "utf-16", False
+        return _bomless_utf16(data)
     try:
         return data.decode("utf-8"), "utf-8", False
     except UnicodeDecodeError:
@@ -207,14 +340,14 @@ def _detect(data: bytes) -> tuple[str | None, str, bool]:
     return _charset_normalizer_guess(data)
 
 
-def _bomless_utf16(data: bytes) -> str | None:
+def _bomless_utf16(data: bytes) -> tuple[str | None, str, bool]:
     """UTF-16 text without a BOM, recognised by its NUL bytes all standing on one side.
 
     Latin text has a zero high byte in almost every code unit: the NULs are at odd offsets
     (little-endian) or even ones (big-endian), never both. Binary data has them anywhere.
     """
     if len(data) % 2:
-        return None
+        return None, "", False
     even_nuls = data[0::2].count(0)
     odd_nuls = data[1::2].count(0)
     units = len(data) // 2
@@ -224,10 +357,10 @@ def _bomless_utf16(data: bytes) -> str | None:
     ):
         if other == 0 and nuls * 2 >= units:
             try:
-                return data.decode(codec)
+                return data.decode(codec), codec, False
             except UnicodeDecodeError:
-                return None
-    return None
+                return None, "", False
+    return None, "", False
 
 
 def _reads_as_german(text: str) -> bool:
@@ -284,24 +417,50 @@ def write_atomic(path: Path, text: str | bytes) -> None:
 
     A reader (or a crash) never sees a half-written file.
     """
+    with atomic_writer(path) as write:
+        write(text)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator[Callable[[str | bytes], None]]:
+    """A function that appends text (UTF-8) or bytes to a temporary file beside ``path``,
+    renamed to ``path`` when the block ends without an error and removed when it fails:
+    output written as it is made, yet never seen half-written.
+
+    Raises:
+        OutputError: the file cannot be written.
+    """
     directory = path.parent if str(path.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        try:
-            # mkstemp makes the file 0600; a result gets what any tool's output gets
-            # (0644 under umask 022), readable by a colleague or a web server.
-            os.fchmod(handle, 0o666 & ~current_umask())
-            data = text.encode("utf-8") if isinstance(text, str) else text
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
     except OSError as error:
-        raise OutputError(
-            f"cannot write {path} ({error.strerror}). Check the folder and its permissions."
-        ) from None
+        raise _output_error(path, error) from None
+    try:
+        # mkstemp makes the file 0600; a result gets what any tool's output gets
+        # (0644 under umask 022), readable by a colleague or a web server.
+        os.fchmod(handle, 0o666 & ~current_umask())
+        with os.fdopen(handle, "wb") as stream:
+
+            def write(text: str | bytes) -> None:
+                try:
+                    stream.write(text.encode("utf-8") if isinstance(text, str) else text)
+                except OSError as error:
+                    raise _output_error(path, error) from None
+
+            yield write
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise _output_error(path, error) from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _output_error(path: Path, error: OSError) -> OutputError:
+    return OutputError(
+        f"cannot write {path} ({error.strerror}). Check the folder and its permissions."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -22,11 +23,12 @@ from translator.cli.options import (
 )
 from translator.errors import InputError
 from translator.formats import InputFormat
+from translator.glossary import merge_uses
 from translator.render import OutputFormat, render, run_details
-from translator.schema import DocumentResult
+from translator.schema import DocumentResult, GlossaryUse
 
 if TYPE_CHECKING:
-    from translator import formats
+    from translator import formats, textio
     from translator.api import Translator
 
 log = logging.getLogger("translator.cli")
@@ -48,11 +50,19 @@ def translate(
     """Translate a German article into English. Quotations are kept exactly as written."""
     setup_logging(shared.verbose, shared.quiet)
     with report_errors():
-        from translator import formats
+        from translator import formats, textio
 
-        source, source_name = formats.read_input(
-            None if input_path == "-" else Path(input_path), input_format, encoding
-        )
+        path = None if input_path == "-" else Path(input_path)
+        if output_format is OutputFormat.TEXT and not summarize:
+            # Text out without a summary can be written as it is made: a long plain text
+            # is read and translated section by section, in flat memory.
+            opened, source_name = formats.open_input(path, input_format, encoding)
+            if isinstance(opened, textio.TextStream):
+                _translate_stream(opened, output, shared)
+                return
+            source = opened
+        else:
+            source, source_name = formats.read_input(path, input_format, encoding)
         shown_name = display_name(source_name)
         # Plain text to stdout is written as paragraphs are done: a huge input shows
         # results at once and never waits in memory for the end.
@@ -84,6 +94,35 @@ def translate(
         if stream:  # the translation is out already: only what follows it is left
             rendered = rendered[len(result.translation) :]
         emit(rendered, output)
+
+
+def _translate_stream(
+    stream: textio.TextStream, output: Path | None, shared: SharedOptions
+) -> None:
+    """Translate a long plain text section by section, writing each as it is done (to
+    stdout, or to ``output`` through a temporary file renamed at the end)."""
+    from translator import textio
+
+    translator = shared.translator()
+    log = ResultLog()
+    with contextlib.ExitStack() as stack:
+        write = _to_stdout if output is None else stack.enter_context(textio.atomic_writer(output))
+        last, written = "", False
+        with progress_on_stderr(not shared.quiet) as progress:
+            for section in translator.translate_stream(
+                stream, source=display_name(stream.name), progress=progress
+            ):
+                write(section.translation)
+                log.add(section)
+                last = section.translation[-1:] or last
+                written = written or bool(section.translation.strip())
+        if written and last != "\n":  # as render_text ends a translation
+            write("\n")
+    log.finish()
+
+
+def _to_stdout(text: str | bytes) -> None:
+    emit(text if isinstance(text, str) else text.decode("utf-8"), None)
 
 
 def render_result(
@@ -141,27 +180,52 @@ _MAX_LOGGED_WARNINGS = 20
 
 
 def log_result(result: DocumentResult) -> None:
-    """Warnings at WARNING (a dump with thousands of stray marks does not bury the terminal),
-    the summary's and the quotations' paths at INFO."""
-    warnings = result.warnings
-    for warning in warnings[:_MAX_LOGGED_WARNINGS]:
-        log.warning("%s", warning)
-    if len(warnings) > _MAX_LOGGED_WARNINGS:
-        log.warning(
-            "... and %d more warnings (all of them are in --format json).",
-            len(warnings) - _MAX_LOGGED_WARNINGS,
-        )
-    if result.summary is not None:
-        log.info("summary made from %d chunk(s)", result.summary.chunks)
-        for change in result.summary.quote_changes:
-            log.info("summary quotation %s: %s", change.action, change.found)
-        for warning in result.summary.warnings:
-            log.warning("summary: %s", warning)
-    for quote in result.quotes:
-        log.info("quotation (%s): %s", quote.strategy.value, quote.original)
-    if result.cache is not None:
-        sent = result.cache.hits + result.cache.misses
-        log.info("%d of %d model inputs came from the translation memory", result.cache.hits, sent)
-    for use in result.glossary:
-        forms = ", ".join(use.forms)
-        log.info("glossary: %s -> %s, %d time(s) (%s)", use.source, use.target, use.count, forms)
+    """Log a result's warnings, summary, quotations, memory use and glossary (ResultLog)."""
+    log = ResultLog()
+    log.add(result)
+    log.finish()
+
+
+class ResultLog:
+    """Logs results as they come (one document, or the sections of a stream): warnings at
+    WARNING, but only the first 20 (a dump with thousands of stray marks does not bury the
+    terminal), the summary's and the quotations' paths at INFO; totals at the end."""
+
+    def __init__(self) -> None:
+        self.warnings = 0
+        self.hits = self.misses = 0
+        self.cached = False
+        self.glossary: list[GlossaryUse] = []
+
+    def add(self, result: DocumentResult) -> None:
+        for warning in result.warnings[: max(_MAX_LOGGED_WARNINGS - self.warnings, 0)]:
+            log.warning("%s", warning)
+        self.warnings += len(result.warnings)
+        if result.summary is not None:
+            log.info("summary made from %d chunk(s)", result.summary.chunks)
+            for change in result.summary.quote_changes:
+                log.info("summary quotation %s: %s", change.action, change.found)
+            for warning in result.summary.warnings:
+                log.warning("summary: %s", warning)
+        for quote in result.quotes:
+            log.info("quotation (%s): %s", quote.strategy.value, quote.original)
+        if result.cache is not None:
+            self.cached = True
+            self.hits += result.cache.hits
+            self.misses += result.cache.misses
+        self.glossary.extend(result.glossary)
+
+    def finish(self) -> None:
+        if self.warnings > _MAX_LOGGED_WARNINGS:
+            log.warning(
+                "... and %d more warnings (all of them are in --format json).",
+                self.warnings - _MAX_LOGGED_WARNINGS,
+            )
+        if self.cached:
+            sent = self.hits + self.misses
+            log.info("%d of %d model inputs came from the translation memory", self.hits, sent)
+        for use in merge_uses(self.glossary):
+            forms = ", ".join(use.forms)
+            log.info(
+                "glossary: %s -> %s, %d time(s) (%s)", use.source, use.target, use.count, forms
+            )

@@ -20,8 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from translator.schema import Document
+
+if TYPE_CHECKING:
+    from translator.textio import TextStream
 
 
 class InputFormat(StrEnum):
@@ -189,6 +193,35 @@ def read_input(
     from translator import textio
 
     data, name = textio.read_raw(path)
+    return read_bytes(data, name, input_format, encoding), name
+
+
+def open_input(
+    path: Path | None, input_format: InputFormat = InputFormat.AUTO, encoding: str | None = None
+) -> tuple[Source | TextStream, str]:
+    """Like ``read_input``, but plain text longer than ``textio.STREAM_HEAD_BYTES`` comes as
+    a ``TextStream``, decoded as it is read, for callers that translate it section by
+    section (``Translator.translate_stream``) and write the output as it is made.
+
+    Returns:
+        The source or stream, and a name for messages (``"<stdin>"`` for stdin).
+    """
+    from translator import textio
+
+    head, rest, name, size = textio.open_stream(path, encoding)
+    streamable = (
+        len(head) == textio.STREAM_HEAD_BYTES
+        and input_format in (InputFormat.AUTO, InputFormat.TEXT)
+        and (input_format is InputFormat.TEXT or detect_format(name, head) is InputFormat.TEXT)
+        and not _HTML_START.match(head[:4096])
+    )
+    if streamable:
+        return textio.TextStream(head, rest, name, size, encoding, owns_file=path is not None), name
+    try:
+        data = head + rest.read()
+    finally:
+        if path is not None:
+            rest.close()
     return read_bytes(data, name, input_format, encoding), name
 
 
