@@ -4,6 +4,7 @@ translation of the whole."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,3 +257,48 @@ def test_cli_logs_streamed_warnings_once_each_with_whole_text_lines(tmp_path: Pa
     assert [line.split("line ", 1)[1].split(":")[0] for line in logged] == [
         str(number) for number in stray_lines
     ]
+
+
+def _json_of(path: Path, monkeypatch: pytest.MonkeyPatch, *, streamed: bool) -> dict:
+    monkeypatch.setattr(textio, "STREAM_HEAD_BYTES", 4096 if streamed else 1 << 30)
+    glossary = path.with_name("glossary.tsv")
+    glossary.write_text("DVRK\tDPRK\nVerteidigungsminister\tdefence minister\n", "utf-8")
+    result = runner.invoke(
+        app, ["translate", str(path), "--format", "json", "--glossary", str(glossary)]
+    )
+    assert result.exit_code == 0, result.stderr
+    data: dict = json.loads(result.stdout)
+    return data
+
+
+@pytest.mark.usefixtures("small_stream_sizes")
+def test_cli_streamed_json_is_the_json_of_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = long_text(10)
+    path = tmp_path / "long.de.txt"
+    path.write_text(text, encoding="utf-8")
+    streamed = _json_of(path, monkeypatch, streamed=True)
+    whole = _json_of(path, monkeypatch, streamed=False)
+    assert [q["original"] for q in streamed["quotes"]] == expected_quotes(10)
+    assert len(streamed["paragraphs"]) == len(whole["paragraphs"]) > 100
+    assert set(streamed["timings"]) == set(whole["timings"])
+    assert len(streamed["warnings"]) == 4
+    # Added up over the sections: as often as in the whole (compared below), ten articles.
+    assert [g["source"] for g in streamed["glossary"]] == ["Verteidigungsminister", "DVRK"]
+    assert all(g["count"] >= 10 for g in streamed["glossary"])
+    assert streamed["cache"]["hits"] + streamed["cache"]["misses"] > 0
+    for data in (streamed, whole):
+        data["warnings"].sort()
+        del data["timings"], data["cache"]  # the second run finds the first's memory
+    assert streamed == whole
+
+
+@pytest.mark.usefixtures("small_stream_sizes")
+def test_cli_streamed_json_is_laid_out_as_json_dumps_does(tmp_path: Path) -> None:
+    path = tmp_path / "long.de.txt"
+    path.write_text(long_text(10), encoding="utf-8")
+    result = runner.invoke(app, ["translate", str(path), "--format", "json", "--no-cache"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert result.stdout == json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,12 +54,12 @@ def translate(
         from translator import formats, textio
 
         path = None if input_path == "-" else Path(input_path)
-        if output_format is OutputFormat.TEXT and not summarize:
-            # Text out without a summary can be written as it is made: a long plain text
-            # is read and translated section by section, in flat memory.
+        if output_format in _STREAMED_FORMATS and not summarize:
+            # Text or JSON without a summary can be written as it is made: a long plain
+            # text is read and translated section by section, in flat memory.
             opened, source_name = formats.open_input(path, input_format, encoding)
             if isinstance(opened, textio.TextStream):
-                _translate_stream(opened, output, shared)
+                _translate_stream(opened, output, output_format, shared)
                 return
             source = opened
         else:
@@ -96,28 +97,30 @@ def translate(
         emit(rendered, output)
 
 
+_STREAMED_FORMATS = (OutputFormat.TEXT, OutputFormat.JSON)
+
+
 def _translate_stream(
-    stream: textio.TextStream, output: Path | None, shared: SharedOptions
+    stream: textio.TextStream,
+    output: Path | None,
+    output_format: OutputFormat,
+    shared: SharedOptions,
 ) -> None:
-    """Translate a long plain text section by section, writing each as it is done (to
-    stdout, or to ``output`` through a temporary file renamed at the end)."""
-    from translator import textio
+    """Translate a long plain text section by section, writing the output as it is made
+    (to stdout, or to ``output`` through a temporary file renamed at the end)."""
+    from translator import render_stream, textio
 
     translator = shared.translator()
     log = ResultLog()
+    name = display_name(stream.name)
     with contextlib.ExitStack() as stack:
         write = _to_stdout if output is None else stack.enter_context(textio.atomic_writer(output))
-        last, written = "", False
-        with progress_on_stderr(not shared.quiet) as progress:
-            for section in translator.translate_stream(
-                stream, source=display_name(stream.name), progress=progress
-            ):
-                write(section.translation)
-                log.add(section)
-                last = section.translation[-1:] or last
-                written = written or bool(section.translation.strip())
-        if written and last != "\n":  # as render_text ends a translation
-            write("\n")
+        progress = stack.enter_context(progress_on_stderr(not shared.quiet))
+        sections = log.each(translator.translate_stream(stream, source=name, progress=progress))
+        if output_format is OutputFormat.JSON:
+            render_stream.write_json(sections, write, source=name)
+        else:
+            render_stream.write_text(sections, write)
     log.finish()
 
 
@@ -214,6 +217,12 @@ class ResultLog:
             self.hits += result.cache.hits
             self.misses += result.cache.misses
         self.glossary.extend(result.glossary)
+
+    def each(self, results: Iterable[DocumentResult]) -> Iterator[DocumentResult]:
+        """``results``, each logged as it passes."""
+        for result in results:
+            self.add(result)
+            yield result
 
     def finish(self) -> None:
         if self.warnings > _MAX_LOGGED_WARNINGS:
