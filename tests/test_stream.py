@@ -4,6 +4,7 @@ translation of the whole."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from collections.abc import Iterator
@@ -80,12 +81,30 @@ def test_a_text_without_blank_lines_is_cut_at_lines_once_sections_grow_long() ->
     assert all(not section.startswith("„") for section in sections)
 
 
-def test_sections_do_not_depend_on_how_the_text_arrives() -> None:
-    text = long_text(6, newline="\r\n")
+def _sparse_blank_lines() -> str:
+    """Long runs of lines without a blank one between them, a few blank lines."""
+    rng = random.Random(7)
+    return "".join(
+        f"Zeile {n} „mit Zitat“.\n" + ("\n" if rng.random() < 0.004 else "") for n in range(3000)
+    )
+
+
+@pytest.mark.parametrize(
+    "text", [long_text(6, newline="\r\n"), _sparse_blank_lines()], ids=["articles", "sparse"]
+)
+def test_sections_do_not_depend_on_how_the_text_arrives(text: str) -> None:
     whole = list(segment.split_sections([text], min_chars=3000))
     assert len(whole) > 3
     for seed in range(5):
         assert list(segment.split_sections(chunked(text, seed), min_chars=3000)) == whole
+
+
+def test_a_file_read_line_by_line_gives_the_same_sections() -> None:
+    text = long_text(6)
+    lines = io.StringIO(text, newline="")  # iterating a text file gives its lines
+    assert list(segment.split_sections(lines, min_chars=3000)) == list(
+        segment.split_sections([text], min_chars=3000)
+    )
 
 
 def test_parsed_sections_count_lines_from_the_start_of_the_text() -> None:

@@ -228,22 +228,24 @@ def split_sections(chunks: Iterable[str], min_chars: int = SECTION_CHARS) -> Ite
     """
     pending: list[str] = []
     size = 0
+    # Where to look next: a text arriving in small chunks (a file's lines) is searched
+    # again only when an eighth of a section more has come (the cuts are the same).
+    look_at = min_chars
     for chunk in chunks:
         pending.append(chunk)
         size += len(chunk)
-        if size < min_chars:
+        if size < look_at:
             continue
         buffer = "".join(pending)
-        while True:
-            start = _section_start(buffer, min_chars, after_blank=True)
-            if start is None and len(buffer) >= _RELAXED_AFTER * min_chars:
-                start = _section_start(buffer, _RELAXED_AFTER * min_chars, after_blank=False)
-            if start is None:
-                break
+        while (start := _next_section(buffer, min_chars)) is not None:
             yield buffer[:start]
             buffer = buffer[start:]
         pending, size = [buffer], len(buffer)
+        look_at = max(min_chars, size + min_chars // 8)
     rest = "".join(pending)
+    while (start := _next_section(rest, min_chars)) is not None:
+        yield rest[:start]
+        rest = rest[start:]
     if rest:
         yield rest
 
@@ -257,21 +259,23 @@ def parse_sections(chunks: Iterable[str], min_chars: int = SECTION_CHARS) -> Ite
         line += sum(1 for _ in _LINE_BREAK.finditer(section))
 
 
-def _section_start(text: str, at_least: int, *, after_blank: bool) -> int | None:
-    """The first start of a line at or after ``at_least`` where a section may start (see
-    ``split_sections``), or None when ``text`` has none yet."""
-    for line_break in _LINE_BREAK.finditer(text, at_least - 1 if at_least else 0):
+def _next_section(text: str, min_chars: int) -> int | None:
+    """The first start of a line at or after ``min_chars`` where the next section may
+    start (see ``split_sections``), or None when ``text`` does not show one yet. The first
+    qualifying position, whatever follows it: the same however the text arrives."""
+    relaxed_from = _RELAXED_AFTER * min_chars
+    for line_break in _LINE_BREAK.finditer(text, min_chars - 1 if min_chars else 0):
         start = line_break.end()
         visible = _VISIBLE.search(text, start)
         if visible is None:
             return None  # the rest is whitespace: wait for more text
         if _LINE_BREAK.search(text, start, visible.start()) or text[visible.start()] in ALL_MARKS:
             continue  # a blank line, or one that may continue a quotation
-        if after_blank:
+        if start < relaxed_from:
             end = line_break.start()
             line_start = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
             if text[line_start:end].strip():
-                continue
+                continue  # not after a blank line
         return start
     return None
 
