@@ -137,6 +137,17 @@ def test_streamed_translation_is_the_translation_of_the_whole(newline: str) -> N
     assert sum(section.sentences for section in sections) == whole.sentences
 
 
+def test_an_open_text_file_can_be_streamed(tmp_path: Path) -> None:
+    text = long_text(12)
+    path = tmp_path / "long.de.txt"
+    path.write_text(text, encoding="utf-8")
+    translator = Translator.from_engines(FakeTranslator())
+    with path.open(encoding="utf-8") as file:
+        sections = list(translator.translate_stream(file, section_chars=2000))
+    assert len(sections) > 5
+    assert "".join(s.translation for s in sections) == translator.translate(text).translation
+
+
 def test_stream_is_consumed_lazily() -> None:
     """The first section's result comes before the input is read to its end (a window of
     sentences is 1,024): nothing holds the whole text."""
