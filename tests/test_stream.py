@@ -289,12 +289,24 @@ def test_cli_logs_streamed_warnings_once_each_with_whole_text_lines(tmp_path: Pa
     ]
 
 
-def _json_of(path: Path, monkeypatch: pytest.MonkeyPatch, *, streamed: bool) -> dict:
+def _json_of(
+    path: Path, monkeypatch: pytest.MonkeyPatch, *, streamed: bool, quotes: str = "keep"
+) -> dict:
     monkeypatch.setattr(textio, "STREAM_HEAD_BYTES", 4096 if streamed else 1 << 30)
     glossary = path.with_name("glossary.tsv")
     glossary.write_text("DVRK\tDPRK\nVerteidigungsminister\tdefence minister\n", "utf-8")
     result = runner.invoke(
-        app, ["translate", str(path), "--format", "json", "--glossary", str(glossary)]
+        app,
+        [
+            "translate",
+            str(path),
+            "--format",
+            "json",
+            "--glossary",
+            str(glossary),
+            "--quotes",
+            quotes,
+        ],
     )
     assert result.exit_code == 0, result.stderr
     data: dict = json.loads(result.stdout)
@@ -302,14 +314,15 @@ def _json_of(path: Path, monkeypatch: pytest.MonkeyPatch, *, streamed: bool) -> 
 
 
 @pytest.mark.usefixtures("small_stream_sizes")
+@pytest.mark.parametrize("quotes", ["keep", "translate"])
 def test_cli_streamed_json_is_the_json_of_the_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quotes: str
 ) -> None:
     text = long_text(10)
     path = tmp_path / "long.de.txt"
     path.write_text(text, encoding="utf-8")
-    streamed = _json_of(path, monkeypatch, streamed=True)
-    whole = _json_of(path, monkeypatch, streamed=False)
+    streamed = _json_of(path, monkeypatch, streamed=True, quotes=quotes)
+    whole = _json_of(path, monkeypatch, streamed=False, quotes=quotes)
     assert [q["original"] for q in streamed["quotes"]] == expected_quotes(10)
     assert len(streamed["paragraphs"]) == len(whole["paragraphs"]) > 100
     assert set(streamed["timings"]) == set(whole["timings"])
