@@ -493,10 +493,10 @@ def _estimating(
 
     if progress is None or not isinstance(chunks, TextStream) or not chunks.size:
         return progress
-    stream = chunks
+    stream, size = chunks, chunks.size
 
     def update(done: int, known: int) -> None:
-        share = stream.bytes_read / stream.size if stream.size else 1.0
+        share = stream.bytes_read / size
         if share >= 1.0 or not stream.bytes_read:
             progress(done, known)
         else:

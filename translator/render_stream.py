@@ -40,9 +40,9 @@ def write_json(sections: Iterable[DocumentResult], write: Write, source: str = "
     section's quotation warnings first. ``timings`` has the sections' parse and translate
     times added up, and ``total_s`` from the first section to the last."""
     started = time.perf_counter()
-    keys = list(DocumentResult("", (), (), ModelInfo("")).to_dict())
-    before = keys[: keys.index("translation")]
     early = DocumentResult("", (), (), ModelInfo(""), source=source).to_dict()
+    keys = list(early)
+    before = keys[: keys.index("translation")]
     write("{\n")
     for key in before:
         _write_member(write, key, early[key])

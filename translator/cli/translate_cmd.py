@@ -124,8 +124,8 @@ def _translate_stream(
     log.finish()
 
 
-def _to_stdout(text: str | bytes) -> None:
-    emit(text if isinstance(text, str) else text.decode("utf-8"), None)
+def _to_stdout(text: str) -> None:
+    emit(text, None)
 
 
 def render_result(
