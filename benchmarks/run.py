@@ -2,7 +2,7 @@
 
     python -m benchmarks.run            # 400 sentences, 3 interleaved rounds, medians
     BENCH_QUICK=1 python -m benchmarks.run   # the same workload and ratios, one round;
-                                             # no torch, summary or 10/100 MB rows: ~2 min
+                                             # no torch, summary or 10/100 MB rows: ~2-2.5 min
     BENCH_THREADS=1 ...                      # one thread per configuration
     BENCH_ONLY=ct2,bare ...                  # only those engines' translation rows
 
@@ -328,8 +328,9 @@ BARE_BATCH_SIZES = (8, 16, 32)
 
 def bare_batch_sizes() -> tuple[int, ...]:
     """The bare script's batch sizes. Quick mode leaves out 16 (each size is a whole pass
-    over the workload): it was never the best (full run 2026-11-28, 8/16/32 a batch:
-    beam 4 13.89/14.06/13.88 s, a tie; greedy 6.88/5.67/4.85 s)."""
+    over the workload): it was never the best (two full runs, 2026-11-28, 8/16/32 a
+    batch: beam 4 13.89/14.06/13.88 and 13.74/14.55/13.76 s, 8 and 32 tied; greedy
+    6.88/5.67/4.85 and 7.12/5.81/4.89 s)."""
     return (8, 32) if quick() else BARE_BATCH_SIZES
 
 
