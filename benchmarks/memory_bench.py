@@ -11,13 +11,16 @@ With the default engine (CTranslate2 int8, beam 4) on the real-shaped opus-mt mo
 - re-translation: after a cold run fills the memory, one paragraph (four sentences) is
   changed and the document translated again: only the changed sentences reach the model.
 
-    python -m benchmarks.memory_bench          # the rows alone (BENCH_QUICK=1: 96 sentences)
+    python -m benchmarks.memory_bench          # the rows alone
+
+BENCH_QUICK=1 (one round) leaves out the runs without a memory, and so the cold-overhead
+row: a difference of two single runs on a shared machine says nothing (a quick run once
+gave -41%), and the run without a memory took 22 s of that 215 s quick run.
 """
 
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -58,8 +61,9 @@ class _Stopwatch:
             self.seconds += time.perf_counter() - started
 
 
-def measure(repeats: int) -> dict[str, Any]:
-    """Runs in a child process (see ``run_rows``): the timings of both rows."""
+def measure(repeats: int, without_memory: bool = True) -> dict[str, Any]:
+    """Runs in a child process (see ``run_rows``): the timings of the rows;
+    ``without_memory`` False leaves out the runs without a memory (plain_s empty)."""
     from translator import engines, pipeline
     from translator.engines.memory import MemoryEngine
     from translator.memory import TranslationMemory
@@ -73,10 +77,11 @@ def measure(repeats: int) -> dict[str, Any]:
     plain, cold, inside, plain_cpu, cold_cpu = [], [], [], [], []
     with tempfile.TemporaryDirectory() as folder:
         for attempt in range(repeats):
-            started, cpu = time.perf_counter(), bench._cpu_seconds()
-            pipeline.translate_document(document, engine)
-            plain.append(time.perf_counter() - started)
-            plain_cpu.append(bench._cpu_seconds() - cpu)
+            if without_memory:
+                started, cpu = time.perf_counter(), bench._cpu_seconds()
+                pipeline.translate_document(document, engine)
+                plain.append(time.perf_counter() - started)
+                plain_cpu.append(bench._cpu_seconds() - cpu)
 
             memory = TranslationMemory(Path(folder) / f"cold{attempt}.sqlite3")
             model = _Stopwatch(engine)
@@ -109,44 +114,50 @@ def measure(repeats: int) -> dict[str, Any]:
 
 def run_rows(in_child: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
     """Both rows, measured in a child process through ``in_child`` (benchmarks.run's)."""
-    print("running: translation memory", file=sys.stderr)
     raw = in_child(JOB)
-    plain, cold = statistics.median(raw["plain_s"]), statistics.median(raw["cold_s"])
-    return {
+    cold = statistics.median(raw["cold_s"])
+    # The share of a run without a memory; quick mode has none, so of the cold run.
+    plain = statistics.median(raw["plain_s"]) if raw["plain_s"] else None
+    rows = {
         **raw,
-        "cold_overhead_pct": round(100 * (cold - plain) / plain, 1),
-        "cold_cpu_overhead_pct": round(
-            100
-            * (statistics.median(raw["cold_cpu_s"]) / statistics.median(raw["plain_cpu_s"]) - 1),
-            1,
+        "memory_inside_pct": round(
+            100 * statistics.median(raw["memory_inside_s"]) / (plain or cold), 3
         ),
-        "memory_inside_pct": round(100 * statistics.median(raw["memory_inside_s"]) / plain, 3),
         "rerun_speedup": round(cold / raw["rerun_s"], 1),
     }
+    if plain is not None:
+        cpu_ratio = statistics.median(raw["cold_cpu_s"]) / statistics.median(raw["plain_cpu_s"])
+        rows["cold_overhead_pct"] = round(100 * (cold - plain) / plain, 1)
+        rows["cold_cpu_overhead_pct"] = round(100 * (cpu_ratio - 1), 1)
+    return rows
 
 
 def render_rows(rows: dict[str, Any]) -> str:
-    return "\n".join(
-        [
-            f"| translation memory, {rows['sentences']} sentences, ct2 int8 beam 4 "
-            "| result | target |",
-            "|---|---:|---:|",
-            f"| re-translation after one paragraph changed: {rows['rerun_hits']} hits, "
-            f"{rows['rerun_misses']} misses, {rows['rerun_s']:.2f} s vs "
-            f"{statistics.median(rows['cold_s']):.1f} s cold "
-            f"| {rows['rerun_speedup']:.0f}x faster | >= 20x |",
+    lines = [
+        f"| translation memory, {rows['sentences']} sentences, ct2 int8 beam 4 | result | target |",
+        "|---|---:|---:|",
+        f"| re-translation after one paragraph changed: {rows['rerun_hits']} hits, "
+        f"{rows['rerun_misses']} misses, {rows['rerun_s']:.2f} s vs "
+        f"{statistics.median(rows['cold_s']):.1f} s cold "
+        f"| {rows['rerun_speedup']:.0f}x faster | >= 20x |",
+    ]
+    if "cold_overhead_pct" in rows:
+        lines.append(
             f"| cold run with an empty memory vs none ({rows['cold_misses']} misses; "
             f"medians {statistics.median(rows['cold_s']):.2f} s vs "
             f"{statistics.median(rows['plain_s']):.2f} s) "
             f"| {rows['cold_overhead_pct']:+.1f}% wall, {rows['cold_cpu_overhead_pct']:+.1f}% CPU "
-            "| < 3% |",
-            "| time inside the memory (keys, lookups, writes) on the cold run: "
-            f"{1000 * statistics.median(rows['memory_inside_s']):.1f} ms "
-            f"| {rows['memory_inside_pct']:.3f}% | < 3% |",
-        ]
+            "| < 3% |"
+        )
+    lines.append(
+        "| time inside the memory (keys, lookups, writes) on the cold run: "
+        f"{1000 * statistics.median(rows['memory_inside_s']):.1f} ms "
+        f"| {rows['memory_inside_pct']:.3f}% | < 3% |"
     )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
     bench.ensure_models()
+    bench.progress("running: translation memory")
     print(render_rows(run_rows(bench._in_child)))

@@ -1,8 +1,8 @@
 """`make bench`: translator against a naive script and a bare CTranslate2 script.
 
     python -m benchmarks.run            # 400 sentences, 3 interleaved rounds, medians
-    BENCH_QUICK=1 python -m benchmarks.run   # the same workload, one round, no torch
-                                             # rows, summary or 100 MB rows: ~3 minutes
+    BENCH_QUICK=1 python -m benchmarks.run   # the same workload and ratios, one round;
+                                             # no torch, summary or 10/100 MB rows: ~2-2.5 min
     BENCH_THREADS=1 ...                      # one thread per configuration
     BENCH_ONLY=ct2,bare ...                  # only those engines' translation rows
 
@@ -81,6 +81,14 @@ _SUMMARY_TOKENS = 100
 
 def quick() -> bool:
     return os.environ.get("BENCH_QUICK", "").strip() not in {"", "0"}
+
+
+_STARTED = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    """A step of the run on stderr, with the seconds since the run started."""
+    print(f"[{time.perf_counter() - _STARTED:4.0f} s] {message}", file=sys.stderr)
 
 
 # --- workload ---------------------------------------------------------------------------
@@ -318,6 +326,14 @@ BARE = {4: "bare CTranslate2 script, beam 4", 1: "bare CTranslate2 script, greed
 BARE_BATCH_SIZES = (8, 16, 32)
 
 
+def bare_batch_sizes() -> tuple[int, ...]:
+    """The bare script's batch sizes. Quick mode leaves out 16 (each size is a whole pass
+    over the workload): it was never the best (two full runs, 2026-11-28, 8/16/32 a
+    batch: beam 4 13.89/14.06/13.88 and 13.74/14.55/13.76 s, 8 and 32 tied; greedy
+    6.88/5.67/4.85 and 7.12/5.81/4.89 s)."""
+    return (8, 32) if quick() else BARE_BATCH_SIZES
+
+
 def beams_of(name: str) -> int:
     return TRANSLATION_CONFIGS[name][1] or 4
 
@@ -455,8 +471,8 @@ def run_bare(beams: int, sentences: Sequence[str]) -> dict:
         intra_threads=1,
     )
 
-    def translate_all(size: int) -> list[str]:
-        ids = tokenizer(list(sentences))["input_ids"]
+    def translate_all(size: int, texts: Sequence[str] = sentences) -> list[str]:
+        ids = tokenizer(list(texts))["input_ids"]
         sources = [tokenizer.convert_ids_to_tokens(row) for row in ids]
         order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
         # CTranslate2's length limit excludes the end token; the targets include it.
@@ -481,10 +497,13 @@ def run_bare(beams: int, sentences: Sequence[str]) -> dict:
         )
         return decoded
 
-    translate_all(8)  # warm-up
+    # Warm-up: a batch per worker at the largest size, as the pipeline's rows warm up on
+    # one paragraph (a whole pass here cost as much as a measured one).
+    largest = max(bare_batch_sizes())
+    translate_all(largest, sentences[: largest * threads()])
     seconds: dict[str, float] = {}
     cpu: dict[str, float] = {}
-    for size in BARE_BATCH_SIZES:
+    for size in bare_batch_sizes():
         used: list[float] = []
         [seconds[str(size)]] = _timed(lambda size=size: translate_all(size), 1, used)
         cpu[str(size)] = used[0]
@@ -639,9 +658,11 @@ def run_stream(megabytes: int, output_format: str) -> dict:
 
 
 def stream_jobs() -> list[tuple[int, str]]:
-    """(MB, format) of the flat-memory rows; quick mode leaves out the 100 MB ones."""
-    sizes = (1, 10) if quick() else (1, 10, 100)
-    return [(size, "text") for size in sizes] + [(10, "json")]
+    """(MB, format) of the flat-memory rows; quick mode keeps only 1 MB text (the 10 MB
+    rows took 15 s of it)."""
+    if quick():
+        return [(1, "text")]
+    return [(size, "text") for size in (1, 10, 100)] + [(10, "json")]
 
 
 def threads() -> int:
@@ -704,7 +725,7 @@ def child(job: str) -> None:
     elif job == "translation-memory":
         from benchmarks import memory_bench
 
-        result = memory_bench.measure(repeats)
+        result = memory_bench.measure(repeats, without_memory=not quick())
     elif job.startswith("stream:"):
         megabytes, output_format = job.split(":")[1:]
         result = run_stream(int(megabytes), output_format)
@@ -786,7 +807,7 @@ def summarize_runs(name: str, runs: Sequence[dict], work: dict) -> dict:
     if kind == "bare":
         by_size = {
             size: statistics.median(run["seconds_by_batch"][str(size)] for run in runs)
-            for size in BARE_BATCH_SIZES
+            for size in bare_batch_sizes()
         }
         best = min(by_size, key=lambda size: by_size[size])
         seconds = [run["seconds_by_batch"][str(best)] for run in runs]
@@ -862,9 +883,9 @@ def main() -> None:
         for name in configurations():
             if round_number and slow(name):
                 continue
-            print(f"running (round {round_number + 1}): {name}", file=sys.stderr)
+            progress(f"running (round {round_number + 1}): {name}")
             runs[name].append(_in_child(f"translate:{name}"))
-        print(f"running (round {round_number + 1}): cold start", file=sys.stderr)
+        progress(f"running (round {round_number + 1}): cold start")
         cold_starts.append(run_cold_start())
     configs = [summarize_runs(name, runs[name], work) for name in configurations()]
     add_ratios(configs)
@@ -877,20 +898,21 @@ def main() -> None:
     )
     streams = []
     for megabytes, output_format in stream_jobs():
-        print(f"running: flat memory, {megabytes} MB, {output_format}", file=sys.stderr)
+        progress(f"running: flat memory, {megabytes} MB, {output_format}")
         streams.append(_in_child(f"stream:{megabytes}:{output_format}"))
     # Quick mode leaves out the summary and loaded-models memory rows.
     kinds = () if quick() or only() else ("torch", "ct2")
     summaries = []
     for kind in kinds:
-        print(f"running: summary {kind}", file=sys.stderr)
+        progress(f"running: summary {kind}")
         summaries.append(_in_child(f"summary:{kind}"))
     memory = []
     for kind in kinds:
-        print(f"running: memory {kind}", file=sys.stderr)
+        progress(f"running: memory {kind}")
         memory.append(_in_child(f"memory:{kind}"))
     from benchmarks import memory_bench
 
+    progress("running: translation memory")
     translation_memory = memory_bench.run_rows(_in_child)
     report = {
         "translation_memory": translation_memory,
@@ -906,6 +928,7 @@ def main() -> None:
         "total_s": round(time.perf_counter() - started),
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    progress(f"done; results in {RESULTS}")
     print(render(report))
 
 

@@ -275,6 +275,40 @@ def test_ct2_engines_never_import_torch(ct2_marian_dir: Path, ct2_bart_dir: Path
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="translator/api.py (_options) still imports SummaryLength from translator.summarize;"
+    " import it from translator.schema, then drop this marker",
+)
+def test_translate_command_on_ct2_loads_neither_torch_nor_the_summarizer(
+    ct2_marian_dir: Path,
+) -> None:
+    """`translator translate` without --summarize, on the CTranslate2 path: what a cold
+    start loads is what the run uses (issue 16)."""
+    code = (
+        "import sys\n"
+        "from translator.cli import main\n"
+        f"sys.argv = ['translator', 'translate', '-', '-m', {str(ct2_marian_dir)!r},\n"
+        "            '--engine', 'ct2', '--no-cache', '-q']\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    assert done.code in (0, None), done\n"
+        "unused = ('torch', 'transformers', 'translator.summarize')\n"
+        "print('UNUSED', [m for m in unused if m in sys.modules], file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input="Der Minister sagte: „Die Gespräche waren fruchtbar.“\n",
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip(), "the command translated nothing"
+    assert "UNUSED []" in result.stderr, result.stderr
+
+
 def test_ct2_summary_lengths_and_forced_first_token(
     make_summarizer: Callable[..., SummarizationEngine],
 ) -> None:

@@ -28,6 +28,15 @@ class QuoteMarks(StrEnum):
     ASCII = "ascii"  # "…"
 
 
+class SummaryLength(StrEnum):
+    """How long a summary is: ``--summary-length``. Here, not in translator.summarize, so
+    that declaring the option does not import the summarizer's code."""
+
+    SHORT = "short"
+    MEDIUM = "medium"
+    LONG = "long"
+
+
 class QuoteStrategy(StrEnum):
     """Which path a quotation took through the pipeline."""
 

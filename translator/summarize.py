@@ -22,7 +22,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from translator import quotes, segment
@@ -33,19 +32,12 @@ from translator.schema import (
     SummaryQuoteChange,
     SummaryResult,
 )
+from translator.schema import SummaryLength as SummaryLength  # re-exported: its old home
 
 if TYPE_CHECKING:
     from translator.engines import SummarizationEngine
 
 log = logging.getLogger(__name__)
-
-
-class SummaryLength(StrEnum):
-    """How long a summary is: ``--summary-length``."""
-
-    SHORT = "short"
-    MEDIUM = "medium"
-    LONG = "long"
 
 
 # (min, max) summary tokens. Medium is distilbart-cnn's own setting (56..142 tokens, about

@@ -17,8 +17,7 @@ from translator.engines.base import Device, EngineName
 from translator.formats import InputFormat
 from translator.memory import DEFAULT_MAX_MB
 from translator.render import OutputFormat
-from translator.schema import QuoteMarks, QuoteMode
-from translator.summarize import SummaryLength
+from translator.schema import QuoteMarks, QuoteMode, SummaryLength
 
 if TYPE_CHECKING:
     from translator.api import Translator
