@@ -276,11 +276,6 @@ def test_ct2_engines_never_import_torch(ct2_marian_dir: Path, ct2_bart_dir: Path
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="translator/api.py (_options) still imports SummaryLength from translator.summarize;"
-    " import it from translator.schema, then drop this marker",
-)
 def test_translate_command_on_ct2_loads_neither_torch_nor_the_summarizer(
     ct2_marian_dir: Path,
 ) -> None:

@@ -29,6 +29,7 @@ from translator.schema import (
     Options,
     QuoteMarks,
     QuoteMode,
+    SummaryLength,
 )
 
 if TYPE_CHECKING:  # the engines package is imported when a model is first needed
@@ -455,8 +456,6 @@ def _options(
         raise OptionError(
             f"Unknown quote marks {quote_marks!r}. Use one of: {', '.join(QuoteMarks)}."
         ) from None
-    from translator.summarize import SummaryLength
-
     try:
         length = SummaryLength(summary_length)
     except ValueError:
