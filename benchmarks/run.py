@@ -345,6 +345,15 @@ def slow(name: str) -> bool:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak RSS. Linux's ``ru_maxrss`` survives fork and exec, so a child
+    would report at least the parent's size at spawn (80 MB here: the flat-memory rows
+    all read 80); ``VmHWM`` belongs to the process's own memory map."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
