@@ -345,3 +345,24 @@ def test_cli_streamed_json_is_laid_out_as_json_dumps_does(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert result.stdout == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+@pytest.mark.usefixtures("small_stream_sizes")
+def test_cli_streamed_markdown_is_the_markdown_of_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "long.de.txt"
+    path.write_text(long_text(10), encoding="utf-8")
+    outputs = []
+    for head in (4096, 1 << 30):  # streamed, then read whole
+        monkeypatch.setattr(textio, "STREAM_HEAD_BYTES", head)
+        result = runner.invoke(app, ["translate", str(path), "--format", "markdown", "--no-cache"])
+        assert result.exit_code == 0, result.stderr
+        outputs.append(result.stdout)
+    streamed, whole = outputs
+    assert streamed.startswith("# Translation of long.de.txt\n\n")
+    quotations = streamed.split("## Quotations\n\n")[1].split("\n\n")[0].splitlines()
+    assert len(quotations) == len(expected_quotes(10))
+    assert quotations[-1].startswith(f"{len(quotations)}. ")
+    assert streamed.count("is never closed") == 4
+    assert streamed == whole

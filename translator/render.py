@@ -8,7 +8,7 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
-from translator.schema import DocumentResult, Options
+from translator.schema import DocumentResult, ModelInfo, Options, QuoteResult
 
 SUMMARY_SEPARATOR = "\n---- Summary ----\n\n"
 
@@ -54,8 +54,7 @@ def render_text(result: DocumentResult) -> str:
 
 
 def render_markdown(result: DocumentResult, source_name: str = "") -> str:
-    source_name = source_name or result.source
-    title = f"# Translation of {source_name}" if source_name else "# Translation"
+    title = markdown_title(source_name or result.source)
     body = [p.translation for p in result.paragraphs if p.translation.strip()]
     return "\n\n".join([title, *body, *markdown_appendix(result)]) + "\n"
 
@@ -67,18 +66,30 @@ def markdown_appendix(result: DocumentResult) -> list[str]:
         blocks += ["## Summary", result.summary.text]
     if result.quotes:
         blocks.append("## Quotations")
-        blocks.append(
-            "\n".join(
-                f"{i}. {q.original.replace(chr(10), ' / ')} ({q.strategy.value})"
-                for i, q in enumerate(result.quotes, 1)
-            )
-        )
+        blocks.append("\n".join(markdown_quote(i, q) for i, q in enumerate(result.quotes, 1)))
     if result.warnings:
         blocks.append("## Warnings")
-        blocks.append("\n".join(f"- {w}" for w in result.warnings))
-    model = result.model.id + (f" @ {result.model.revision}" if result.model.revision else "")
-    blocks.append(f"*Translated by translator with {model}.*")
+        blocks.append("\n".join(markdown_warning(w) for w in result.warnings))
+    blocks.append(markdown_model(result.model))
     return blocks
+
+
+def markdown_title(source_name: str) -> str:
+    return f"# Translation of {source_name}" if source_name else "# Translation"
+
+
+def markdown_quote(number: int, quote: QuoteResult) -> str:
+    """A line of the Markdown list of quotations."""
+    return f"{number}. {quote.original.replace(chr(10), ' / ')} ({quote.strategy.value})"
+
+
+def markdown_warning(warning: str) -> str:
+    return f"- {warning}"
+
+
+def markdown_model(model: ModelInfo) -> str:
+    revision = f" @ {model.revision}" if model.revision else ""
+    return f"*Translated by translator with {model.id}{revision}.*"
 
 
 def to_json(result: DocumentResult, source_name: str = "") -> dict[str, Any]:

@@ -1,19 +1,21 @@
 """Writing a streamed translation (``Translator.translate_stream``) as its sections are done.
 
-The text and JSON outputs are those of the whole document (``render.render_text`` and
+The text, JSON and Markdown outputs are those of the whole document (``render``'s, and
 ``DocumentResult.to_dict``) with flat memory: the translation is written as it comes, and
-JSON's per-paragraph, per-quotation and warning lists wait in temporary files (not in
-memory) until the translation, which comes before them, is written.
+the lists that follow it (JSON's paragraphs, quotations and warnings; Markdown's
+quotations and warnings) wait in temporary files, not in memory, until it is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
+from translator import render
 from translator.glossary import merge_uses
 from translator.schema import CacheStats, DocumentResult, GlossaryUse, ModelInfo
 
@@ -48,17 +50,17 @@ def write_json(sections: Iterable[DocumentResult], write: Write, source: str = "
         _write_member(write, key, early[key])
     write('  "translation": "')
     totals = _Totals()
-    with (
-        tempfile.TemporaryFile("w+", encoding="utf-8") as paragraphs,
-        tempfile.TemporaryFile("w+", encoding="utf-8") as quotes,
-        tempfile.TemporaryFile("w+", encoding="utf-8") as warnings,
-    ):
-        spills = _Spills({"paragraphs": paragraphs, "quotes": quotes, "warnings": warnings})
+    with contextlib.ExitStack() as stack:
+        spills = {key: stack.enter_context(_Spill(",\n    ")) for key in _SPILLED}
         for section in sections:
             write(json.dumps(section.translation, ensure_ascii=False)[1:-1])
             data = section.to_dict()
             for key in _SPILLED:
-                spills.add(key, data[key])
+                for item in data[key]:
+                    dumped = json.dumps(item, ensure_ascii=False, indent=2)
+                    spills[key].add(
+                        "\n    " * (not spills[key].count) + dumped.replace("\n", "\n    ")
+                    )
             totals.add(section)
         write('",\n')
         final = totals.result(source, time.perf_counter() - started).to_dict()
@@ -66,11 +68,38 @@ def write_json(sections: Iterable[DocumentResult], write: Write, source: str = "
         for position, key in enumerate(after):
             if key in _SPILLED:
                 write(f"  {json.dumps(key)}: ")
-                spills.copy(key, write)
+                if spills[key].count:
+                    write("[")
+                    spills[key].copy(write)
+                    write("\n  ]")
+                else:
+                    write("[]")
                 write(",\n" if position + 1 < len(after) else "\n")
             else:
                 _write_member(write, key, final[key], last=position + 1 == len(after))
     write("}\n")
+
+
+def write_markdown(sections: Iterable[DocumentResult], write: Write, source: str = "") -> None:
+    """``render_markdown`` of the whole text: the title, every paragraph's translation, then
+    the quotations (numbered through the whole text), the warnings and the model."""
+    write(render.markdown_title(source))
+    totals = _Totals()
+    with _Spill("\n") as quotes, _Spill("\n") as warnings:
+        for section in sections:
+            for paragraph in section.paragraphs:
+                if paragraph.translation.strip():
+                    write("\n\n" + paragraph.translation)
+            for quote in section.quotes:
+                quotes.add(render.markdown_quote(quotes.count + 1, quote))
+            for warning in section.warnings:
+                warnings.add(render.markdown_warning(warning))
+            totals.add(section)
+        for heading, spill in (("## Quotations", quotes), ("## Warnings", warnings)):
+            if spill.count:
+                write(f"\n\n{heading}\n\n")
+                spill.copy(write)
+    write("\n\n" + render.markdown_model(totals.model or ModelInfo("")) + "\n")
 
 
 def _write_member(write: Write, key: str, value: Any, *, last: bool = False) -> None:
@@ -79,30 +108,28 @@ def _write_member(write: Write, key: str, value: Any, *, last: bool = False) -> 
     write(f"  {json.dumps(key)}: {dumped}" + ("\n" if last else ",\n"))
 
 
-class _Spills:
-    """Lists of JSON items written to temporary files, each item laid out at depth 2."""
+class _Spill:
+    """Items of a list kept in a temporary file (not in memory) until they are written."""
 
-    def __init__(self, files: dict[str, IO[str]]) -> None:
-        self.files = files
-        self.counts = dict.fromkeys(files, 0)
+    def __init__(self, separator: str) -> None:
+        self.separator = separator
+        self.count = 0
+        self.file: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")
 
-    def add(self, key: str, items: list[Any]) -> None:
-        file = self.files[key]
-        for item in items:
-            dumped = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
-            file.write((",\n    " if self.counts[key] else "\n    ") + dumped)
-            self.counts[key] += 1
+    def __enter__(self) -> _Spill:
+        return self
 
-    def copy(self, key: str, write: Write) -> None:
-        if not self.counts[key]:
-            write("[]")
-            return
-        file = self.files[key]
-        file.seek(0)
-        write("[")
-        while block := file.read(1 << 20):
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+    def add(self, item: str) -> None:
+        self.file.write((self.separator if self.count else "") + item)
+        self.count += 1
+
+    def copy(self, write: Write) -> None:
+        self.file.seek(0)
+        while block := self.file.read(1 << 20):
             write(block)
-        write("\n  ]")
 
 
 class _Totals:

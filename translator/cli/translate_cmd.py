@@ -55,8 +55,8 @@ def translate(
 
         path = None if input_path == "-" else Path(input_path)
         if output_format in _STREAMED_FORMATS and not summarize:
-            # Text or JSON without a summary can be written as it is made: a long plain
-            # text is read and translated section by section, in flat memory.
+            # Text, JSON or Markdown without a summary can be written as it is made: a
+            # long plain text is read and translated section by section, in flat memory.
             opened, source_name = formats.open_input(path, input_format, encoding)
             if isinstance(opened, textio.TextStream):
                 _translate_stream(opened, output, output_format, shared)
@@ -97,7 +97,7 @@ def translate(
         emit(rendered, output)
 
 
-_STREAMED_FORMATS = (OutputFormat.TEXT, OutputFormat.JSON)
+_STREAMED_FORMATS = (OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN)
 
 
 def _translate_stream(
@@ -119,6 +119,8 @@ def _translate_stream(
         sections = log.each(translator.translate_stream(stream, source=name, progress=progress))
         if output_format is OutputFormat.JSON:
             render_stream.write_json(sections, write, source=name)
+        elif output_format is OutputFormat.MARKDOWN:
+            render_stream.write_markdown(sections, write, source=name)
         else:
             render_stream.write_text(sections, write)
     log.finish()
