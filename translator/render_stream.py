@@ -58,9 +58,7 @@ def write_json(sections: Iterable[DocumentResult], write: Write, source: str = "
             for key in _SPILLED:
                 for item in data[key]:
                     dumped = json.dumps(item, ensure_ascii=False, indent=2)
-                    spills[key].add(
-                        "\n    " * (not spills[key].count) + dumped.replace("\n", "\n    ")
-                    )
+                    spills[key].add(dumped.replace("\n", "\n    "))  # at depth 2
             totals.add(section)
         write('",\n')
         final = totals.result(source, time.perf_counter() - started).to_dict()
@@ -69,7 +67,7 @@ def write_json(sections: Iterable[DocumentResult], write: Write, source: str = "
             if key in _SPILLED:
                 write(f"  {json.dumps(key)}: ")
                 if spills[key].count:
-                    write("[")
+                    write("[\n    ")
                     spills[key].copy(write)
                     write("\n  ]")
                 else:
