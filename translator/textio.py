@@ -149,11 +149,7 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
             decoded, or ``encoding`` is unknown.
     """
     if encoding is not None:
-        codec = check_encoding(encoding)
-        if codec == "iso8859-1" and _decodes(data, "cp1252"):
-            # Files labelled latin-1 are nearly always cp1252 (which only adds printable
-            # characters where latin-1 has C1 controls), as browsers assume too.
-            codec = "cp1252"
+        codec = _given_codec(encoding, data)
         try:
             text = data.decode(codec)
         except UnicodeDecodeError as error:
@@ -162,22 +158,41 @@ def decode_bytes(data: bytes, name: str, encoding: str | None = None) -> str:
                 "Pass the file's real encoding with --encoding, or leave it out to detect it."
             ) from None
         return _checked(text.removeprefix("\ufeff"), name)
-    detected_text, detected, guessed = _detect(data)
-    if detected_text is None:
+    text, _ = _detected(_detect(data), name, "")
+    return text
+
+
+def _given_codec(encoding: str, data: bytes) -> str:
+    """The codec ``--encoding`` names, for ``data``."""
+    codec = check_encoding(encoding)
+    if codec == "iso8859-1" and _decodes(data, "cp1252"):
+        # Files labelled latin-1 are nearly always cp1252 (which only adds printable
+        # characters where latin-1 has C1 controls), as browsers assume too.
+        return "cp1252"
+    return codec
+
+
+def _detected(found: tuple[str | None, str, bool], name: str, where: str) -> tuple[str, str]:
+    """The text and codec ``_detect`` found, checked, with the guess logged (``where``
+    says what was read: "" for the whole file); InputError when it found none."""
+    text, codec, guessed = found
+    if text is None or not codec:
         raise InputError(
             f"{name} is not a text file (binary data or an unknown encoding). "
             "Pass a text file; if it is text, name its encoding with --encoding."
         )
-    text = _checked(detected_text, name)
+    text = _checked(text, name)
     if guessed:
         log.warning(
-            "%s is not UTF-8; guessed the encoding %s. Pass --encoding if the text looks garbled.",
+            "%s is not UTF-8; guessed the encoding %s%s. Pass --encoding if the text looks "
+            "garbled.",
             name,
-            detected,
+            codec,
+            where,
         )
-    elif detected not in {"utf-8", "utf-8-sig"}:
-        log.info("%s decoded as %s", name, detected)
-    return text
+    elif codec not in {"utf-8", "utf-8-sig"}:
+        log.info("%s decoded as %s", name, codec)
+    return text, codec
 
 
 class TextStream:
@@ -267,32 +282,16 @@ def open_stream(
 def _stream_codec(head: bytes, name: str, encoding: str | None) -> str:
     """The codec a stream starting with ``head`` is decoded with (see ``decode_bytes``)."""
     if encoding is not None:
-        codec = check_encoding(encoding)
-        return "cp1252" if codec == "iso8859-1" and _decodes(head, "cp1252") else codec
+        return _given_codec(encoding, head)
     # The head may end inside a character: detect on its whole lines, or failing that on
     # up to 3 bytes less.
     sample = _whole_lines(head)
-    text, detected, guessed = _detect(sample)
+    found = _detect(sample)
     for cut in range(1, 4):
-        if text is not None and not guessed:
+        if found[0] is not None and not found[2]:
             break
-        text, detected, guessed = _detect(sample[:-cut])
-    if text is None or not detected:
-        raise InputError(
-            f"{name} is not a text file (binary data or an unknown encoding). "
-            "Pass a text file; if it is text, name its encoding with --encoding."
-        )
-    _checked(text, name)
-    if guessed:
-        log.warning(
-            "%s is not UTF-8; guessed the encoding %s from its start. Pass --encoding if "
-            "the text looks garbled.",
-            name,
-            detected,
-        )
-    elif detected not in {"utf-8", "utf-8-sig"}:
-        log.info("%s decoded as %s", name, detected)
-    return detected
+        found = _detect(sample[:-cut])
+    return _detected(found, name, " from its start")[1]
 
 
 def _whole_lines(data: bytes) -> bytes:

@@ -53,17 +53,17 @@ def translate(
     with report_errors():
         from translator import formats, textio
 
-        path = None if input_path == "-" else Path(input_path)
-        if output_format in _STREAMED_FORMATS and not summarize:
-            # Text, JSON or Markdown without a summary can be written as it is made: a
-            # long plain text is read and translated section by section, in flat memory.
-            opened, source_name = formats.open_input(path, input_format, encoding)
-            if isinstance(opened, textio.TextStream):
-                _translate_stream(opened, output, output_format, shared)
-                return
-            source = opened
-        else:
-            source, source_name = formats.read_input(path, input_format, encoding)
+        # Text, JSON or Markdown without a summary can be written as it is made: a long
+        # plain text is read and translated section by section, in flat memory.
+        source, source_name = formats.open_input(
+            None if input_path == "-" else Path(input_path),
+            input_format,
+            encoding,
+            stream=output_format in _STREAMED_FORMATS and not summarize,
+        )
+        if isinstance(source, textio.TextStream):
+            _translate_stream(source, output, output_format, shared)
+            return
         shown_name = display_name(source_name)
         # Plain text to stdout is written as paragraphs are done: a huge input shows
         # results at once and never waits in memory for the end.

@@ -86,11 +86,27 @@ _NO_LIMIT = 1_000_000
 
 
 class _EngineBase:
-    """What every engine answers the same way: its model, its input limit, token counts."""
+    """What every engine holds and answers the same way: its model, tokenizer, device,
+    decoding settings, input limit and token counts."""
 
-    _info: ModelInfo
-    _tokenizer: Any
-    _max_input_tokens: int
+    def __init__(
+        self,
+        tokenizer: Any,
+        info: ModelInfo,
+        *,
+        device: str,
+        beams: int | None,
+        batch_size: int,
+        max_input_tokens: int,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        self._tokenizer = tokenizer
+        self._info = info
+        self.device = device
+        self._beams = beams
+        self._batch_size = batch_size
+        self._max_input_tokens = max_input_tokens
 
     @property
     def info(self) -> ModelInfo:

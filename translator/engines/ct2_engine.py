@@ -63,6 +63,7 @@ class CT2Translator(_EngineBase):
     # with its own, so no output depends on its batch neighbours. Benchmarks that force
     # every row to its limit turn it off and cut rows instead.
     _exact_row_limits = True
+    _beams: int  # the model's own beam count when none is given
 
     def __init__(
         self,
@@ -76,17 +77,17 @@ class CT2Translator(_EngineBase):
         batch_size: int = 32,
         max_batch_tokens: int = _MAX_BATCH_TOKENS,
     ) -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        super().__init__(
+            tokenizer,
+            info,
+            device=device,
+            beams=beams if beams is not None else defaults.beams,
+            batch_size=batch_size,
+            max_input_tokens=_input_limit(tokenizer, defaults.positions),
+        )
         self._translator = translator
-        self._tokenizer = tokenizer
-        self._info = info
         self._defaults = defaults
-        self.device = device
-        self._beams = beams if beams is not None else defaults.beams
-        self._batch_size = batch_size
         self._max_batch_tokens = max_batch_tokens
-        self._max_input_tokens = _input_limit(tokenizer, defaults.positions)
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
         """Translate each text; the result is in input order.
@@ -151,6 +152,8 @@ class CT2Translator(_EngineBase):
 class CT2Summarizer(_EngineBase):
     """A BART-like summarization model converted to CTranslate2, with its own tokenizer."""
 
+    _beams: int  # the model's own beam count when none is given
+
     def __init__(
         self,
         summarizer: Any,
@@ -162,14 +165,16 @@ class CT2Summarizer(_EngineBase):
         beams: int | None = None,
         batch_size: int = _SUMMARY_BATCH_SIZE,
     ) -> None:
+        super().__init__(
+            tokenizer,
+            info,
+            device=device,
+            beams=beams if beams is not None else defaults.beams,
+            batch_size=batch_size,
+            max_input_tokens=_input_limit(tokenizer, defaults.positions),
+        )
         self._summarizer = summarizer
-        self._tokenizer = tokenizer
-        self._info = info
         self._defaults = defaults
-        self.device = device
-        self._beams = beams if beams is not None else defaults.beams
-        self._batch_size = batch_size
-        self._max_input_tokens = _input_limit(tokenizer, defaults.positions)
 
     def summarize(
         self,

@@ -64,16 +64,16 @@ class TorchTranslator(_EngineBase):
         batch_size: int = 32,
         max_batch_tokens: int = _MAX_BATCH_TOKENS,
     ) -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        super().__init__(
+            tokenizer,
+            info,
+            device=device,
+            beams=beams,
+            batch_size=batch_size,
+            max_input_tokens=_max_input_tokens(model, tokenizer),
+        )
         self._model = model
-        self._tokenizer = tokenizer
-        self._info = info
-        self.device = device
-        self._beams = beams
-        self._batch_size = batch_size
         self._max_batch_tokens = max_batch_tokens
-        self._max_input_tokens = _max_input_tokens(model, tokenizer)
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
         """Translate each text; the result is in input order.
@@ -126,13 +126,15 @@ class TorchSummarizer(_EngineBase):
         beams: int | None = None,
         batch_size: int = _SUMMARY_BATCH_SIZE,
     ) -> None:
+        super().__init__(
+            tokenizer,
+            info,
+            device=device,
+            beams=beams,
+            batch_size=batch_size,
+            max_input_tokens=_max_input_tokens(model, tokenizer),
+        )
         self._model = model
-        self._tokenizer = tokenizer
-        self._info = info
-        self.device = device
-        self._beams = beams
-        self._batch_size = batch_size
-        self._max_input_tokens = _max_input_tokens(model, tokenizer)
 
     def summarize(
         self,

@@ -197,17 +197,24 @@ def read_input(
 
 
 def open_input(
-    path: Path | None, input_format: InputFormat = InputFormat.AUTO, encoding: str | None = None
+    path: Path | None,
+    input_format: InputFormat = InputFormat.AUTO,
+    encoding: str | None = None,
+    *,
+    stream: bool,
 ) -> tuple[Source | TextStream, str]:
-    """Like ``read_input``, but plain text longer than ``textio.STREAM_HEAD_BYTES`` comes as
-    a ``TextStream``, decoded as it is read, for callers that translate it section by
-    section (``Translator.translate_stream``) and write the output as it is made.
+    """``read_input``, except that with ``stream`` plain text longer than
+    ``textio.STREAM_HEAD_BYTES`` comes as a ``TextStream``, decoded as it is read, for
+    callers that translate it section by section (``Translator.translate_stream``) and
+    write the output as it is made.
 
     Returns:
         The source or stream, and a name for messages (``"<stdin>"`` for stdin).
     """
     from translator import textio
 
+    if not stream:
+        return read_input(path, input_format, encoding)
     head, rest, name, size = textio.open_stream(path, encoding)
     streamable = (
         len(head) == textio.STREAM_HEAD_BYTES
