@@ -38,7 +38,7 @@ from benchmarks import run as bench  # noqa: E402
 from translator.api import Translator  # noqa: E402
 from translator.batch import UNIT_SENTENCES, BatchSettings, execute_batch  # noqa: E402
 from translator.executors import Executor, LocalExecutor  # noqa: E402
-from translator.schema import Options  # noqa: E402
+from translator.options import Options  # noqa: E402
 
 _SENTENCES_PER_FILE = 8
 

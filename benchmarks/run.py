@@ -561,7 +561,7 @@ def run_summary(kind: str, repeats: int) -> dict:
 def run_memory(kind: str, document: str) -> dict:
     """Peak RSS with the translation and the summary model loaded and used once each."""
     from translator import engines, pipeline
-    from translator.schema import Options
+    from translator.options import Options
 
     _without_degenerate_retry()
     translator = engines.load_translator(str(MARIAN_DIR), device="cpu", engine=kind)

@@ -32,9 +32,10 @@ from translator.batch import (
 )
 from translator.cli import app
 from translator.errors import InputError, OutputError
+from translator.options import Options
 from translator.pipeline import translate_document
 from translator.render import OutputFormat, render
-from translator.schema import ModelInfo, Options, QuoteMode
+from translator.schema import ModelInfo, QuoteMode
 
 runner = CliRunner()
 _WORDS = ["Ja", "Nein", "Gut", "Danke", "Heute", "Morgen", "Bitte", "Genau"]

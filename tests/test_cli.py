@@ -142,8 +142,9 @@ def test_tiny_model_keeps_the_contract_in_every_mode(tiny_marian_dir: Path, mode
     quotations still come out once each, in order, verbatim (keep) or between marks."""
     from tests.oracle import assert_contract
     from translator import engines
+    from translator.options import Options
     from translator.pipeline import translate_document
-    from translator.schema import Options, QuoteMode
+    from translator.schema import QuoteMode
 
     source = SAMPLE.read_text(encoding="utf-8")
     translator = engines.load_translator(str(tiny_marian_dir))

@@ -15,8 +15,9 @@ from translator import Translator
 from translator.batch import BatchSettings, settings_fingerprint
 from translator.cli import app
 from translator.glossary import GlossaryError, load_glossary, make_glossary, parse_glossary
+from translator.options import Options
 from translator.pipeline import translate_document
-from translator.schema import ModelInfo, Options, QuoteMode
+from translator.schema import ModelInfo, QuoteMode
 
 SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"
 runner = CliRunner()

@@ -23,8 +23,9 @@ from typer.testing import CliRunner
 from translator import pipeline
 from translator.batch import INDEX_NAME, BatchSettings, read_manifest, run_batch
 from translator.cli import app
+from translator.options import Options
 from translator.render import OutputFormat, render, run_details
-from translator.schema import Options, QuoteMode
+from translator.schema import QuoteMode
 
 pytestmark = pytest.mark.browser
 

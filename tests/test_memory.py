@@ -19,8 +19,9 @@ from translator.cli import app
 from translator.engines.memory import MemoryEngine, unwrap
 from translator.glossary import parse_glossary
 from translator.memory import TranslationMemory, default_path
+from translator.options import Options
 from translator.pipeline import translate_document
-from translator.schema import ModelInfo, Options, QuoteMode
+from translator.schema import ModelInfo, QuoteMode
 
 SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"
 SOURCE = SAMPLE.read_text(encoding="utf-8")

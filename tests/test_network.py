@@ -9,8 +9,9 @@ import pytest
 
 from tests.oracle import SAMPLE_QUOTES, assert_contract
 from translator import config, engines, quotes
+from translator.options import Options
 from translator.pipeline import translate_document
-from translator.schema import Options, QuoteMode, QuoteStrategy
+from translator.schema import QuoteMode, QuoteStrategy
 
 pytestmark = pytest.mark.network
 

@@ -9,8 +9,9 @@ import pytest
 from tests.fakes import ADVERSARIES, DroppingTranslator, FakeTranslator, GarbageTranslator
 from tests.oracle import SAMPLE_QUOTES, assert_contract, quotations_in
 from translator import quotes
+from translator.options import Options
 from translator.pipeline import translate_document
-from translator.schema import Options, QuoteMarks, QuoteMode, QuoteStrategy
+from translator.schema import QuoteMarks, QuoteMode, QuoteStrategy
 
 ALL_MODES = list(QuoteMode)
 

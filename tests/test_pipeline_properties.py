@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from tests.fakes import ADVERSARIES, FakeTranslator
 from tests.oracle import assert_contract
 from tests.strategies import GeneratedDocument, documents
+from translator.options import Options
 from translator.pipeline import translate_document
-from translator.schema import Options, QuoteMarks, QuoteMode
+from translator.schema import QuoteMarks, QuoteMode
 
 _SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

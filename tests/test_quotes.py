@@ -14,6 +14,7 @@ from translator.quotes import (
     PLACEHOLDER,
     PLACEHOLDER_PATTERN,
     QUOTE_MARKS,
+    QuotePiece,
     find_quotes,
     mask_quotes,
     neutralize_marks,
@@ -21,7 +22,7 @@ from translator.quotes import (
     target_marks,
     unmask,
 )
-from translator.schema import QuoteMarks, QuotePiece
+from translator.schema import QuoteMarks
 from translator.segment import split_sentences
 
 SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"

@@ -31,7 +31,7 @@ from translator.batch import (
     run_batch,
 )
 from translator.errors import ModelNotFoundError
-from translator.schema import Options
+from translator.options import Options
 
 pytestmark = pytest.mark.slow
 

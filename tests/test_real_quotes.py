@@ -214,7 +214,8 @@ class _EchoEngine:
 
 def _translate(text: str, mode: str, marks: str = "english") -> Any:
     pipeline = pytest.importorskip("translator.pipeline")
-    from translator.schema import Options, QuoteMarks, QuoteMode
+    from translator.options import Options
+    from translator.schema import QuoteMarks, QuoteMode
 
     options = Options(quotes=QuoteMode(mode), quote_marks=QuoteMarks(marks))
     return pipeline.translate_document(text, translator=_EchoEngine(), options=options)

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from translator import pipeline
 from translator.batch import INDEX_NAME, BatchSettings, read_manifest, run_batch
 from translator.cli import app
+from translator.options import Options
 from translator.render import OutputFormat, render, run_details, to_json
 from translator.render_html import (
     Span,
@@ -29,7 +30,7 @@ from translator.render_html import (
     render_page,
     split_segments,
 )
-from translator.schema import Options, QuoteMode
+from translator.schema import QuoteMode
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "belousov-dprk.de.txt"

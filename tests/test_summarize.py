@@ -14,15 +14,9 @@ from typer.testing import CliRunner
 
 from tests.oracle import SAMPLE_QUOTES, quotations_in
 from translator.cli import app
+from translator.options import Options
 from translator.pipeline import translate_document
-from translator.schema import (
-    DocumentResult,
-    ModelInfo,
-    Options,
-    QuoteMode,
-    QuoteResult,
-    QuoteStrategy,
-)
+from translator.schema import DocumentResult, ModelInfo, QuoteMode, QuoteResult, QuoteStrategy
 from translator.summarize import (
     SourceQuote,
     chunk_text,

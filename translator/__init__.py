@@ -4,11 +4,14 @@
     result = Translator().translate(german_text)
 
 Everything public is in ``__all__``; other names are private by convention.
+
+``Translator`` is imported on first use, so that importing a leaf module (``translator.schema``,
+``translator.quotes``) runs nothing else of the package.
 """
 
 import logging
+from typing import TYPE_CHECKING, Any
 
-from translator.api import Translator
 from translator.errors import (
     InputError,
     ModelLoadError,
@@ -29,8 +32,10 @@ from translator.schema import (
     SummaryQuoteChange,
     SummaryResult,
 )
+from translator.version import __version__
 
-__version__ = "0.2.0"
+if TYPE_CHECKING:  # api imports no name from this module: no loop
+    from translator.api import Translator
 
 # A library never configures logging for its host: without a handler of the application's,
 # records go nowhere (not to Python's last-resort stderr handler).
@@ -56,3 +61,15 @@ __all__ = [
     "TranslatorError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Translator":
+        from translator.api import Translator
+
+        return Translator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

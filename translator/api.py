@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 from translator import config
 from translator.errors import OptionError
 from translator.glossary import Glossary, load_glossary
+from translator.options import Options
 from translator.schema import (
     CacheStats,
     Document,
     DocumentResult,
     ModelInfo,
-    Options,
     QuoteMarks,
     QuoteMode,
     SummaryLength,

@@ -35,14 +35,16 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from translator import __version__, formats, pipeline, textio
+from translator import formats, pipeline, textio
 from translator.engines import SummarizationEngine, TranslationEngine
 from translator.errors import InputError, OutputError, TranslatorError
 from translator.executors import Executor, LocalExecutor, WorkUnit
 from translator.formats.docx import write_docx_bytes
 from translator.formats.output import render_structured
+from translator.options import Options
 from translator.render import OutputFormat, render, run_details
-from translator.schema import Document, DocumentResult, ModelInfo, Options
+from translator.schema import Document, DocumentResult, ModelInfo
+from translator.version import __version__
 
 log = logging.getLogger(__name__)
 

@@ -18,18 +18,16 @@ from dataclasses import dataclass, field, replace
 from translator import quotes, segment
 from translator.engines import SummarizationEngine, TranslationEngine
 from translator.glossary import Glossary, GlossaryEntry, summarize_uses
+from translator.options import Options
+from translator.quotes import Quotation, QuotePiece, QuoteScan
 from translator.schema import (
     Document,
     DocumentResult,
     Markup,
-    Options,
     ParagraphResult,
-    Quotation,
     QuoteMarks,
     QuoteMode,
-    QuotePiece,
     QuoteResult,
-    QuoteScan,
     QuoteStrategy,
 )
 

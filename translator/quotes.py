@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from translator.schema import Quotation, QuoteMarks, QuotePiece, QuoteScan, QuoteWarning
+from translator.schema import QuoteMarks  # the one package import: schema is a leaf
 
 __all__ = [
     "ALL_MARKS",
@@ -29,6 +29,10 @@ __all__ = [
     "PLACEHOLDER",
     "PLACEHOLDER_PATTERN",
     "QUOTE_MARKS",
+    "QuotePiece",
+    "QuoteScan",
+    "QuoteWarning",
+    "Quotation",
     "find_quotes",
     "is_opening_context",
     "join_rendering",
@@ -38,6 +42,48 @@ __all__ = [
     "target_marks",
     "unmask",
 ]
+
+
+@dataclass(frozen=True)
+class QuotePiece:
+    """The part of one quotation that lies in one paragraph.
+
+    ``paragraph_text[start:end]`` is the piece, marks included. ``opening`` is the mark
+    that opens it; ``closing`` is the mark that closes it, or ``""`` when the quotation
+    continues in the next paragraph.
+    """
+
+    paragraph: int
+    start: int
+    end: int
+    opening: str
+    closing: str
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """One direct quotation: one piece, or several when it spans paragraphs."""
+
+    index: int
+    pieces: tuple[QuotePiece, ...]
+    text: str  # the pieces' text joined with "\n", marks included
+
+
+@dataclass(frozen=True)
+class QuoteWarning:
+    """An unbalanced quotation mark, treated as ordinary text."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class QuoteScan:
+    """What ``quotes.find_quotes`` found in a document's paragraphs."""
+
+    quotations: tuple[Quotation, ...]
+    warnings: tuple[QuoteWarning, ...] = ()
+
 
 # THE table of quotation marks (quotes.md §1): each opening mark and the marks that close
 # it. Everything else that knows about marks (the sets below, sentence splitting, encoding

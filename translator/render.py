@@ -8,7 +8,8 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
-from translator.schema import DocumentResult, ModelInfo, Options, QuoteResult
+from translator.options import Options
+from translator.schema import DocumentResult, ModelInfo, QuoteResult
 
 SUMMARY_SEPARATOR = "\n---- Summary ----\n\n"
 

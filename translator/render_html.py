@@ -19,7 +19,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
 
-from translator import __version__, segment
+from translator import segment
+from translator.version import __version__
 
 if TYPE_CHECKING:
     import jinja2

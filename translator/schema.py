@@ -1,13 +1,13 @@
-"""Frozen dataclasses and enums shared across the package: documents, quotations, results."""
+"""Frozen dataclasses and enums shared across the package: documents, quotations, results.
+
+A leaf: it imports nothing from the package, so every module can use it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # glossary.py imports this module
-    from translator.glossary import Glossary
+from typing import Any
 
 JSON_SCHEMA_VERSION = 1
 
@@ -90,64 +90,11 @@ class Document:
 
 
 @dataclass(frozen=True)
-class QuotePiece:
-    """The part of one quotation that lies in one paragraph.
-
-    ``paragraph_text[start:end]`` is the piece, marks included. ``opening`` is the mark
-    that opens it; ``closing`` is the mark that closes it, or ``""`` when the quotation
-    continues in the next paragraph.
-    """
-
-    paragraph: int
-    start: int
-    end: int
-    opening: str
-    closing: str
-
-
-@dataclass(frozen=True)
-class Quotation:
-    """One direct quotation: one piece, or several when it spans paragraphs."""
-
-    index: int
-    pieces: tuple[QuotePiece, ...]
-    text: str  # the pieces' text joined with "\n", marks included
-
-
-@dataclass(frozen=True)
-class QuoteWarning:
-    """An unbalanced quotation mark, treated as ordinary text."""
-
-    line: int
-    message: str
-
-
-@dataclass(frozen=True)
-class QuoteScan:
-    """What ``quotes.find_quotes`` found in a document's paragraphs."""
-
-    quotations: tuple[Quotation, ...]
-    warnings: tuple[QuoteWarning, ...] = ()
-
-
-@dataclass(frozen=True)
 class ModelInfo:
     """Which model produced a result: hub id (or folder) and revision."""
 
     id: str
     revision: str | None = None
-
-
-@dataclass(frozen=True)
-class Options:
-    """Everything that changes what a document's translation looks like."""
-
-    quotes: QuoteMode = QuoteMode.KEEP
-    quote_marks: QuoteMarks = QuoteMarks.ENGLISH
-    summarize: bool = False
-    summary_length: str = "medium"
-    summary_max_words: int | None = None
-    glossary: Glossary | None = None  # fixed renderings for terms (``--glossary``)
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from translator import quotes, segment
-from translator.schema import (
-    DocumentResult,
-    Options,
-    QuoteResult,
-    SummaryQuoteChange,
-    SummaryResult,
-)
+from translator.options import Options
+from translator.schema import DocumentResult, QuoteResult, SummaryQuoteChange, SummaryResult
 from translator.schema import SummaryLength as SummaryLength  # re-exported: its old home
 
 if TYPE_CHECKING:

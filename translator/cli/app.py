@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from translator import __version__, config
+from translator import config
 from translator.errors import (
     InputError,
     ModelLoadError,
@@ -22,6 +22,7 @@ from translator.errors import (
     OutputError,
     TranslatorError,
 )
+from translator.version import __version__
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -16,10 +16,10 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from translator import __version__
 from translator.engines.base import TranslationEngine
 from translator.memory import TranslationMemory
 from translator.schema import CacheStats, ModelInfo
+from translator.version import __version__
 
 
 class MemoryEngine:

@@ -1,0 +1,24 @@
+"""The settings of a translation (``Options``): quotation mode and marks, summary, glossary.
+
+Configuration, not a result: it lives apart from ``schema`` because it holds a ``Glossary``,
+and ``glossary`` itself builds on ``schema`` and ``quotes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from translator.glossary import Glossary
+from translator.schema import QuoteMarks, QuoteMode
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything that changes what a document's translation looks like."""
+
+    quotes: QuoteMode = QuoteMode.KEEP
+    quote_marks: QuoteMarks = QuoteMarks.ENGLISH
+    summarize: bool = False
+    summary_length: str = "medium"
+    summary_max_words: int | None = None
+    glossary: Glossary | None = None  # fixed renderings for terms (``--glossary``)
