@@ -469,7 +469,7 @@ def run_bare(beams: int, sentences: Sequence[str]) -> dict:
     from translator import engines
     from translator.engines import convert
 
-    tokenizer = engines.base._load_tokenizer(MARIAN_DIR, "translation")
+    tokenizer = engines.common.load_tokenizer(MARIAN_DIR, "translation")
     converted = convert.find_converted(MARIAN_DIR)
     assert converted is not None
     model = ctranslate2.Translator(
@@ -794,7 +794,7 @@ def machine() -> dict:
 def workload_description(sentences: Sequence[str]) -> dict:
     from translator import engines
 
-    tokenizer = engines.base._load_tokenizer(MARIAN_DIR, "translation")
+    tokenizer = engines.common.load_tokenizer(MARIAN_DIR, "translation")
     counts = [len(ids) for ids in tokenizer(list(sentences))["input_ids"]]
     return {
         "sentences": len(sentences),

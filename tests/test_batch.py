@@ -48,7 +48,7 @@ def one_torch_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import torch
 
     threads = torch.get_num_threads()
-    monkeypatch.setattr(engines.base, "usable_cpus", lambda: 1)
+    monkeypatch.setattr(engines.common, "usable_cpus", lambda: 1)
     yield
     torch.set_num_threads(threads)
 
@@ -142,7 +142,7 @@ def reference_run(
     root = tmp_path_factory.mktemp("reference")
     source = _make_folder(root, 200)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engines.base, "usable_cpus", lambda: 1)
+        patch.setattr(engines.common, "usable_cpus", lambda: 1)
         translator = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
         report = run_batch(BatchSettings(source, root / "out"), translator)
     torch.set_num_threads(threads)

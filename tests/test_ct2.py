@@ -415,7 +415,7 @@ def test_ct2_cuda_without_cuda_is_a_load_error(
 def test_ct2_threads_one_worker_per_core(
     cores: int, omp: str, expected: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engines.base, "usable_cpus", lambda: cores)
+    monkeypatch.setattr(engines.common, "usable_cpus", lambda: cores)
     monkeypatch.setenv("OMP_NUM_THREADS", omp)
     assert engines.ct2_engine._ct2_threads() == expected
 
@@ -501,14 +501,14 @@ def test_missing_cuda_libraries_are_a_clear_error_and_auto_falls_back(
             # What CTranslate2 4.8 said on a CUDA 13 machine (benchmarks/gpu_check.py).
             raise RuntimeError("Library libcublas.so.12 is not found or cannot be loaded")
 
-    tokenizer = ct2_engine._load_tokenizer(ct2_marian_dir, "translation")
+    tokenizer = ct2_engine.load_tokenizer(ct2_marian_dir, "translation")
     with pytest.raises(ct2_engine.CudaLibrariesMissing, match="--engine torch"):
         ct2_engine._probe_cuda_libraries(NoCublas(), tokenizer)
 
     def load_without_cublas(*args: object, **kwargs: object) -> None:
         ct2_engine._probe_cuda_libraries(NoCublas(), tokenizer)
 
-    monkeypatch.setattr(loading, "_load_ct2", load_without_cublas)
+    monkeypatch.setattr(loading, "load_ct2", load_without_cublas)
     with caplog.at_level(logging.WARNING, logger="translator"):
         engine = load_translator(str(ct2_marian_dir), device="cpu", engine="auto")
     assert isinstance(engine, TorchTranslator)

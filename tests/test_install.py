@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from translator import engines
 from translator.cli import app
 from translator.engines import convert
-from translator.engines.base import out_of_memory_as_error
+from translator.engines.common import out_of_memory_as_error
 from translator.errors import OutOfMemoryError
 from translator.registry import load_registry
 

@@ -246,7 +246,7 @@ class _SlowEngine(_FailingEngine):
         super().__init__(engine, poison="\0", kill=False)
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
-        from translator.engines.base import batch_finished
+        from translator.engines.common import batch_finished
 
         outputs = []
         for start in range(0, len(texts), 32):  # batches of 32, reported as engines do

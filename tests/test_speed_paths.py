@@ -38,7 +38,7 @@ def ct2_dir(tiny_marian_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_sentencepiece_tokenizer_matches_marian_tokenizer(tiny_marian_dir: Path) -> None:
     """transformers' MarianTokenizer is the independent reference, on real German text
     and on the special cases it handles (language codes, special tokens in the text)."""
-    reference = engines.base._load_tokenizer(tiny_marian_dir, "translation")
+    reference = engines.common.load_tokenizer(tiny_marian_dir, "translation")
     pieces = MarianPieces(tiny_marian_dir)
     texts = [*_german_lines(), ">>en<< Guten Tag", "Ein <unk> und </s> hier", "", "  „Zitat“  "]
     assert len(texts) > 100

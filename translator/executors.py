@@ -122,7 +122,7 @@ def _translate_together(
     window_sentences: int,
     progress: _UnitProgress,
 ) -> tuple[DocumentOutcome, ...]:
-    from translator.engines.base import listen_to_batches
+    from translator.engines.common import listen_to_batches
 
     with listen_to_batches(progress.batch_finished):
         results = translator.translate_many(

@@ -1,9 +1,9 @@
 """Translation and summarization engines.
 
-The pipeline depends only on the protocols in ``base``; an engine is one module (``torch_engine``,
-``ct2_engine``) and one branch in ``loading``. This package is the only place that imports
-torch, transformers or ctranslate2, and it does so inside functions, so that
-``translator --help`` never pays for them.
+The pipeline depends only on the protocols in ``base``; what engines share is in ``common``;
+an engine is one module (``torch_engine``, ``ct2_engine``) and one branch in ``loading``. This
+package is the only place that imports torch, transformers or ctranslate2, and it does so
+inside functions, so that ``translator --help`` never pays for them.
 """
 
 from translator.engines.base import (
@@ -11,11 +11,10 @@ from translator.engines.base import (
     EngineName,
     SummarizationEngine,
     TranslationEngine,
-    output_bounds,
     parse_device,
     parse_engine,
-    usable_cpus,
 )
+from translator.engines.common import output_bounds, usable_cpus
 from translator.engines.ct2_engine import CT2Summarizer, CT2Translator
 from translator.engines.loading import load_summarizer, load_translator, pick_engine
 from translator.engines.torch_engine import TorchSummarizer, TorchTranslator, pick_device

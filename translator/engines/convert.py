@@ -29,7 +29,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from translator.engines.base import _no_progress_bars
+from translator.engines.common import no_progress_bars
 from translator.errors import ModelLoadError
 
 logger = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ def convert_to_ctranslate2(model_folder: Path, output: Path, quantization: str) 
             return model
 
     try:
-        with _no_progress_bars(transformers), warnings.catch_warnings():
+        with no_progress_bars(transformers), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Recommended: pip install sacremoses")
             _Converter(str(model_folder)).convert(
                 str(output), quantization=quantization, force=True

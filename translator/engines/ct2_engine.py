@@ -10,23 +10,23 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from translator.engines import base
-from translator.engines.base import (
-    _MAX_BATCH_TOKENS,
-    _SUMMARY_BATCH_SIZE,
-    Device,
-    _check_lengths,
-    _check_model_type,
-    _EngineBase,
-    _input_limit,
-    _length_sorted_batches,
-    _load_tokenizer,
-    _max_output_tokens,
-    _read_json,
+from translator.engines import common
+from translator.engines.base import Device, parse_device
+from translator.engines.common import (
+    MAX_BATCH_TOKENS,
+    SUMMARY_BATCH_SIZE,
+    EngineBase,
     batch_finished,
+    check_lengths,
+    check_model_type,
+    check_summary_lengths,
+    input_limit,
+    length_sorted_batches,
+    load_tokenizer,
+    max_output_tokens,
     out_of_memory_as_error,
     output_bounds,
-    parse_device,
+    read_json,
 )
 from translator.errors import ModelLoadError, TranslatorError
 from translator.schema import ModelInfo
@@ -51,7 +51,7 @@ class _DecodingDefaults:
     """BART forces ``<s>`` as the first generated token; CTranslate2 gets it as a prefix."""
 
 
-class CT2Translator(_EngineBase):
+class CT2Translator(EngineBase):
     """A MarianMT model converted to CTranslate2, with the model's own tokenizer.
 
     Batches are length-sorted and capped by a token budget, as in ``TorchTranslator``, and
@@ -75,7 +75,7 @@ class CT2Translator(_EngineBase):
         device: str,
         beams: int | None = None,
         batch_size: int = 32,
-        max_batch_tokens: int = _MAX_BATCH_TOKENS,
+        max_batch_tokens: int = MAX_BATCH_TOKENS,
     ) -> None:
         super().__init__(
             tokenizer,
@@ -83,7 +83,7 @@ class CT2Translator(_EngineBase):
             device=device,
             beams=beams if beams is not None else defaults.beams,
             batch_size=batch_size,
-            max_input_tokens=_input_limit(tokenizer, defaults.positions),
+            max_input_tokens=input_limit(tokenizer, defaults.positions),
         )
         self._translator = translator
         self._defaults = defaults
@@ -99,7 +99,7 @@ class CT2Translator(_EngineBase):
             return []
         sources = _source_tokens(self._tokenizer, texts)
         counts = [len(tokens) for tokens in sources]
-        _check_lengths(counts, self._max_input_tokens)
+        check_lengths(counts, self._max_input_tokens)
         # CTranslate2 counts generated tokens without the end token; the bounds include it.
         limits = [max(bound - 1, 1) for bound in self._output_bounds(counts, strict)]
         options: dict[str, Any] = {
@@ -119,7 +119,7 @@ class CT2Translator(_EngineBase):
             max(1, self._batch_size // max(self._beams, 1)),
             getattr(self._translator, "num_translators", 1),
         )
-        batches = _length_sorted_batches(counts, per_batch, self._max_batch_tokens)
+        batches = length_sorted_batches(counts, per_batch, self._max_batch_tokens)
         outputs, batch_limits = _decode_batches(self._translator, sources, batches, limits, options)
         if self._exact_row_limits:
             over = [
@@ -132,7 +132,7 @@ class CT2Translator(_EngineBase):
                 by_limit.setdefault(limits[index], []).append(index)
             redo: list[list[int]] = []
             for rows in by_limit.values():
-                for batch in _length_sorted_batches(
+                for batch in length_sorted_batches(
                     [counts[i] for i in rows], per_batch, self._max_batch_tokens
                 ):
                     redo.append([rows[i] for i in batch])
@@ -145,11 +145,11 @@ class CT2Translator(_EngineBase):
 
     def _output_bounds(self, counts: Sequence[int], strict: bool) -> list[int]:
         """Each text's most new tokens, end-of-sentence included (benchmarks override it)."""
-        ceiling = _max_output_tokens(self._defaults.max_length, self._defaults.positions)
+        ceiling = max_output_tokens(self._defaults.max_length, self._defaults.positions)
         return output_bounds(counts, strict=strict, ceiling=ceiling)
 
 
-class CT2Summarizer(_EngineBase):
+class CT2Summarizer(EngineBase):
     """A BART-like summarization model converted to CTranslate2, with its own tokenizer."""
 
     _beams: int  # the model's own beam count when none is given
@@ -163,7 +163,7 @@ class CT2Summarizer(_EngineBase):
         *,
         device: str,
         beams: int | None = None,
-        batch_size: int = _SUMMARY_BATCH_SIZE,
+        batch_size: int = SUMMARY_BATCH_SIZE,
     ) -> None:
         super().__init__(
             tokenizer,
@@ -171,7 +171,7 @@ class CT2Summarizer(_EngineBase):
             device=device,
             beams=beams if beams is not None else defaults.beams,
             batch_size=batch_size,
-            max_input_tokens=_input_limit(tokenizer, defaults.positions),
+            max_input_tokens=input_limit(tokenizer, defaults.positions),
         )
         self._summarizer = summarizer
         self._defaults = defaults
@@ -189,13 +189,12 @@ class CT2Summarizer(_EngineBase):
         Raises:
             ValueError: impossible lengths, or a text longer than ``max_input_tokens``.
         """
-        if not 0 <= min_tokens <= max_tokens or max_tokens < 1:
-            raise ValueError(f"need 0 <= min_tokens <= max_tokens, got {min_tokens}, {max_tokens}")
+        check_summary_lengths(min_tokens, max_tokens)
         if not texts:
             return []
         sources = _source_tokens(self._tokenizer, texts)
         counts = [len(tokens) for tokens in sources]
-        _check_lengths(counts, self._max_input_tokens)
+        check_lengths(counts, self._max_input_tokens)
         defaults = self._defaults
         # The end token is one of max_tokens, as in the torch engine; CTranslate2's limits
         # count the forced first token but not the end token.
@@ -214,7 +213,7 @@ class CT2Summarizer(_EngineBase):
                 length_penalty=max(defaults.length_penalty, 1.0) + 1.0,
             )
         prefix = [defaults.forced_first_token] if defaults.forced_first_token is not None else None
-        batches = _length_sorted_batches(counts, self._batch_size, _MAX_BATCH_TOKENS)
+        batches = length_sorted_batches(counts, self._batch_size, MAX_BATCH_TOKENS)
         outputs, _ = _decode_batches(
             self._summarizer, sources, batches, [limit] * len(texts), options, prefix=prefix
         )
@@ -289,8 +288,8 @@ def _decode_batches(
 def _read_decoding_defaults(folder: Path, tokenizer: Any) -> _DecodingDefaults:
     """The generation settings ``generate`` would use, from generation_config.json (else
     config.json, where older models keep them)."""
-    config = _read_json(folder / "config.json")
-    generation = _read_json(folder / "generation_config.json") or config
+    config = read_json(folder / "config.json")
+    generation = read_json(folder / "generation_config.json") or config
 
     def number(key: str, default: float) -> float:
         value = generation.get(key, config.get(key))
@@ -330,7 +329,7 @@ def _ct2_device(device: str) -> str:
 def _ct2_threads() -> tuple[int, int]:
     """(inter_threads, intra_threads) for the CPU: one thread per worker, one worker per
     core up to four, the rest shared out. ``OMP_NUM_THREADS`` caps the total when set."""
-    budget = base.usable_cpus()
+    budget = common.usable_cpus()
     configured = os.environ.get("OMP_NUM_THREADS", "").strip()
     if configured.isdigit() and int(configured) > 0:
         budget = min(budget, int(configured))
@@ -376,7 +375,7 @@ def _missing_libraries(error: BaseException) -> CudaLibrariesMissing:
     )
 
 
-def _load_ct2(model_folder: Path, *, task: str, device: str) -> tuple[Any, Any, _DecodingDefaults]:
+def load_ct2(model_folder: Path, *, task: str, device: str) -> tuple[Any, Any, _DecodingDefaults]:
     """Load a converted model, its tokenizer and decoding defaults; failures are
     ModelLoadErrors."""
     from translator.engines import convert
@@ -387,8 +386,8 @@ def _load_ct2(model_folder: Path, *, task: str, device: str) -> tuple[Any, Any, 
             f"The CTranslate2 copy of {model_folder} disappeared. "
             "Make it again with `translator models convert MODEL`."
         )
-    config = SimpleNamespace(**_read_json(model_folder / "config.json"))
-    _check_model_type(model_folder, config, task)
+    config = SimpleNamespace(**read_json(model_folder / "config.json"))
+    check_model_type(model_folder, config, task)
     target = _ct2_device(device)
     try:
         import ctranslate2
@@ -399,7 +398,7 @@ def _load_ct2(model_folder: Path, *, task: str, device: str) -> tuple[Any, Any, 
         tokenizer = (
             MarianPieces(model_folder)
             if task == "translation" and MarianPieces.usable(model_folder)
-            else _load_tokenizer(model_folder, task)
+            else load_tokenizer(model_folder, task)
         )
         defaults = _read_decoding_defaults(model_folder, tokenizer)
         if target == "cuda":

@@ -18,12 +18,12 @@ from translator.engines.ct2_engine import (
     CT2Summarizer,
     CT2Translator,
     CudaLibrariesMissing,
-    _load_ct2,
+    load_ct2,
 )
 from translator.engines.torch_engine import (
     TorchSummarizer,
     TorchTranslator,
-    _load_seq2seq,
+    load_seq2seq,
     pick_device,
 )
 from translator.errors import ModelLoadError
@@ -81,7 +81,7 @@ def _resolve(
     if pick_engine(engine, resolved.path) is not EngineName.CT2:
         return resolved, None
     try:
-        return resolved, _load_ct2(resolved.path, task=task, device=device)
+        return resolved, load_ct2(resolved.path, task=task, device=device)
     except CudaLibrariesMissing as error:
         if parse_engine(engine) is not EngineName.AUTO:
             raise
@@ -128,7 +128,7 @@ def load_translator(
             batch_size=batch_size,
         )
     target = pick_device(device)
-    loaded, tokenizer = _load_seq2seq(resolved.path, task="translation", device=target)
+    loaded, tokenizer = load_seq2seq(resolved.path, task="translation", device=target)
     return TorchTranslator(
         loaded, tokenizer, resolved.info, device=target, beams=beams, batch_size=batch_size
     )
@@ -158,5 +158,5 @@ def load_summarizer(
             summarizer, tokenizer, resolved.info, defaults, device=summarizer.device, beams=beams
         )
     target = pick_device(device)
-    loaded, tokenizer = _load_seq2seq(resolved.path, task="summarization", device=target)
+    loaded, tokenizer = load_seq2seq(resolved.path, task="summarization", device=target)
     return TorchSummarizer(loaded, tokenizer, resolved.info, device=target, beams=beams)

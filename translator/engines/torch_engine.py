@@ -7,23 +7,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from translator.engines import base
-from translator.engines.base import (
-    _MAX_BATCH_TOKENS,
-    _SUMMARY_BATCH_SIZE,
-    Device,
-    _check_lengths,
-    _check_model_type,
-    _EngineBase,
-    _input_limit,
-    _length_sorted_batches,
-    _load_tokenizer,
-    _max_output_tokens,
-    _no_progress_bars,
+from translator.engines import common
+from translator.engines.base import Device, parse_device
+from translator.engines.common import (
+    MAX_BATCH_TOKENS,
+    SUMMARY_BATCH_SIZE,
+    EngineBase,
     batch_finished,
+    check_lengths,
+    check_model_type,
+    check_summary_lengths,
+    input_limit,
+    length_sorted_batches,
+    load_tokenizer,
+    max_output_tokens,
+    no_progress_bars,
     out_of_memory_as_error,
     output_bounds,
-    parse_device,
 )
 from translator.errors import ModelLoadError, TranslatorError
 from translator.schema import ModelInfo
@@ -50,7 +50,7 @@ def pick_device(device: str) -> str:
     return "cpu"
 
 
-class TorchTranslator(_EngineBase):
+class TorchTranslator(EngineBase):
     """A MarianMT model and its tokenizer, translating in length-sorted batches."""
 
     def __init__(
@@ -62,7 +62,7 @@ class TorchTranslator(_EngineBase):
         device: str,
         beams: int | None = None,
         batch_size: int = 32,
-        max_batch_tokens: int = _MAX_BATCH_TOKENS,
+        max_batch_tokens: int = MAX_BATCH_TOKENS,
     ) -> None:
         super().__init__(
             tokenizer,
@@ -82,7 +82,7 @@ class TorchTranslator(_EngineBase):
             ValueError: a text is longer than ``max_input_tokens`` (it is never truncated).
         """
         counts = self.count_tokens(texts)
-        _check_lengths(counts, self._max_input_tokens)
+        check_lengths(counts, self._max_input_tokens)
         bounds = self._output_bounds(counts, strict)
         options: dict[str, Any] = {}
         if self._beams is not None:
@@ -90,7 +90,7 @@ class TorchTranslator(_EngineBase):
         if strict:
             options.update(no_repeat_ngram_size=3, repetition_penalty=1.3)
         results: list[str] = [""] * len(texts)
-        for batch in _length_sorted_batches(counts, self._batch_size, self._max_batch_tokens):
+        for batch in length_sorted_batches(counts, self._batch_size, self._max_batch_tokens):
             batch_bounds = [bounds[i] for i in batch]
             outputs = _generate(
                 self._model,
@@ -109,11 +109,11 @@ class TorchTranslator(_EngineBase):
     def _output_bounds(self, counts: Sequence[int], strict: bool) -> list[int]:
         """Each text's most new tokens, end-of-sentence included (benchmarks override it)."""
         positions = getattr(self._model.config, "max_position_embeddings", None)
-        ceiling = _max_output_tokens(self._model.generation_config.max_length, positions)
+        ceiling = max_output_tokens(self._model.generation_config.max_length, positions)
         return output_bounds(counts, strict=strict, ceiling=ceiling)
 
 
-class TorchSummarizer(_EngineBase):
+class TorchSummarizer(EngineBase):
     """Any sequence-to-sequence summarization model (BART, PEGASUS, T5) and its tokenizer."""
 
     def __init__(
@@ -124,7 +124,7 @@ class TorchSummarizer(_EngineBase):
         *,
         device: str,
         beams: int | None = None,
-        batch_size: int = _SUMMARY_BATCH_SIZE,
+        batch_size: int = SUMMARY_BATCH_SIZE,
     ) -> None:
         super().__init__(
             tokenizer,
@@ -149,10 +149,9 @@ class TorchSummarizer(_EngineBase):
         Raises:
             ValueError: impossible lengths, or a text longer than ``max_input_tokens``.
         """
-        if not 0 <= min_tokens <= max_tokens or max_tokens < 1:
-            raise ValueError(f"need 0 <= min_tokens <= max_tokens, got {min_tokens}, {max_tokens}")
+        check_summary_lengths(min_tokens, max_tokens)
         counts = self.count_tokens(texts)
-        _check_lengths(counts, self._max_input_tokens)
+        check_lengths(counts, self._max_input_tokens)
         # Lengths count the decoder's start token, hence the + 1; passing them as
         # min_length/max_length overrides the model's own (distilbart-cnn: 56..142).
         options: dict[str, Any] = {"min_length": min_tokens + 1, "max_length": max_tokens + 1}
@@ -166,21 +165,21 @@ class TorchSummarizer(_EngineBase):
                 length_penalty=max(configured, 1.0) + 1.0,
             )
         results: list[str] = [""] * len(texts)
-        for batch in _length_sorted_batches(counts, self._batch_size, _MAX_BATCH_TOKENS):
+        for batch in length_sorted_batches(counts, self._batch_size, MAX_BATCH_TOKENS):
             outputs = _generate(self._model, self._tokenizer, [texts[i] for i in batch], options)
             for index, output in zip(batch, outputs, strict=True):
                 results[index] = output
         return results
 
 
-def _load_seq2seq(folder: Path, *, task: str, device: str) -> tuple[Any, Any]:
+def load_seq2seq(folder: Path, *, task: str, device: str) -> tuple[Any, Any]:
     """Load model and tokenizer from a checked folder; every failure is a ModelLoadError."""
     try:
         import torch
         import transformers
 
         config = transformers.AutoConfig.from_pretrained(folder, trust_remote_code=False)
-        _check_model_type(folder, config, task)
+        check_model_type(folder, config, task)
         model_class: Any = (
             transformers.MarianMTModel
             if task == "translation"
@@ -192,13 +191,13 @@ def _load_seq2seq(folder: Path, *, task: str, device: str) -> tuple[Any, Any]:
             if safetensors
             else {"use_safetensors": False, "weights_only": True}
         )
-        tokenizer = _load_tokenizer(folder, task)
-        with _no_progress_bars(transformers):
+        tokenizer = load_tokenizer(folder, task)
+        with no_progress_bars(transformers):
             model = model_class.from_pretrained(folder, trust_remote_code=False, **weights)
         if device == "cpu" and not os.environ.get("OMP_NUM_THREADS"):
             # Use every core this process may run on (not the machine's count, which can
             # exceed a container's share); an explicit OMP_NUM_THREADS wins.
-            torch.set_num_threads(base.usable_cpus())
+            torch.set_num_threads(common.usable_cpus())
         model.to(device)
         model.eval()
     except TranslatorError:
@@ -214,7 +213,7 @@ def _load_seq2seq(folder: Path, *, task: str, device: str) -> tuple[Any, Any]:
 
 
 def _max_input_tokens(model: Any, tokenizer: Any) -> int:
-    return _input_limit(tokenizer, getattr(model.config, "max_position_embeddings", None))
+    return input_limit(tokenizer, getattr(model.config, "max_position_embeddings", None))
 
 
 def _generate(
