@@ -366,11 +366,11 @@ def _fix_lengths(engine: Any) -> None:
 
 
 def _without_degenerate_retry() -> None:
-    from translator import pipeline
+    from translator.pipeline import requests
 
-    if not hasattr(pipeline, "_degenerate"):
-        raise SystemExit("benchmarks: translator.pipeline._degenerate is gone; update run.py")
-    pipeline._degenerate = lambda source, output: False  # type: ignore[attr-defined]
+    if not hasattr(requests, "degenerate"):
+        raise SystemExit("benchmarks: pipeline.requests.degenerate is gone; update run.py")
+    requests.degenerate = lambda source, output: False  # no strict retries
 
 
 def _cpu_seconds() -> float:
