@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from translator import quotes, segment
-from translator.engines import SummarizationEngine, TranslationEngine
+from translator.engines.base import SummarizationEngine, TranslationEngine
 from translator.glossary import Glossary, GlossaryEntry, summarize_uses
 from translator.options import Options
 from translator.pipeline.plan import (

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from translator import quotes, segment
-from translator.engines import TranslationEngine
+from translator.engines.base import TranslationEngine
 from translator.glossary import Glossary, GlossaryEntry
 from translator.pipeline.requests import Requests, fit, split_space
 from translator.quotes import QuotePiece

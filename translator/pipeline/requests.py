@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from translator import segment
-from translator.engines import TranslationEngine
+from translator.engines.base import TranslationEngine
 
 # A translation this many times longer (in characters) than its source, or shorter than
 # the inverse, is out of range for German -> English and is regenerated strictly.
