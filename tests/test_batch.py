@@ -17,8 +17,9 @@ import markupsafe
 import pytest
 from typer.testing import CliRunner
 
+from tests.batch_helpers import run_batch
 from tests.fakes import FakeTranslator
-from translator import batch, engines
+from translator import batch, engines, manifest
 from translator.batch import (
     MANIFEST_NAME,
     BatchProgress,
@@ -28,7 +29,6 @@ from translator.batch import (
     find_inputs,
     output_names,
     read_manifest,
-    run_batch,
 )
 from translator.cli import app
 from translator.errors import InputError, OutputError
@@ -235,14 +235,14 @@ def test_bad_files_are_recorded_and_the_good_ones_translated(
     if os.geteuid() != 0:
         unreadable.chmod(0)
     else:  # root reads anything: make reading that one file fail the way chmod 000 would
-        read = batch._read_input
+        read = batch.run.read_input_bytes
 
         def refuse(path: Path) -> bytes:
             if path.name == "locked.txt":
                 raise PermissionError(13, "Permission denied", str(path))
             return read(path)
 
-        monkeypatch.setattr(batch, "_read_input", refuse)
+        monkeypatch.setattr(batch.run, "read_input_bytes", refuse)
     output = tmp_path / "out"
 
     result = runner.invoke(
@@ -507,8 +507,10 @@ def test_an_input_is_never_overwritten(tmp_path: Path) -> None:
     assert (source / "a.en.txt").read_text() == "Ein Eingang.\n"
     problems = {p.path: p.error for p in report.problems}
     assert "would overwrite an input" in problems["docs/a.txt"]
-    assert "also the output of a.de.txt" in problems["a.txt"]
-    assert report.done == 2  # a.de.txt (into OUT/a.en.txt) and a.en.txt (OUT/a.en.en.txt)
+    # a.txt and a.de.txt would share a.en.txt: both keep their names (a.txt.en.txt, ...).
+    assert set(problems) == {"docs/a.txt"}
+    assert report.done == 3
+    assert (output / "a.txt.en.txt").is_file() and (output / "a.de.txt.en.txt").is_file()
 
 
 # --- stopping, progress, locking, manifest failures ------------------------------------------
@@ -588,16 +590,16 @@ def test_a_manifest_failure_stops_the_run_and_keeps_earlier_records(
 ) -> None:
     source = _make_folder(tmp_path, 4)
     output = tmp_path / "out"
-    record: Callable[[batch.Manifest, batch.ManifestRecord], None] = batch.Manifest.record
+    record: Callable[[manifest.Manifest, manifest.ManifestRecord], None] = manifest.Manifest.record
     written: list[str] = []
 
-    def record_two(manifest: batch.Manifest, entry: batch.ManifestRecord) -> None:
+    def record_two(manifest: manifest.Manifest, entry: manifest.ManifestRecord) -> None:
         if len(written) == 2:
             raise OutputError("the manifest cannot be written (disk full).")
         written.append(entry.path)
         record(manifest, entry)
 
-    monkeypatch.setattr(batch.Manifest, "record", record_two)
+    monkeypatch.setattr(manifest.Manifest, "record", record_two)
     with pytest.raises(OutputError, match="disk full"):
         run_batch(BatchSettings(source, output), FakeTranslator())
     monkeypatch.undo()

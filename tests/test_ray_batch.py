@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from test_batch import _article, _done_records, _outputs, _runs, _wait_for_done_records
 
+from tests.batch_helpers import run_batch
 from translator import engines
 from translator.api import Translator
 from translator.batch import (
@@ -28,7 +29,6 @@ from translator.batch import (
     FileStatus,
     execute_batch,
     read_manifest,
-    run_batch,
 )
 from translator.errors import ModelNotFoundError
 from translator.options import Options

@@ -17,8 +17,9 @@ import pytest
 from fakes import FakeTranslator
 from typer.testing import CliRunner
 
+from tests.batch_helpers import run_batch
 from translator import pipeline
-from translator.batch import INDEX_NAME, BatchSettings, read_manifest, run_batch
+from translator.batch import INDEX_NAME, BatchSettings, read_manifest
 from translator.cli import app
 from translator.options import Options
 from translator.render import OutputFormat, render, run_details, to_json

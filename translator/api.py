@@ -34,7 +34,7 @@ from translator.schema import (
 
 if TYPE_CHECKING:  # the engines package is imported when a model is first needed
     from translator.engines import SummarizationEngine, TranslationEngine
-    from translator.formats import InputFormat, Source
+    from translator.formats import DocxSource, InputFormat, Source
     from translator.memory import TranslationMemory
 
 GlossaryArg = Glossary | str | os.PathLike[str] | None
@@ -336,7 +336,26 @@ class Translator:
 
     def translate_input(self, read: Source, **overrides: object) -> DocumentResult:
         """Translate an input read by ``translator.formats`` (``read_input``/``read_bytes``);
-        takes the keyword arguments of ``translate``."""
+        takes the keyword arguments of ``translate``. Its ``to_dict()`` is what
+        ``--format json`` writes, for every input format."""
+        from translator import formats
+
+        return formats.plain_result(read, self._translate_marked(read, **overrides))
+
+    def translate_docx(self, read: DocxSource, **overrides: object) -> tuple[DocumentResult, bytes]:
+        """Translate a Word file read by ``translator.formats``: the result (as
+        ``translate_input`` gives it) and the translated Word file, its formatting kept.
+
+        Takes the keyword arguments of ``translate``.
+        """
+        from translator import formats, output
+
+        marked = self._translate_marked(read, **overrides)
+        return formats.plain_result(read, marked), output.docx_bytes(read, marked)
+
+    def _translate_marked(self, read: Source, **overrides: object) -> DocumentResult:
+        """The pipeline's result, with the formatting markers a Word file's runs carry
+        (the Word writer needs them; nothing else may see them)."""
         from translator import formats
 
         text = read.text if isinstance(read, formats.TextSource) else read.document

@@ -75,14 +75,14 @@ class Executor(Protocol):
 
 
 def describe_translator(translator: Translator, summarize: bool) -> EngineDescription:
+    from translator.output import engine_name
+
     engine = translator.translation_engine()
     summarizer = translator.summarization_engine() if summarize else None
-    from translator.engines.memory import unwrap
-
     # The engine class under any memory: the memory changes no output, so it must not
     # change the fingerprint (a rerun with or without it redoes nothing).
     return EngineDescription(
-        engine.info, summarizer.info if summarizer else None, type(unwrap(engine)).__name__
+        engine.info, summarizer.info if summarizer else None, engine_name(translator)
     )
 
 

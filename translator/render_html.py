@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote as url_quote
 
 from translator import segment
+from translator.textio import printable
 from translator.version import __version__
 
 if TYPE_CHECKING:
     import jinja2
 
-    from translator.batch import ManifestRecord
+    from translator.manifest import ManifestRecord
 
 
 @dataclass(frozen=True)
@@ -271,15 +273,16 @@ def render_index(records: Sequence[ManifestRecord], title: str = "") -> str:
     """``index.html`` of a batch output folder: every manifest record, linked to its page."""
     rows = [
         {
-            "path": record.path,
+            "path": printable(record.path),
             "status": record.status.value,
-            "error": record.error,
+            "error": printable(record.error),
             "quotations": record.quotations,
             "warnings": len(record.warnings),
             "sentences": record.sentences,
             "seconds": record.seconds,
             "pages": [
-                {"name": output, "href": "./" + url_quote(output)}
+                # A name's bytes that were not UTF-8 are linked as those bytes.
+                {"name": printable(output), "href": "./" + url_quote(os.fsencode(output))}
                 for output in record.outputs
                 if output.endswith(".html")
             ],

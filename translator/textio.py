@@ -24,6 +24,7 @@ import os
 import re
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -463,3 +464,26 @@ def _output_error(path: Path, error: OSError) -> OutputError:
     return OutputError(
         f"cannot write {path} ({error.strerror}). Check the folder and its permissions."
     )
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal: control and escape characters (``ESC``, which
+    starts terminal commands, carriage returns, C1 controls) and the bytes of a file name
+    that were not UTF-8 (surrogate-escaped) are written as ``\\xNN`` escapes; newlines and
+    tabs stay. Everything else, accents included, is kept."""
+    if text.isprintable():
+        return text
+    out: list[str] = []
+    for char in text:
+        code = ord(char)
+        if char in "\n\t":
+            out.append(char)
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (os.fsdecode)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        elif unicodedata.category(char) == "Cc":
+            out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)

@@ -310,13 +310,18 @@ def _print_problems(problems: tuple[FileOutcome, ...]) -> None:
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from translator.textio import printable
 
     table = Table(title="Files not translated", title_justify="left", show_lines=False)
     table.add_column("file", overflow="fold")
     table.add_column("status")
     table.add_column("error", overflow="fold")
-    for problem in problems:
-        table.add_row(problem.path, problem.status.value, problem.error)
+    for problem in problems:  # as Text: a name's "[...]" is not Rich markup, nor ESC raw
+        table.add_row(
+            Text(printable(problem.path)), problem.status.value, Text(printable(problem.error))
+        )
     Console(stderr=True).print(table)
 
 

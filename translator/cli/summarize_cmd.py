@@ -14,7 +14,7 @@ from translator.cli.options import (
     SharedOptions,
     shared_options,
 )
-from translator.cli.translate_cmd import display_name, log_result, render_result
+from translator.cli.translate_cmd import display_name, log_result
 from translator.formats import InputFormat
 from translator.render import OutputFormat
 
@@ -39,6 +39,7 @@ def summarize(
     setup_logging(shared.verbose, shared.quiet)
     with report_errors():
         from translator import formats
+        from translator.output import footer_details, render_result, summary_text
 
         source, source_name = formats.read_input(
             None if input_path == "-" else Path(input_path), input_format, encoding
@@ -49,7 +50,7 @@ def summarize(
         )
         log_result(result)
         if output_format is not OutputFormat.TEXT:  # the page or document holds everything
-            emit(render_result(source, result, output_format, translator, True), output)
+            run = footer_details(translator, True, result)
+            emit(render_result(source, result, output_format, run=run), output)
             return
-        summary = result.summary
-        emit(summary.text + "\n" if summary is not None and summary.text else "", output)
+        emit(summary_text(result), output)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import typer
@@ -25,12 +24,11 @@ from translator.cli.options import (
 from translator.errors import InputError
 from translator.formats import InputFormat
 from translator.glossary import merge_uses
-from translator.render import OutputFormat, render, run_details
+from translator.render import OutputFormat
 from translator.schema import DocumentResult, GlossaryUse
 
 if TYPE_CHECKING:
-    from translator import formats, textio
-    from translator.api import Translator
+    from translator import textio
 
 log = logging.getLogger("translator.cli")
 
@@ -52,6 +50,7 @@ def translate(
     setup_logging(shared.verbose, shared.quiet)
     with report_errors():
         from translator import formats, textio
+        from translator.output import footer_details, render_result
 
         # Text, JSON or Markdown without a summary can be written as it is made: a long
         # plain text is read and translated section by section, in flat memory.
@@ -74,6 +73,19 @@ def translate(
             and not formats.is_empty(source)
         )
         translator = shared.translator()
+        given = ctx.get_parameter_source("output_format")
+        format_given = given is not None and given.name != "DEFAULT"
+        if isinstance(source, formats.DocxSource) and not format_given:
+            written = output or _docx_output(input_path)
+            with progress_on_stderr(not shared.quiet) as progress:
+                result, word_file = translator.translate_docx(
+                    source, summarize=summarize, source=shown_name, progress=progress
+                )
+            log_result(result)
+            textio.write_atomic(written, word_file)
+            if not shared.quiet:
+                typer.echo(f"Wrote {written}", err=True)
+            return
         with progress_on_stderr(not shared.quiet) as progress:
             result = translator.translate_input(
                 source,
@@ -83,15 +95,8 @@ def translate(
                 on_text=(lambda chunk: emit(chunk, None)) if stream else None,
             )
         log_result(result)
-        given = ctx.get_parameter_source("output_format")
-        format_given = given is not None and given.name != "DEFAULT"
-        if isinstance(source, formats.DocxSource) and not format_given:
-            written = output or _docx_output(input_path)
-            _write_docx(source, result, written)
-            if not shared.quiet:
-                typer.echo(f"Wrote {written}", err=True)
-            return
-        rendered = render_result(source, result, output_format, translator, summarize)
+        run = footer_details(translator, summarize, result)
+        rendered = render_result(source, result, output_format, run=run)
         if stream:  # the translation is out already: only what follows it is left
             rendered = rendered[len(result.translation) :]
         emit(rendered, output)
@@ -130,55 +135,21 @@ def _to_stdout(text: str) -> None:
     emit(text, None)
 
 
-def render_result(
-    source: formats.Source,
-    result: DocumentResult,
-    output_format: OutputFormat,
-    translator: Translator,
-    summarize: bool,
-) -> str:
-    """The result in ``output_format``, in the source's structure where it has one (Markdown
-    stays Markdown, an HTML page's article becomes Markdown)."""
-    from translator import formats
-
-    if output_format is OutputFormat.HTML or isinstance(source, formats.TextSource):
-        run = footer_details(translator, summarize, result)
-        return render(result, output_format, run=run)
-    from translator.formats.output import render_structured
-
-    return render_structured(source, result, output_format, result.source)
-
-
 def _docx_output(input_path: str) -> Path:
+    from translator.output import output_names
+
     if input_path == "-":
         raise InputError(
             "a Word file read from stdin needs -o OUTPUT.docx (or --format text|markdown|json)."
         )
     path = Path(input_path)
-    return path.with_name(path.name.removesuffix(path.suffix).removesuffix(".de") + ".en.docx")
-
-
-def _write_docx(source: formats.DocxSource, result: DocumentResult, output: Path) -> None:
-    from translator import textio
-    from translator.formats.docx import write_docx_bytes
-
-    textio.write_atomic(output, write_docx_bytes(source, result))
+    name = output_names(PurePosixPath(path.name), OutputFormat.TEXT, summarize=False)[0]
+    return path.with_name(name.name)
 
 
 def display_name(source_name: str) -> str:
     """The input's file name as results show it ("" for stdin)."""
     return "" if source_name == "<stdin>" else Path(source_name).name
-
-
-def footer_details(
-    translator: Translator, summarize: bool, result: DocumentResult
-) -> dict[str, str]:
-    """How the result was made, for the HTML page's footer (no model loads for it)."""
-    from translator.engines.memory import unwrap
-
-    engine = translator.translation_engine() if result.paragraphs else None
-    name = type(unwrap(engine)).__name__ if engine is not None else None
-    return run_details(replace(translator.options, summarize=summarize), name)
 
 
 _MAX_LOGGED_WARNINGS = 20

@@ -16,32 +16,53 @@ instant.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from translator.schema import Document
+from translator.formats.types import (
+    HEADING,
+    LIST_ITEM,
+    PARAGRAPH,
+    QUOTE,
+    TABLE_CELL,
+    ArticleSource,
+    DocxSource,
+    InputFormat,
+    MarkdownSource,
+    Placement,
+    Region,
+    Source,
+    StructuredSource,
+    TextSource,
+)
 
 if TYPE_CHECKING:
+    from translator.schema import DocumentResult
     from translator.textio import TextStream
 
+__all__ = [
+    "HEADING",
+    "LIST_ITEM",
+    "PARAGRAPH",
+    "QUOTE",
+    "TABLE_CELL",
+    "ArticleSource",
+    "DocxSource",
+    "InputFormat",
+    "MarkdownSource",
+    "Placement",
+    "Region",
+    "Source",
+    "StructuredSource",
+    "TextSource",
+    "detect_format",
+    "is_empty",
+    "open_input",
+    "plain_result",
+    "read_bytes",
+    "read_input",
+]
 
-class InputFormat(StrEnum):
-    AUTO = "auto"
-    TEXT = "text"
-    MARKDOWN = "markdown"
-    HTML = "html"
-    DOCX = "docx"
-
-
-# Blocks' kinds, as they appear in --format json ("kind" of each paragraph).
-HEADING = "heading"
-PARAGRAPH = "paragraph"
-LIST_ITEM = "list_item"
-QUOTE = "quote"
-TABLE_CELL = "table_cell"
 
 _EXTENSIONS: dict[str, InputFormat] = {
     ".md": InputFormat.MARKDOWN,
@@ -70,75 +91,6 @@ def detect_format(name: str, data: bytes) -> InputFormat:
     if _HTML_START.match(data[:4096].removeprefix(b"\xef\xbb\xbf")):
         return InputFormat.HTML
     return InputFormat.TEXT
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a block stands in a structure the writer rebuilds: a heading's level, or a
-    table cell's table and row (for HTML and docx turned into Markdown)."""
-
-    level: int = 0
-    table: int = -1
-    row: int = -1
-
-
-@dataclass(frozen=True)
-class TextSource:
-    """Plain text: the pipeline's own paragraph parsing applies."""
-
-    text: str
-    format: InputFormat = InputFormat.TEXT
-    metadata: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Region:
-    """Where a Markdown block's text stands in the source: ``text[start:end]``, the prefix
-    its continuation lines carry (``"> "``, a list item's indent), and how a translation is
-    written there: ``"block"`` as it is, ``"cell"`` on one line with ``|`` escaped,
-    ``"yaml"`` as a quoted front-matter value."""
-
-    start: int
-    end: int
-    prefix: str = ""
-    style: str = "block"
-
-
-@dataclass(frozen=True)
-class MarkdownSource:
-    """A Markdown file; ``regions[i]`` is where paragraph ``i`` of ``document`` stands."""
-
-    text: str
-    document: Document
-    regions: tuple[Region, ...]
-    metadata: Mapping[str, str] = field(default_factory=dict)
-    format: InputFormat = InputFormat.MARKDOWN
-
-
-@dataclass(frozen=True)
-class ArticleSource:
-    """The article trafilatura extracted from a page: blocks, their placements, metadata
-    (title, author, date, sitename, ...). The title is the first block when there is one."""
-
-    document: Document
-    placements: tuple[Placement, ...]
-    metadata: Mapping[str, str] = field(default_factory=dict)
-    format: InputFormat = InputFormat.HTML
-
-
-@dataclass(frozen=True)
-class DocxSource:
-    """A Word file: its bytes (the writer edits a fresh copy) and its blocks."""
-
-    data: bytes
-    document: Document
-    placements: tuple[Placement, ...]
-    metadata: Mapping[str, str] = field(default_factory=dict)
-    format: InputFormat = InputFormat.DOCX
-
-
-StructuredSource = MarkdownSource | ArticleSource | DocxSource
-Source = TextSource | StructuredSource
 
 
 def read_bytes(
@@ -237,3 +189,13 @@ def is_empty(source: Source) -> bool:
     if isinstance(source, TextSource):
         return not source.text.strip()
     return not source.document.paragraphs
+
+
+def plain_result(source: Source, result: DocumentResult) -> DocumentResult:
+    """``result`` as callers see it: for a Word file, without the formatting markers the
+    pipeline carried (private-use characters) in any of its texts; else as it is."""
+    if isinstance(source, DocxSource):
+        from translator.formats.docx import plain_result as without_markers
+
+        return without_markers(result)
+    return result

@@ -17,12 +17,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from copy import deepcopy
+from dataclasses import replace
 from typing import Any
 
 from translator.errors import InputError
-from translator.formats import (
+from translator.formats.types import (
     HEADING,
     LIST_ITEM,
     PARAGRAPH,
@@ -81,10 +82,52 @@ def write_docx_bytes(source: DocxSource, result: DocumentResult) -> bytes:
 
 
 def plain_result(result: DocumentResult) -> DocumentResult:
-    """``result`` without the formatting markers (for text, Markdown and JSON output)."""
-    from translator.formats.output import map_result_text
-
+    """``result`` without the formatting markers, in every text it holds (translation,
+    paragraphs, quotations, warnings, summary): what callers and every output see."""
     return map_result_text(result, lambda text: _MARKERS.sub("", text))
+
+
+def map_result_text(result: DocumentResult, change: Callable[[str], str]) -> DocumentResult:
+    """``result`` with ``change`` (str -> str) applied to every text in it."""
+    summary = result.summary
+    if summary is not None:
+        summary = replace(
+            summary,
+            text=change(summary.text),
+            warnings=tuple(change(w) for w in summary.warnings),
+            quote_changes=tuple(
+                replace(c, found=change(c.found), replacement=change(c.replacement))
+                for c in summary.quote_changes
+            ),
+        )
+    return replace(
+        result,
+        translation=change(result.translation),
+        paragraphs=tuple(
+            replace(
+                p,
+                source=change(p.source),
+                translation=change(p.translation),
+                warnings=tuple(change(w) for w in p.warnings),
+            )
+            for p in result.paragraphs
+        ),
+        quotes=tuple(
+            replace(
+                q,
+                original=change(q.original),
+                rendered=change(q.rendered),
+                translated=change(q.translated),
+            )
+            for q in result.quotes
+        ),
+        warnings=tuple(change(w) for w in result.warnings),
+        summary=summary,
+        metadata={key: change(value) for key, value in result.metadata.items()},
+        glossary=tuple(
+            replace(g, forms=tuple(change(form) for form in g.forms)) for g in result.glossary
+        ),
+    )
 
 
 def _open(data: bytes, name: str) -> Any:

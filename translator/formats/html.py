@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from translator.errors import InputError
-from translator.formats import (
+from translator.formats.types import (
     HEADING,
     LIST_ITEM,
     PARAGRAPH,

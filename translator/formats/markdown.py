@@ -19,7 +19,7 @@ from html import unescape
 from typing import TYPE_CHECKING
 
 from translator.errors import InputError
-from translator.formats import (
+from translator.formats.types import (
     HEADING,
     LIST_ITEM,
     PARAGRAPH,

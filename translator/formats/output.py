@@ -13,11 +13,11 @@ a Word file.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from translator.formats import (
+from translator.formats.types import (
     HEADING,
     LIST_ITEM,
     QUOTE,
@@ -42,7 +42,7 @@ def render_structured(
     if isinstance(source, DocxSource):
         from translator.formats.docx import plain_result
 
-        result = plain_result(result)
+        result = plain_result(result)  # callers may pass the pipeline's marked result
     if output_format is OutputFormat.JSON:
         return (
             json.dumps(structured_json(source, result, source_name), ensure_ascii=False, indent=2)
@@ -134,24 +134,3 @@ def _table(rows: list[list[str]]) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("*", "\\*").replace("_", "\\_")
-
-
-def map_result_text(result: DocumentResult, change: Callable[[str], str]) -> DocumentResult:
-    """``result`` with ``change`` (str -> str) applied to every text in it."""
-    return replace(
-        result,
-        translation=change(result.translation),
-        paragraphs=tuple(
-            replace(p, source=change(p.source), translation=change(p.translation))
-            for p in result.paragraphs
-        ),
-        quotes=tuple(
-            replace(
-                q,
-                original=change(q.original),
-                rendered=change(q.rendered),
-                translated=change(q.translated),
-            )
-            for q in result.quotes
-        ),
-    )

@@ -1,0 +1,211 @@
+"""Where a batch reads and writes: the folder checks, the walk, and each input's outputs.
+
+An input ``a/b.txt`` gives ``a/b.en.txt`` in the output folder (``translator.output``
+names it); two inputs that would give the same output (``story.txt`` and ``story.html``)
+both keep their source extension instead (``story.txt.en.txt``, ``story.html.en.txt``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from translator.batch.settings import BatchSettings
+from translator.errors import InputError, OutputError
+from translator.manifest import MANIFEST_NAME
+from translator.output import output_names
+from translator.render import OutputFormat
+from translator.textio import printable
+
+log = logging.getLogger("translator.batch")
+
+INDEX_NAME = "index.html"  # with --format html: every file's status, linked to its page
+# What textio.write_atomic leaves behind when killed between mkstemp and the rename:
+# ".<output name>.<8 random characters>.tmp". Only names of our outputs (".en." in them)
+# are matched, so no file of the user's is ever removed.
+_STALE_TEMPORARY = re.compile(r"^\..+\.en\.[^.]+\.[A-Za-z0-9_]{8}\.tmp$")
+
+
+def matches_patterns(relative: PurePosixPath, patterns: Sequence[str]) -> bool:
+    """Whether a path (relative to the input folder) is picked by any glob pattern.
+
+    A pattern without ``/`` matches the file name (``*.txt``); one with ``/`` matches the
+    end of the relative path (``news/*.txt``).
+    """
+    return any(relative.match(pattern) for pattern in patterns)
+
+
+# --- folder checks and walking ---------------------------------------------------------
+
+
+def check_folders(settings: BatchSettings) -> tuple[Path, Path]:
+    """The resolved input and output folders, once they are known to be safe to use.
+
+    Raises:
+        InputError: the input folder is missing or not a folder.
+        OutputError: the output folder is the input folder, lies inside it where the
+            patterns would pick the outputs up again, or is a file.
+    """
+    input_dir = settings.input_dir.resolve()
+    output_dir = settings.output_dir.resolve()
+    if not input_dir.exists():
+        raise InputError(f"{settings.input_dir} does not exist. Check the path.")
+    if not input_dir.is_dir():
+        raise InputError(
+            f"{settings.input_dir} is a file, not a folder. "
+            "Use `translator translate` for a single file."
+        )
+    if output_dir.exists() and not output_dir.is_dir():
+        raise OutputError(f"{settings.output_dir} is a file. Pass a folder with -o.")
+    if output_dir == input_dir:
+        raise OutputError(
+            f"the output folder {settings.output_dir} is the input folder. "
+            "Pass another folder with -o, for example a sibling such as ../translated."
+        )
+    if output_dir.is_relative_to(input_dir) and settings.recursive:
+        inside = PurePosixPath(output_dir.relative_to(input_dir).as_posix())
+        samples = [
+            inside / name
+            for output_format in OutputFormat
+            for name in output_names(PurePosixPath("x.txt"), output_format, summarize=True)
+        ] + [inside / "x.summary.en.md", inside / MANIFEST_NAME, inside / INDEX_NAME]
+        caught = [
+            str(s.relative_to(inside)) for s in samples if matches_patterns(s, settings.patterns)
+        ]
+        if caught:
+            raise OutputError(
+                f"the output folder {settings.output_dir} is inside the input folder, and the "
+                f"patterns ({', '.join(settings.patterns)}) would pick its outputs "
+                f"(such as {caught[0]}) up as inputs. Pass an output folder outside "
+                f"{settings.input_dir}, or use --no-recursive."
+            )
+    return input_dir, output_dir
+
+
+def find_inputs(
+    input_dir: Path,
+    patterns: Sequence[str],
+    *,
+    recursive: bool = True,
+    exclude: Path | None = None,
+) -> list[PurePosixPath]:
+    """The inputs under ``input_dir`` picked by ``patterns``, sorted, relative to it.
+
+    Hidden files and folders (a leading dot) are left out, and so is ``exclude`` (the
+    output folder, when it lies inside). Symlinked folders are not entered; a symlinked
+    file is taken only when it points inside ``input_dir`` (a warning names the others).
+    Paths are held, never texts: memory grows by a path per file.
+    """
+    found: list[PurePosixPath] = []
+    for folder, subfolders, files in os.walk(input_dir, followlinks=False):
+        here = Path(folder)
+        subfolders[:] = sorted(
+            name
+            for name in subfolders
+            if recursive
+            and not name.startswith(".")
+            and (exclude is None or (here / name) != exclude)
+        )
+        for name in files:
+            if name.startswith("."):
+                continue
+            path = here / name
+            relative = PurePosixPath(path.relative_to(input_dir).as_posix())
+            if not matches_patterns(relative, patterns):
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(input_dir):
+                log.warning(
+                    "%s is a symlink out of the input folder: not followed.",
+                    printable(str(relative)),
+                )
+                continue
+            if path.is_symlink() and not path.resolve().is_file():
+                continue
+            found.append(relative)
+    return sorted(found)
+
+
+def read_input_bytes(path: Path) -> bytes:
+    """The bytes of an input; a file swapped for a symlink since the walk is not followed."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    if path.is_symlink():  # the walk checked that it points inside the input folder
+        path, flags = path.resolve(), os.O_RDONLY
+    descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "rb") as stream:
+        return stream.read()
+
+
+def read_error(relative: str, error: OSError) -> str:
+    if isinstance(error, PermissionError):
+        return f"{relative} cannot be read (permission denied). Check its permissions."
+    if isinstance(error, FileNotFoundError):
+        return f"{relative} disappeared during the run."
+    return f"{relative} cannot be read ({error.strerror or error}). Check the file."
+
+
+def remove_stale_temporaries(output_dir: Path) -> int:
+    """Delete temporary files an interrupted run left (a kill between write and rename).
+
+    Returns how many were removed. Only names shaped like our outputs' temporaries match.
+    """
+    removed = 0
+    for folder, _, files in os.walk(output_dir, followlinks=False):
+        for name in files:
+            if _STALE_TEMPORARY.match(name):
+                Path(folder, name).unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+@dataclass(frozen=True)
+class PlannedInput:
+    """An input and its outputs (both relative to their folders)."""
+
+    relative: PurePosixPath
+    outputs: tuple[PurePosixPath, ...]
+    problem: str = ""  # set when an output would clash with an input or another output
+
+
+def plan_outputs(
+    inputs: Sequence[PurePosixPath],
+    output_format: OutputFormat,
+    summarize: bool,
+    input_dir: Path,
+    output_dir: Path,
+) -> list[PlannedInput]:
+    """Each input with its outputs. Inputs that would share an output (``story.txt`` and
+    ``story.html`` both give ``story.en.txt``) keep their whole name in their outputs'
+    (``story.txt.en.txt``, ``story.html.en.txt``). An input whose output still clashes
+    with another's, or would overwrite an input (possible when the folders overlap), gets
+    a problem instead of outputs: it is recorded as failed."""
+    owners: dict[PurePosixPath, int] = {}
+    for relative in inputs:
+        for output in output_names(relative, output_format, summarize):
+            owners[output] = owners.get(output, 0) + 1
+    inputs_absolute = {input_dir / str(relative) for relative in inputs}
+    claimed: dict[PurePosixPath, PurePosixPath] = {}
+    planned: list[PlannedInput] = []
+    for relative in inputs:
+        outputs = output_names(relative, output_format, summarize)
+        if any(owners[output] > 1 for output in outputs):
+            outputs = output_names(relative, output_format, summarize, keep_source_name=True)
+        problem = ""
+        for output in outputs:
+            if output in claimed:
+                problem = (
+                    f"its output {output} is also the output of {claimed[output]}. "
+                    "Rename one of the two inputs."
+                )
+            elif output_dir / str(output) in inputs_absolute:
+                problem = f"its output {output} would overwrite an input. Nothing was written."
+            if problem:
+                break
+        if not problem:
+            for output in outputs:
+                claimed[output] = relative
+        planned.append(PlannedInput(relative, outputs, problem))
+    return planned

@@ -1,0 +1,67 @@
+"""What a batch run is asked for (``BatchSettings``) and the fingerprint of everything that
+changes an output: a file is redone when its fingerprint differs from its record's."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from translator.options import Options
+from translator.render import OutputFormat
+from translator.schema import ModelInfo
+from translator.version import __version__
+
+DEFAULT_PATTERNS = ("*.txt", "*.md", "*.html", "*.htm", "*.docx")
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Where to read and write, which files, and how outputs are written."""
+
+    input_dir: Path
+    output_dir: Path
+    patterns: tuple[str, ...] = DEFAULT_PATTERNS
+    recursive: bool = True
+    output_format: OutputFormat = OutputFormat.TEXT
+    force: bool = False  # redo files the manifest says are done
+    # Decoding settings that change outputs but are not visible in the engine's ModelInfo;
+    # they are part of the fingerprint, so changing them redoes the files.
+    beams: int | None = None
+
+
+def settings_fingerprint(
+    options: Options,
+    settings: BatchSettings,
+    translator: ModelInfo,
+    summarizer: ModelInfo | None,
+    engine: str = "",
+) -> str:
+    """A short hash of everything that changes an output: options, format, models, version.
+
+    Summary settings only count when a summary is made, so ``--summary-length`` alone
+    does not redo a folder translated without ``--summarize``.
+    """
+    summarize = options.summarize and summarizer is not None
+    data: dict[str, Any] = {
+        "translator_version": __version__,
+        "format": settings.output_format.value,
+        "quotes": options.quotes.value,
+        "quote_marks": options.quote_marks.value,
+        "beams": settings.beams,
+        "engine": engine,
+        "translation_model": [translator.id, translator.revision],
+        "summary": None,
+    }
+    if options.glossary is not None:  # only then: fingerprints without one stay as they were
+        data["glossary"] = options.glossary.digest
+    if summarize and summarizer is not None:
+        data["summary"] = {
+            "model": [summarizer.id, summarizer.revision],
+            "length": str(options.summary_length),
+            "max_words": options.summary_max_words,
+        }
+    encoded = json.dumps(data, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:16]

@@ -1,0 +1,96 @@
+"""The input formats' data: what a reader gives and a writer takes (``Source``s, block kinds,
+placements). A leaf: the readers (``docx``, ``markdown``, ``html``) and writers import it,
+and ``translator.formats`` keeps only detection and dispatch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from translator.schema import Document
+
+
+class InputFormat(StrEnum):
+    AUTO = "auto"
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    HTML = "html"
+    DOCX = "docx"
+
+
+# Blocks' kinds, as they appear in --format json ("kind" of each paragraph).
+HEADING = "heading"
+PARAGRAPH = "paragraph"
+LIST_ITEM = "list_item"
+QUOTE = "quote"
+TABLE_CELL = "table_cell"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a block stands in a structure the writer rebuilds: a heading's level, or a
+    table cell's table and row (for HTML and docx turned into Markdown)."""
+
+    level: int = 0
+    table: int = -1
+    row: int = -1
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """Plain text: the pipeline's own paragraph parsing applies."""
+
+    text: str
+    format: InputFormat = InputFormat.TEXT
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a Markdown block's text stands in the source: ``text[start:end]``, the prefix
+    its continuation lines carry (``"> "``, a list item's indent), and how a translation is
+    written there: ``"block"`` as it is, ``"cell"`` on one line with ``|`` escaped,
+    ``"yaml"`` as a quoted front-matter value."""
+
+    start: int
+    end: int
+    prefix: str = ""
+    style: str = "block"
+
+
+@dataclass(frozen=True)
+class MarkdownSource:
+    """A Markdown file; ``regions[i]`` is where paragraph ``i`` of ``document`` stands."""
+
+    text: str
+    document: Document
+    regions: tuple[Region, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    format: InputFormat = InputFormat.MARKDOWN
+
+
+@dataclass(frozen=True)
+class ArticleSource:
+    """The article trafilatura extracted from a page: blocks, their placements, metadata
+    (title, author, date, sitename, ...). The title is the first block when there is one."""
+
+    document: Document
+    placements: tuple[Placement, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    format: InputFormat = InputFormat.HTML
+
+
+@dataclass(frozen=True)
+class DocxSource:
+    """A Word file: its bytes (the writer edits a fresh copy) and its blocks."""
+
+    data: bytes
+    document: Document
+    placements: tuple[Placement, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    format: InputFormat = InputFormat.DOCX
+
+
+StructuredSource = MarkdownSource | ArticleSource | DocxSource
+Source = TextSource | StructuredSource
