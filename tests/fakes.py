@@ -127,3 +127,22 @@ ADVERSARIES: tuple[type[FakeTranslator], ...] = (
     MarkEmittingTranslator,
     GarbageTranslator,
 )
+
+
+class WholeTextSummarizer:
+    """Summarizes by giving the text back whole: every character of what the summarizer
+    read reaches the summary (so whatever leaked into its input shows in its output)."""
+
+    max_input_tokens = 1024
+
+    @property
+    def info(self) -> ModelInfo:
+        return ModelInfo(id="whole-text", revision="1")
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(text.split()) + 2 for text in texts]
+
+    def summarize(
+        self, texts: Sequence[str], *, min_tokens: int, max_tokens: int, strict: bool = False
+    ) -> list[str]:
+        return list(texts)
