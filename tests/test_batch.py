@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import types
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -38,6 +39,7 @@ from translator.render import OutputFormat, render
 from translator.schema import ModelInfo, QuoteMode
 
 runner = CliRunner()
+DATA = Path(__file__).parent / "data"
 _WORDS = ["Ja", "Nein", "Gut", "Danke", "Heute", "Morgen", "Bitte", "Genau"]
 
 
@@ -605,3 +607,98 @@ def test_a_manifest_failure_stops_the_run_and_keeps_earlier_records(
     monkeypatch.undo()
     assert [r.path for r in read_manifest(output)] == sorted(written)
     assert [status for _, status, _ in _runs(output)] == ["interrupted"]
+
+
+# --- hostile file names, shared outputs, per-file time (issue 21, items 9 and 15) -------------
+
+
+def test_a_file_name_that_is_not_utf8_is_translated_and_odd_names_never_reach_stderr_raw(
+    tmp_path: Path, tiny_marian_dir: Path
+) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    folder = os.fsencode(source)
+    (source / "plain.txt").write_text(_article(1), encoding="utf-8")
+    with open(os.path.join(folder, b"caf\xe9.txt"), "wb") as latin1_name:
+        latin1_name.write(_article(2).encode("utf-8"))
+    # A name that sets the terminal's title and one that turns it red; both fail (binary).
+    for name in ("\x1b]0;pwned\x07.txt", "\x1b[31mred.txt"):
+        (source / name).write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
+    output = tmp_path / "out"
+
+    result = runner.invoke(
+        app, ["batch", str(source), "-o", str(output), "-m", str(tiny_marian_dir)]
+    )
+
+    assert result.exit_code == 1, result.stderr  # the two binary files failed
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b]0;pwned\\x07.txt" in result.stderr.replace("\n", "")
+    written = os.listdir(os.fsencode(output))
+    assert b"caf\xe9.en.txt" in written and b"plain.en.txt" in written
+    records = {record.path: record for record in read_manifest(output)}
+    assert records["caf\\udce9.txt"].status is FileStatus.DONE
+    assert records["plain.txt"].status is FileStatus.DONE
+    assert {records[name].status for name in records if "red" in name or "pwned" in name} == {
+        FileStatus.FAILED
+    }
+    # A rerun finds the odd name's record and skips it.
+    again = runner.invoke(
+        app, ["batch", str(source), "-o", str(output), "-m", str(tiny_marian_dir)]
+    )
+    assert "2 skipped" in again.stderr
+
+
+def test_an_odd_name_in_the_index_page_links_its_file(tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    with open(os.path.join(os.fsencode(source), b"caf\xe9.txt"), "wb") as latin1_name:
+        latin1_name.write(_article(2).encode("utf-8"))
+    output = tmp_path / "out"
+    report = run_batch(
+        BatchSettings(source, output, output_format=OutputFormat.HTML), FakeTranslator()
+    )
+    assert report.done == 1
+    index = (output / "index.html").read_text(encoding="utf-8")
+    assert 'href="./caf%E9.en.html"' in index
+
+
+def test_inputs_that_would_share_an_output_both_keep_their_source_extension(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "story.txt").write_text("Der Minister sagte das.\n", encoding="utf-8")
+    (source / "story.html").write_bytes((DATA / "formats" / "news-page.de.html").read_bytes())
+    (source / "other.txt").write_text("Die Regierung schwieg.\n", encoding="utf-8")
+    output = tmp_path / "out"
+
+    report = run_batch(BatchSettings(source, output), FakeTranslator())
+
+    assert (report.done, report.failed) == (3, 0)
+    assert set(_outputs(output)) == {"story.txt.en.txt", "story.html.en.txt", "other.en.txt"}
+    assert "Minister" in (output / "story.txt.en.txt").read_text(encoding="utf-8")
+
+
+def test_each_file_records_its_own_share_of_its_units_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from translator.batch import run as batch_run
+
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "long.txt").write_text(_article(1, sentences=30), encoding="utf-8")
+    (source / "short.txt").write_text(_article(2, sentences=3), encoding="utf-8")
+    # A clock that moves 10 s per reading: shares are exact, whatever the machine does.
+    ticks = iter(range(0, 10_000, 10))
+    clock = types.SimpleNamespace(perf_counter=lambda: float(next(ticks)), time=time.time)
+    monkeypatch.setattr(batch_run, "time", clock)
+
+    run_batch(BatchSettings(source, tmp_path / "out"), FakeTranslator())
+
+    records = {record.path: record for record in read_manifest(tmp_path / "out")}
+    long, short = records["long.txt"].seconds, records["short.txt"].seconds
+    assert long != short  # before: both had the whole unit's time
+    sizes = {name: len((source / name).read_text(encoding="utf-8")) for name in records}
+    # Each share is the unit's time by characters, plus the file's own writing time (10 s).
+    ratio = sizes["long.txt"] / sizes["short.txt"]
+    assert (long - 10) / (short - 10) == pytest.approx(ratio, rel=1e-3)

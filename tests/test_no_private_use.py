@@ -165,9 +165,7 @@ def test_no_batch_output_manifest_or_index_holds_a_private_use_character(
         if path.is_file() and not path.name.startswith((".", "translator-manifest"))
     }
     records = read_manifest(output)
-    texts["manifest"] = "\n".join(
-        "\n".join([r.error, *r.warnings, *r.outputs]) for r in records
-    )
+    texts["manifest"] = "\n".join("\n".join([r.error, *r.warnings, *r.outputs]) for r in records)
     assert leaks(texts) == []
     assert len(records) == len(_INPUTS)
 
