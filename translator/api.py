@@ -348,10 +348,11 @@ class Translator:
 
         Takes the keyword arguments of ``translate``.
         """
-        from translator import formats, output
+        from translator import formats
+        from translator.formats.docx import write_docx_bytes
 
         marked = self._translate_marked(read, **overrides)
-        return formats.plain_result(read, marked), output.docx_bytes(read, marked)
+        return formats.plain_result(read, marked), write_docx_bytes(read, marked)
 
     def _translate_marked(self, read: Source, **overrides: object) -> DocumentResult:
         """The pipeline's result, with the formatting markers a Word file's runs carry

@@ -93,7 +93,7 @@ def render_result(
 
 def docx_bytes(source: DocxSource, marked: DocumentResult) -> bytes:
     """The Word file of a result, from the pipeline's result with its formatting markers
-    (``Translator.translate_docx`` gives it with the clean result)."""
+    (what ``Translator.translate_docx`` does for a single file)."""
     from translator.formats.docx import write_docx_bytes
 
     return write_docx_bytes(source, marked)
