@@ -51,6 +51,7 @@ def translate(
     with report_errors():
         from translator import formats, textio
         from translator.output import footer_details, render_result
+        from translator.textio import printable
 
         # Text, JSON or Markdown without a summary can be written as it is made: a long
         # plain text is read and translated section by section, in flat memory.
@@ -84,7 +85,7 @@ def translate(
             log_result(result)
             textio.write_atomic(written, word_file)
             if not shared.quiet:
-                typer.echo(f"Wrote {written}", err=True)
+                typer.echo(f"Wrote {printable(str(written))}", err=True)
             return
         with progress_on_stderr(not shared.quiet) as progress:
             result = translator.translate_input(
