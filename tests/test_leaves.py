@@ -48,3 +48,9 @@ def test_the_package_root_loads_the_api_on_first_use() -> None:
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "translator.api"
+
+
+def test_the_manifest_imports_only_the_errors() -> None:
+    # The review page's index reads manifest records: a manifest importing the batch run
+    # closed the circle api -> formats -> ... -> render_html -> batch -> api.
+    assert _loaded_after_import("translator.manifest") == ROOT | {"translator.manifest"}

@@ -24,9 +24,9 @@ from translator import formats
 from translator.api import Translator
 from translator.batch import BatchSettings, read_manifest
 from translator.cli import app
+from translator.options import Options
 from translator.output import footer_details, render_result
 from translator.render import OutputFormat
-from translator.schema import Options
 
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
