@@ -12,7 +12,8 @@ totals are known before the first model batch. Then it hands the rest to an exec
 (``translator.executors``: in this process, or on a Ray cluster) in work units of whole
 files, each unit at least a window of sentences, so sentences of several files fill each
 model batch while only the files of the units in flight are held in memory. The executor
-only translates; this module alone writes outputs and the manifest.
+only translates; this module alone writes outputs (rendered by ``translator.output``)
+and records them (``translator.manifest``).
 
 No printing here: progress goes through a callback (after each file and each model
 batch), and a stop flag (Ctrl-C in the CLI) ends the run after the units in flight.
@@ -474,9 +475,21 @@ def execute_batch(
     progress: BatchProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> BatchReport:
-    """``run_batch`` with any executor (local, Ray): this function decides what to do and
-    records it; the executor only translates work units. ``options`` must be the options
-    the executor's translator was made with (they go into the fingerprint)."""
+    """Translate every input of a folder into the output folder, resumably, with any
+    executor (local, Ray): this function decides what to do and records it; the executor
+    only translates work units. ``options`` must be the options the executor's translator
+    was made with (they go into the fingerprint).
+
+    ``progress`` is called with a snapshot of the counts after each file and model batch;
+    ``should_stop`` is polled before each file is planned and each work unit is fed: once
+    it returns True, the units already fed are finished and recorded, and the run ends
+    (``interrupted``).
+
+    Raises:
+        InputError: the input folder is missing or not a folder.
+        OutputError: the output folder is unsafe or in use, or the manifest cannot be
+            written (every file recorded before that stays valid).
+    """
     input_dir, output_dir = check_folders(settings)
     started = time.perf_counter()
     try:
