@@ -361,7 +361,14 @@ class Translator:
 
         text = read.text if isinstance(read, formats.TextSource) else read.document
         result = self.translate(text, **overrides)  # type: ignore[arg-type]
-        return replace(result, input_format=read.format.value, metadata=dict(read.metadata))
+        # What reading noticed (an article much shorter than its page) comes first.
+        noticed = read.warnings if isinstance(read, formats.ArticleSource) else ()
+        return replace(
+            result,
+            input_format=read.format.value,
+            metadata=dict(read.metadata),
+            warnings=noticed + result.warnings,
+        )
 
     def translate_stream(
         self,

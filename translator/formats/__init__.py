@@ -74,12 +74,20 @@ _EXTENSIONS: dict[str, InputFormat] = {
     ".txt": InputFormat.TEXT,
 }
 _ZIP_MAGIC = b"PK\x03\x04"
-_HTML_START = re.compile(rb"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S)
+# A page's start: an XML declaration (XHTML), comments, then its doctype or first tag.
+_HTML_START = re.compile(
+    rb"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S
+)
+
+
+def _looks_like_html(data: bytes) -> bool:
+    return _HTML_START.match(data[:4096].removeprefix(b"\xef\xbb\xbf")) is not None
 
 
 def detect_format(name: str, data: bytes) -> InputFormat:
     """The format of an input: by its extension, else by its first bytes (a zip is a
-    docx, ``<!DOCTYPE html``/``<html`` is HTML); anything else is text.
+    docx, ``<!DOCTYPE html``/``<html``, after an optional ``<?xml`` declaration, is HTML);
+    anything else is text.
 
     Markdown has no signature: without the extension it is read as text.
     """
@@ -88,7 +96,7 @@ def detect_format(name: str, data: bytes) -> InputFormat:
         return by_extension
     if data.startswith(_ZIP_MAGIC):
         return InputFormat.DOCX
-    if _HTML_START.match(data[:4096].removeprefix(b"\xef\xbb\xbf")):
+    if _looks_like_html(data):
         return InputFormat.HTML
     return InputFormat.TEXT
 
@@ -119,7 +127,7 @@ def read_bytes(
 
         return read_docx(data, name)
     text = textio.decode_bytes(data, name, encoding)
-    if input_format is InputFormat.TEXT and _HTML_START.match(data[:4096]):
+    if input_format is InputFormat.TEXT and _looks_like_html(data):
         from translator.formats.html import page_text
 
         return TextSource(page_text(text))  # a page's whole text, without its markup
@@ -172,7 +180,7 @@ def open_input(
         len(head) == textio.STREAM_HEAD_BYTES
         and input_format in (InputFormat.AUTO, InputFormat.TEXT)
         and (input_format is InputFormat.TEXT or detect_format(name, head) is InputFormat.TEXT)
-        and not _HTML_START.match(head[:4096])
+        and not _looks_like_html(head)
     )
     if streamable:
         return textio.TextStream(head, rest, name, size, encoding, owns_file=path is not None), name

@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from translator.errors import InputError
+from translator.formats import safezip
 from translator.formats.types import (
     HEADING,
     LIST_ITEM,
@@ -47,8 +48,8 @@ def read_docx(data: bytes, name: str = "<docx>") -> DocxSource:
     """The translatable blocks of a Word file.
 
     Raises:
-        InputError: the file is encrypted (password-protected), an old binary .doc, or
-            not a Word document at all.
+        InputError: the file is encrypted (password-protected), an old binary .doc, not a
+            Word document at all, or a zip that expands past ``safezip.LIMITS``.
     """
     document = _open(data, name)
     paragraphs: list[Paragraph] = []
@@ -141,6 +142,8 @@ def _open(data: bytes, name: str) -> Any:
             "Save it as a .docx without a password and translate that."
         )
     try:
+        # Limits first (zip bombs): python-docx inflates every part it reads, whatever size.
+        safezip.check_zip(data, name)
         return docx.Document(io.BytesIO(data))
     except (
         zipfile.BadZipFile,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from translator.errors import InputError
+from translator.formats import html_scan
 from translator.formats.types import (
     HEADING,
     LIST_ITEM,
@@ -45,6 +47,29 @@ _SCRIPT_OR_STYLE = re.compile(
     r"(<(script|style)\b(?![^>]*application/ld\+json)[^>]*>).*?(</\2\s*>)",
     re.I | re.S,
 )
+# Past this depth a page is flattened before it is parsed (html_scan): libxml2 drops what
+# nests deeper than 2048 elements (255 without huge_tree).
+FLATTEN_DEPTH = 200
+# The completeness check, on pages with at least COMPLETE_MIN_CHARS of visible text outside
+# boilerplate (html_scan.BOILERPLATE; a short page's menus would dominate the shares): a
+# warning when the parsed page has less than PARSED_SHARE of that text (the scan and the
+# parser count the same text: less is text the parser lost), or the article less than
+# COMPLETE_SHARE (trafilatura leaves out teasers, comments and ads that no tag marks).
+PARSED_SHARE = 0.9
+COMPLETE_SHARE = 0.5
+COMPLETE_MIN_CHARS = 2_000
+_WHOLE_PAGE_HINT = "Pass --input-format text to translate all of the page's text."
+# The elements that make a block of their own in page_text, and those that hold no text.
+_PAGE_BLOCKS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd",
+        "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
+        "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li", "main",
+        "nav", "ol", "option", "p", "pre", "section", "summary", "table", "td", "th", "tr",
+        "ul",
+    }
+)  # fmt: skip
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "head", "title"})
 _NEVER_BANNERS = frozenset({"html", "body", "main", "article"})
 _MAX_BANNER_CHARS = 3000
 _WHITESPACE = re.compile(r"[ \t\r\f\v\xa0]+")
@@ -74,10 +99,13 @@ def read_html(html: str, name: str = "<html>") -> ArticleSource:
             f"{name} is too large for article extraction ({len(html) / 1e6:.0f} MB; at most "
             f"{MAX_PAGE_CHARS / 1e6:.0f} MB). Pass --input-format text to translate its text."
         )
+    page = _SCRIPT_OR_STYLE.sub(r"\1\3", html)
+    scan = html_scan.scan_page(page, FLATTEN_DEPTH)
     try:
-        tree = trafilatura.load_html(_SCRIPT_OR_STYLE.sub(r"\1\3", html))
+        tree = load_page(page, scan)
         if tree is None:
             raise _no_article(name)
+        parsed = _tree_chars(tree)
         _remove_consent_banners(tree)
         # bare_extraction, not extract(output_format="xml"): the XML serialisation is
         # quadratic (18 s of 36 s on a 4 MB article) and the tree is what is needed.
@@ -117,7 +145,78 @@ def read_html(html: str, name: str = "<html>") -> ArticleSource:
         Paragraph(p.text, "\n\n" if i + 1 < len(blocks.paragraphs) else "", i + 1, kind=p.kind)
         for i, p in enumerate(blocks.paragraphs)
     ]
-    return ArticleSource(Document(tuple(paragraphs)), tuple(blocks.placements), metadata)
+    article = sum(_chars(p.text) for p in (paragraphs[1:] if title else paragraphs))
+    warning = _completeness_warning(name, scan.visible_chars, parsed, article)
+    return ArticleSource(
+        Document(tuple(paragraphs)),
+        tuple(blocks.placements),
+        metadata,
+        warnings=(warning,) if warning else (),
+    )
+
+
+def load_page(page: str, scan: html_scan.PageScan | None = None) -> Any:
+    """The page's lxml tree (None when there is nothing to parse), with none of its text
+    lost to nesting: parsed as trafilatura parses it, except with ``huge_tree`` (libxml2
+    then nests 2048 elements, not 255), and when even that is too deep, parsed again from
+    the page flattened to ``FLATTEN_DEPTH`` (``html_scan``). ``scan`` is the page's scan
+    when the caller has it."""
+    from lxml import etree
+    from lxml import html as lxml_html
+    from trafilatura.utils import repair_faulty_html
+
+    parser = lxml_html.HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=True,
+    )
+
+    def parse(text: str) -> Any:
+        text = repair_faulty_html(text, text[:50].lower())
+        try:
+            return lxml_html.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+        except (ValueError, etree.LxmlError):
+            return None  # empty, or not a page at all: trafilatura's load_html says None
+
+    tree = parse(page)
+    if any("depth" in error.message.lower() for error in parser.error_log):
+        scan = scan or html_scan.scan_page(page, FLATTEN_DEPTH)
+        log.info("the page nests %d elements deep: flattened to %d", scan.max_depth, FLATTEN_DEPTH)
+        tree = parse(scan.flattened)
+    return tree
+
+
+def _completeness_warning(name: str, visible: int, parsed: int, extracted: int) -> str:
+    """A warning when the parsed page (``parsed``) or the extracted article (``extracted``)
+    has much less text than the scan counted (``visible``), all outside navigation, header,
+    footer, aside, scripts and styles; "" otherwise."""
+    if visible < COMPLETE_MIN_CHARS:
+        return ""
+    if parsed < PARSED_SHARE * visible:
+        what, hint = "the parsed page", "Its markup is broken: repair it and translate it again."
+        chars = parsed
+    elif extracted < COMPLETE_SHARE * visible:
+        what, hint = "the extracted article", _WHOLE_PAGE_HINT
+        chars = extracted
+    else:
+        return ""
+    return (
+        f"{name}: {what} has {chars:,} characters of text, {chars / visible:.0%} of the "
+        f"{visible:,} the page has outside its navigation, header and footer: part of the "
+        f"article may be missing. {hint}"
+    )
+
+
+def _tree_chars(tree: Any) -> int:
+    """The parsed page's characters outside boilerplate, as ``html_scan`` counts them."""
+    return sum(_chars(text) for _, _, text in _texts(tree, html_scan.BOILERPLATE))
+
+
+def _chars(text: str) -> int:
+    return len(text) - sum(map(str.isspace, text))
 
 
 def _remove_consent_banners(tree: Any) -> None:
@@ -143,11 +242,47 @@ def _no_article(name: str) -> InputError:
 
 
 def page_text(html: str) -> str:
-    """All the visible text of a page, without scripts and styles (``--input-format
-    text`` for a page): one line per block of the page."""
-    import trafilatura
+    """All the visible text of a page's body, without scripts and styles (``--input-format
+    text`` for a page): one line per block of the page (paragraph, heading, list item,
+    table cell, menu entry...), blocks apart by a blank line so that each is a paragraph."""
+    tree = load_page(_SCRIPT_OR_STYLE.sub(r"\1\3", html))
+    if tree is None:
+        return ""
+    body = tree if tree.tag == "body" else tree.find(".//body")
+    blocks: list[str] = []
+    line: list[str] = []
 
-    return str(trafilatura.html2txt(html))
+    def end_block() -> None:
+        text = _BLANK_LINES.sub("\n", _WHITESPACE.sub(" ", "".join(line))).strip()
+        if text:
+            blocks.append(text)
+        line.clear()
+
+    for event, tag, text in _texts(tree if body is None else body, _NOT_TEXT):
+        if tag in _PAGE_BLOCKS:
+            end_block()
+        line.append("\n" if event == "start" and tag == "br" else text)
+    end_block()
+    return "\n\n".join(blocks)
+
+
+def _texts(root: Any, hidden: frozenset[str]) -> Iterator[tuple[str, str, str]]:
+    """``(event, tag, text)`` in document order: at ``"start"`` an element's own text, at
+    ``"end"`` the text after it (its tail). The content of ``hidden`` elements and of
+    comments is skipped, the text after them is not. A walk, not a recursion: a page may
+    nest thousands of elements."""
+    from lxml import etree
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "end":
+            yield event, tag, element.tail or ""
+        elif not tag or tag in hidden:
+            walker.skip_subtree()
+            yield event, tag, ""
+        else:
+            yield event, tag, element.text or ""
 
 
 class _Blocks:

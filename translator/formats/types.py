@@ -73,12 +73,14 @@ class MarkdownSource:
 @dataclass(frozen=True)
 class ArticleSource:
     """The article trafilatura extracted from a page: blocks, their placements, metadata
-    (title, author, date, sitename, ...). The title is the first block when there is one."""
+    (title, author, date, sitename, ...). The title is the first block when there is one.
+    ``warnings`` say what reading it noticed (an article much shorter than the page)."""
 
     document: Document
     placements: tuple[Placement, ...]
     metadata: Mapping[str, str] = field(default_factory=dict)
     format: InputFormat = InputFormat.HTML
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
