@@ -121,16 +121,19 @@ def test_without_the_fix_paragraphs_are_lost_and_the_completeness_warning_says_s
     assert "part of the article may be missing" in source.warnings[0]
 
 
-def test_completeness_warning_fires_when_extraction_drops_most_of_the_body() -> None:
-    # Five paragraphs in the article, thirty in a block trafilatura leaves out as a sidebar.
+def _page_with_most_text_in_a_sidebar() -> str:
+    """Five paragraphs in the article, thirty in a block trafilatura leaves out."""
     kept = "".join(f"<p>{_sentence(number)}</p>" for number in range(5))
     dropped = "".join(f"<p>{_sentence(number)} Und noch mehr dazu.</p>" for number in range(30))
-    page = (
+    return (
         "<!DOCTYPE html><html><head><title>Die Stadt</title></head><body>"
         f"<article><h1>Die Stadt</h1>{kept}</article><div class='sidebar'>{dropped}</div>"
         "</body></html>"
     )
-    source = _article(page)
+
+
+def test_completeness_warning_fires_when_extraction_drops_most_of_the_body() -> None:
+    source = _article(_page_with_most_text_in_a_sidebar())
     assert _missing([p.text for p in source.document.paragraphs], 5) == []
     assert len(source.warnings) == 1
     assert "the extracted article has" in source.warnings[0]
@@ -150,6 +153,16 @@ def test_completeness_warning_reaches_the_result(monkeypatch: pytest.MonkeyPatch
     result = Translator("fake").translate_input(_article(page))
     assert "part of the article may be missing" in result.warnings[0]
     assert "part of the article may be missing" in result.to_dict()["warnings"][0]
+
+
+def test_completeness_warning_reaches_the_batch_manifest(tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "page.html").write_text(_page_with_most_text_in_a_sidebar(), encoding="utf-8")
+    report = batch.run_batch(batch.BatchSettings(source, tmp_path / "out"), FakeTranslator())
+    assert report.done == 1
+    (record,) = batch.read_manifest(tmp_path / "out")
+    assert any("the extracted article has" in warning for warning in record.warnings)
 
 
 def test_text_fallback_keeps_one_line_per_block() -> None:

@@ -361,13 +361,11 @@ class Translator:
 
         text = read.text if isinstance(read, formats.TextSource) else read.document
         result = self.translate(text, **overrides)  # type: ignore[arg-type]
-        # What reading noticed (an article much shorter than its page) comes first.
-        noticed = read.warnings if isinstance(read, formats.ArticleSource) else ()
         return replace(
             result,
             input_format=read.format.value,
             metadata=dict(read.metadata),
-            warnings=noticed + result.warnings,
+            warnings=formats.read_warnings(read) + result.warnings,
         )
 
     def translate_stream(

@@ -25,7 +25,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from translator import formats, pipeline, textio
@@ -419,6 +419,7 @@ class _Run:
         its part of its work unit's time (``_shares``)."""
         relative = str(fed.planned.relative)
         started = time.perf_counter()
+        marked = replace(marked, warnings=formats.read_warnings(fed.source) + marked.warnings)
         try:
             for output, text in zip(fed.planned.outputs, self._render(fed, marked), strict=True):
                 textio.write_atomic(self.output_dir / str(output), text)

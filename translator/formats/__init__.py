@@ -61,6 +61,7 @@ __all__ = [
     "plain_result",
     "read_bytes",
     "read_input",
+    "read_warnings",
 ]
 
 
@@ -190,6 +191,12 @@ def open_input(
         if path is not None:
             rest.close()
     return read_bytes(data, name, input_format, encoding), name
+
+
+def read_warnings(source: Source) -> tuple[str, ...]:
+    """What reading the input noticed (an HTML article much shorter than its page); they
+    come first in the result's warnings."""
+    return source.warnings if isinstance(source, ArticleSource) else ()
 
 
 def is_empty(source: Source) -> bool:

@@ -30,7 +30,6 @@ _MARKUP = re.compile(
     r"|<(/?)([a-zA-Z][^\s/>]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>",
     re.S,
 )
-_SPACE = re.compile(r"\s+")
 # Elements whose content is text up to their end tag, tags and all.
 _RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed"})
 _VOID = frozenset(
@@ -126,6 +125,11 @@ class _OpenElements:
     def end(self, name: str) -> None:
         """Close the innermost open ``name`` and what is inside it, unless an element of a
         higher end priority is inside it (the parser ignores that end tag) or none is open."""
+        if self.names and self.names[-1] == name:  # the common case
+            self.pop()
+            return
+        if name not in self.names:  # a stray end tag: ignored
+            return
         priority = _END_PRIORITY.get(name, 100)
         for index in range(len(self.names) - 1, -1, -1):
             if self.names[index] == name:
@@ -138,55 +142,61 @@ class _OpenElements:
 
 def scan_page(page: str, depth: int) -> PageScan:
     """Scan ``page``'s tags; see the module's docstring. Linear in the page's size."""
-    out: list[str] = []
     open_elements = _OpenElements()
     visible = max_depth = 0
     dropped: Counter[str] = Counter()  # inline tags dropped past the depth, by name
-    end_of_raw: dict[str, re.Pattern[str]] = {}
-    flattened = False
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) of the flattening
     position = 0
+    # search, not finditer: after a raw text element's start tag the scan goes on at its
+    # end tag, whatever its content looks like.
     while (match := _MARKUP.search(page, position)) is not None:
-        text = page[position : match.start()]
-        if text and not open_elements.boilerplate:
-            visible += _visible_chars(text)
-        out.append(text)
+        start = match.start()
+        if start > position and not open_elements.boilerplate:
+            visible += _visible_chars(page[position:start])
         position = match.end()
-        tag = match.group(0)
-        name = (match.group(2) or "").lower()
-        if not name:  # comment, doctype, processing instruction
-            out.append(tag)
+        end_tag, name, attributes = match.groups()
+        if name is None:  # comment, doctype, processing instruction
             continue
-        if match.group(1):  # an end tag
+        name = name.lower()
+        if end_tag:
             if dropped[name]:  # of an inline tag dropped (the innermost of its name)
                 dropped[name] -= 1
-                continue
-            open_elements.end(name)
-            out.append(tag)
+                edits.append((start, position, ""))
+            else:
+                open_elements.end(name)
             continue
         open_elements.start(name)
-        if name in _VOID or match.group(3).rstrip().endswith("/"):
-            out.append(tag)
+        if name in _VOID or attributes.endswith("/"):
             continue
         if len(open_elements.names) >= depth:
-            flattened = True
             if name in _INLINE:
                 dropped[name] += 1
+                edits.append((start, position, ""))
                 continue
-            out.append(f"</{open_elements.pop()}>")
+            edits.append((start, start, f"</{open_elements.pop()}>"))
         open_elements.push(name)
         max_depth = max(max_depth, len(open_elements.names))
-        out.append(tag)
         if name in _RAW_TEXT:  # its content up to its end tag, which the loop reads next
-            pattern = end_of_raw.setdefault(name, re.compile(rf"</{name}[\s/>]", re.I))
-            end = pattern.search(page, position)
-            stop = end.start() if end is not None else len(page)
-            out.append(page[position:stop])
-            position = stop
-    rest = page[position:]
-    if rest and not open_elements.boilerplate:
-        visible += _visible_chars(rest)
-    return PageScan(visible, max_depth, "".join(out + [rest]) if flattened else page)
+            end = re.compile(rf"</{name}[\s/>]", re.I).search(page, position)
+            position = end.start() if end is not None else len(page)
+    if not open_elements.boilerplate:
+        visible += _visible_chars(page[position:])
+    return PageScan(visible, max_depth, _edited(page, edits))
+
+
+def _edited(page: str, edits: list[tuple[int, int, str]]) -> str:
+    if not edits:
+        return page
+    parts: list[str] = []
+    position = 0
+    for start, end, replacement in edits:
+        parts += (page[position:start], replacement)
+        position = end
+    parts.append(page[position:])
+    return "".join(parts)
 
 
 def _visible_chars(text: str) -> int:
-    return len(_SPACE.sub("", html_entities.unescape(text)))
+    if "&" in text:
+        text = html_entities.unescape(text)
+    return len("".join(text.split()))
