@@ -169,12 +169,16 @@ def test_text_fallback_keeps_one_line_per_block() -> None:
     page = (
         "<!DOCTYPE html><html><head><title>Titel</title><script>var x = 1;</script></head>"
         "<body><nav><ul><li><a href='/'>Start</a></li><li><a href='/p'>Politik</a></li></ul>"
-        "</nav><h1>Die Stadt</h1><p>Erster <b>fetter</b> Absatz.</p><div>Zweiter Absatz"
+        "</nav><h1>Die Stadt</h1><p>Erster <b>fetter</b>\n  Absatz.</p><div>Zweiter Absatz"
         "<p>Dritter Absatz.</p>und sein Nachsatz</div><table><tr><td>Zelle eins</td>"
-        "<td>Zelle zwei</td></tr></table><footer>Impressum</footer></body></html>"
+        "<td>Zelle zwei</td></tr></table><address>Hauptstraße 1<br>Berlin</address>"
+        "<footer>Impressum</footer></body></html>"
     )
     source = read_bytes(page.encode("utf-8"), "page.html", InputFormat.TEXT)
     assert isinstance(source, TextSource)
+    # Blocks apart by a blank line; the page's own line breaks are spaces.
+    assert "\n\nErster fetter Absatz.\n\n" in source.text
+    assert "\n\nHauptstraße 1\nBerlin\n\n" in source.text  # <br>: a line in the block
     lines = [line for line in source.text.splitlines() if line.strip()]
     assert lines == [
         "Start",
@@ -186,6 +190,8 @@ def test_text_fallback_keeps_one_line_per_block() -> None:
         "und sein Nachsatz",
         "Zelle eins",
         "Zelle zwei",
+        "Hauptstraße 1",
+        "Berlin",
         "Impressum",
     ]
 

@@ -74,6 +74,7 @@ _NEVER_BANNERS = frozenset({"html", "body", "main", "article"})
 _MAX_BANNER_CHARS = 3000
 _WHITESPACE = re.compile(r"[ \t\r\f\v\xa0]+")
 _BLANK_LINES = re.compile(r"\s*\n\s*")
+_ANY_SPACE = re.compile(r"\s+")
 
 
 def read_html(html: str, name: str = "<html>") -> ArticleSource:
@@ -182,6 +183,8 @@ def load_page(page: str, scan: html_scan.PageScan | None = None) -> Any:
             return None  # empty, or not a page at all: trafilatura's load_html says None
 
     tree = parse(page)
+    if tree is not None and "html" not in page[:50].lower() and len(tree) < 2:
+        return None  # not a page (trafilatura's own test in load_html)
     if any("depth" in error.message.lower() for error in parser.error_log):
         scan = scan or html_scan.scan_page(page, FLATTEN_DEPTH)
         log.info("the page nests %d elements deep: flattened to %d", scan.max_depth, FLATTEN_DEPTH)
@@ -253,7 +256,7 @@ def page_text(html: str) -> str:
     line: list[str] = []
 
     def end_block() -> None:
-        text = _BLANK_LINES.sub("\n", _WHITESPACE.sub(" ", "".join(line))).strip()
+        text = _BLANK_LINES.sub("\n", "".join(line)).strip()
         if text:
             blocks.append(text)
         line.clear()
@@ -261,7 +264,8 @@ def page_text(html: str) -> str:
     for event, tag, text in _texts(tree if body is None else body, _NOT_TEXT):
         if tag in _PAGE_BLOCKS:
             end_block()
-        line.append("\n" if event == "start" and tag == "br" else text)
+        # A page's line breaks are spaces; only <br> breaks a line inside a block.
+        line.append("\n" if event == "start" and tag == "br" else _ANY_SPACE.sub(" ", text))
     end_block()
     return "\n\n".join(blocks)
 
