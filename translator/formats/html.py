@@ -187,7 +187,7 @@ def load_page(page: str, scan: html_scan.PageScan | None = None) -> Any:
         return None  # not a page (trafilatura's own test in load_html)
     if any("depth" in error.message.lower() for error in parser.error_log):
         scan = scan or html_scan.scan_page(page, FLATTEN_DEPTH)
-        log.info("the page nests %d elements deep: flattened to %d", scan.max_depth, FLATTEN_DEPTH)
+        log.info("the page nests deeper than libxml2 parses: flattened to %d", FLATTEN_DEPTH)
         tree = parse(scan.flattened)
     return tree
 

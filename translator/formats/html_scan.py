@@ -91,11 +91,10 @@ _END_PRIORITY = {
 @dataclass(frozen=True)
 class PageScan:
     """What the scan saw: the page's visible characters outside boilerplate (whitespace
-    not counted), its deepest nesting, and the page flattened to ``depth`` (the page
-    itself when it never nests deeper)."""
+    not counted), and the page flattened to ``depth`` (the page itself when it never
+    nests deeper)."""
 
     visible_chars: int
-    max_depth: int
     flattened: str
 
 
@@ -143,7 +142,7 @@ class _OpenElements:
 def scan_page(page: str, depth: int) -> PageScan:
     """Scan ``page``'s tags; see the module's docstring. Linear in the page's size."""
     open_elements = _OpenElements()
-    visible = max_depth = 0
+    visible = 0
     dropped: Counter[str] = Counter()  # inline tags dropped past the depth, by name
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) of the flattening
     position = 0
@@ -175,13 +174,12 @@ def scan_page(page: str, depth: int) -> PageScan:
                 continue
             edits.append((start, start, f"</{open_elements.pop()}>"))
         open_elements.push(name)
-        max_depth = max(max_depth, len(open_elements.names))
         if name in _RAW_TEXT:  # its content up to its end tag, which the loop reads next
             end = re.compile(rf"</{name}[\s/>]", re.I).search(page, position)
             position = end.start() if end is not None else len(page)
     if not open_elements.boilerplate:
         visible += _visible_chars(page[position:])
-    return PageScan(visible, max_depth, _edited(page, edits))
+    return PageScan(visible, _edited(page, edits))
 
 
 def _edited(page: str, edits: list[tuple[int, int, str]]) -> str:
