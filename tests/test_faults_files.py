@@ -305,6 +305,19 @@ def test_a_member_declaring_3_gib_is_refused_without_inflating(
     assert reads == []  # refused from the central directory, nothing inflated
 
 
+def test_without_the_declared_check_the_member_is_inflated_and_counting_refuses_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The read counter above sees inflation when there is some; the count, the second
+    # line, still refuses the member that lies about its size.
+    monkeypatch.setattr(safezip, "_check_declared", lambda *args: None)
+    bomb = _declare_size(_docx(), "word/document.xml", 3 * 2**30)
+    reads = _counting_reads(monkeypatch)
+    with pytest.raises(InputError, match=r"declares 3\.2 GB and expands to"):
+        read_bytes(bomb, "bomb.docx")
+    assert reads != []
+
+
 def test_a_highly_compressed_member_is_refused_at_the_default_limits() -> None:
     # 5 MB of repeated paragraphs in a zip of some 50 kB: a ratio of about 300:1.
     bomb = _docx(_repeated_paragraphs(150_000))
