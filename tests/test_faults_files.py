@@ -20,8 +20,10 @@ from typing import Any
 
 import pytest
 
+from tests.batch_helpers import run_batch
 from tests.fakes import FakeTranslator
-from translator import Translator, batch, engines
+from translator import Translator, engines
+from translator.batch import BatchSettings, read_manifest
 from translator.errors import InputError
 from translator.formats import (
     ArticleSource,
@@ -159,9 +161,9 @@ def test_completeness_warning_reaches_the_batch_manifest(tmp_path: Path) -> None
     source = tmp_path / "in"
     source.mkdir()
     (source / "page.html").write_text(_page_with_most_text_in_a_sidebar(), encoding="utf-8")
-    report = batch.run_batch(batch.BatchSettings(source, tmp_path / "out"), FakeTranslator())
+    report = run_batch(BatchSettings(source, tmp_path / "out"), FakeTranslator())
     assert report.done == 1
-    (record,) = batch.read_manifest(tmp_path / "out")
+    (record,) = read_manifest(tmp_path / "out")
     assert any("the extracted article has" in warning for warning in record.warnings)
 
 
@@ -381,7 +383,7 @@ def test_batch_records_a_zip_bomb_as_failed_and_translates_the_rest(tmp_path: Pa
     (source / "bomb.docx").write_bytes(_declare_size(_docx(), "word/document.xml", 3 * 2**30))
     (source / "z.txt").write_text("Die Frau sagte das.\n", encoding="utf-8")
 
-    report = batch.run_batch(batch.BatchSettings(source, tmp_path / "out"), FakeTranslator())
+    report = run_batch(BatchSettings(source, tmp_path / "out"), FakeTranslator())
 
     assert (report.done, report.failed) == (2, 1)
     assert [problem.path for problem in report.problems] == ["bomb.docx"]
