@@ -24,7 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.common import ROOT
+
 _WORDS = ["Ja", "Nein", "Gut", "Danke", "Heute", "Morgen", "Bitte", "Genau"]
 _SUMMARY = re.compile(r"(\d+) sentences in ([\d.]+) s")
 
@@ -46,7 +47,7 @@ def tiny_model(cache: Path) -> Path:
     """The tests' tiny Marian model, built once into ``cache``."""
     folder = cache / "tiny-marian"
     if not (folder / "config.json").exists():
-        sys.path.insert(0, str(_ROOT / "tests"))
+        sys.path.insert(0, str(ROOT / "tests"))
         from tiny_models import build_tiny_marian
 
         build_tiny_marian(folder)
@@ -63,7 +64,7 @@ def run_cli(args: list[str], one_cpu: bool) -> tuple[float, float, str]:
     with tempfile.TemporaryFile("w+") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "translator", "batch", *args],
-            cwd=_ROOT,
+            cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             preexec_fn=pin if one_cpu else None,

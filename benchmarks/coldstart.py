@@ -36,9 +36,9 @@ def main() -> None:
     from translator.engines import marian_pieces  # noqa: F401
 
     phases["imports_s"] = time.perf_counter() - clock
-    from benchmarks.run import target_tokens  # stdlib only at its top
+    from benchmarks.common import target_tokens  # stdlib only at its top
 
-    # The benchmark's fixed output lengths, as in run.py (_fix_lengths, at class level).
+    # The benchmark's fixed output lengths, as in common.fix_lengths, at class level.
     engines.CT2Translator._output_bounds = (  # type: ignore[method-assign]
         lambda self, counts, strict: [target_tokens(c) for c in counts]
     )

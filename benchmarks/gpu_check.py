@@ -110,20 +110,22 @@ def main() -> None:
 
 def _speed(engine_names: list[str]) -> dict[str, Any]:
     """Tokens per second on the opus-mt-shaped random-weight model, 400 sentences."""
-    from benchmarks import run as bench
+    from benchmarks.common import fix_lengths, target_tokens
+    from benchmarks.shaped_models import MARIAN_DIR, ensure_models
+    from benchmarks.workload import workload
     from translator import engines
 
-    bench.ensure_models()
-    sentences, _ = bench.workload(400)
+    ensure_models()
+    sentences, _ = workload(400)
     rows: dict[str, Any] = {}
     for engine in engine_names:
         for beams in (4, 1):
             name = f"{engine}_beam{beams}"
             try:
                 loaded = engines.load_translator(
-                    str(bench.MARIAN_DIR), device="cuda", engine=engine, beams=beams, batch_size=64
+                    str(MARIAN_DIR), device="cuda", engine=engine, beams=beams, batch_size=64
                 )
-                bench._fix_lengths(loaded)
+                fix_lengths(loaded)
                 loaded.translate(sentences[:32])  # warm-up: CUDA context, kernels
                 started = time.perf_counter()
                 loaded.translate(sentences)
@@ -132,7 +134,7 @@ def _speed(engine_names: list[str]) -> dict[str, Any]:
                 rows[name] = {"error": f"{type(error).__name__}: {error}"[:400]}
                 continue
             # Output lengths are forced (random weights): the tokens generated are known.
-            tokens = sum(bench.target_tokens(c) for c in loaded.count_tokens(sentences))
+            tokens = sum(target_tokens(c) for c in loaded.count_tokens(sentences))
             rows[name] = {
                 "seconds": round(seconds, 2),
                 "target_tokens_per_s": round(tokens / seconds),

@@ -1,7 +1,7 @@
 """The translation memory's rows of `make bench` (benchmarks.run calls ``run_rows``).
 
 With the default engine (CTranslate2 int8, beam 4) on the real-shaped opus-mt model and the
-400-sentence workload of ``benchmarks.run``:
+400-sentence workload of ``benchmarks.workload``:
 
 - cold overhead: the whole pipeline without a memory, and with an empty one (every input a
   miss: looked up, translated, stored), runs interleaved; the overhead is the difference
@@ -27,14 +27,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import run as bench
+from benchmarks import common
+from benchmarks.shaped_models import MARIAN_DIR, ensure_models
+from benchmarks.workload import workload, workload_size
 
 JOB = "translation-memory"
 
 
 def _changed(sentences: list[str]) -> str:
     """The workload's document with each sentence of its middle paragraph edited (a word
-    added before the final mark), laid out as ``benchmarks.run.workload`` does."""
+    added before the final mark), laid out as ``benchmarks.workload.workload`` does."""
     edited = list(sentences)
     middle = (len(sentences) // 4 // 2) * 4
     for i in range(middle, middle + 4):
@@ -68,29 +70,29 @@ def measure(repeats: int, without_memory: bool = True) -> dict[str, Any]:
     from translator.engines.memory import MemoryEngine
     from translator.memory import TranslationMemory
 
-    bench._without_degenerate_retry()
-    sentences, document = bench.workload(bench.workload_size())
-    engine = engines.load_translator(str(bench.MARIAN_DIR), device="cpu", engine="ct2")
-    bench._fix_lengths(engine)
+    common.without_degenerate_retry()
+    sentences, document = workload(workload_size())
+    engine = engines.load_translator(str(MARIAN_DIR), device="cpu", engine="ct2")
+    common.fix_lengths(engine)
     pipeline.translate_document(document.split("\n\n")[0], engine)  # warm-up
 
     plain, cold, inside, plain_cpu, cold_cpu = [], [], [], [], []
     with tempfile.TemporaryDirectory() as folder:
         for attempt in range(repeats):
             if without_memory:
-                started, cpu = time.perf_counter(), bench._cpu_seconds()
+                started, cpu = time.perf_counter(), common.cpu_seconds()
                 pipeline.translate_document(document, engine)
                 plain.append(time.perf_counter() - started)
-                plain_cpu.append(bench._cpu_seconds() - cpu)
+                plain_cpu.append(common.cpu_seconds() - cpu)
 
             memory = TranslationMemory(Path(folder) / f"cold{attempt}.sqlite3")
             model = _Stopwatch(engine)
             remembering = MemoryEngine(model, memory, beams=None)  # type: ignore[arg-type]
             outside = _Stopwatch(remembering)
-            started, cpu = time.perf_counter(), bench._cpu_seconds()
+            started, cpu = time.perf_counter(), common.cpu_seconds()
             pipeline.translate_document(document, outside)  # type: ignore[arg-type]
             cold.append(time.perf_counter() - started)
-            cold_cpu.append(bench._cpu_seconds() - cpu)
+            cold_cpu.append(common.cpu_seconds() - cpu)
             inside.append(outside.seconds - model.seconds)
         changed = _changed(sentences)
         # The same engine class as the cold runs: the class is part of the memory's key.
@@ -99,7 +101,7 @@ def measure(repeats: int, without_memory: bool = True) -> dict[str, Any]:
         pipeline.translate_document(changed, again)
         rerun = time.perf_counter() - started
     return {
-        "sentences": bench.workload_size(),
+        "sentences": workload_size(),
         "plain_s": plain,
         "cold_s": cold,
         "memory_inside_s": inside,
@@ -113,7 +115,7 @@ def measure(repeats: int, without_memory: bool = True) -> dict[str, Any]:
 
 
 def run_rows(in_child: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
-    """Both rows, measured in a child process through ``in_child`` (benchmarks.run's)."""
+    """Both rows, measured in a child process through ``in_child`` (``common.in_child``)."""
     raw = in_child(JOB)
     cold = statistics.median(raw["cold_s"])
     # The share of a run without a memory; quick mode has none, so of the cold run.
@@ -158,6 +160,6 @@ def render_rows(rows: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    bench.ensure_models()
-    bench.progress("running: translation memory")
-    print(render_rows(run_rows(bench._in_child)))
+    ensure_models()
+    common.progress("running: translation memory")
+    print(render_rows(run_rows(common.in_child)))

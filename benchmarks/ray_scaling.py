@@ -4,7 +4,7 @@ and 2 workers on a local Ray instance (``ray.init(num_cpus=2)``), over the same 
 Model: random weights in the exact shapes of Helsinki-NLP/opus-mt-de-en, built into
 benchmarks/.cache/ as `make bench` does, on its default CPU engine (CTranslate2 int8,
 beam 4), with output lengths fixed at 1.1x the source and the degenerate-output retry off
-(random weights; see benchmarks/run.py). Workload: German news sentences (unique), in
+(random weights; see benchmarks/run.py and common.py). Workload: German news sentences (unique), in
 files of 8 sentences. Each Ray worker reserves one CPU and runs one thread (Ray sets
 OMP_NUM_THREADS to a worker's CPUs); the local batch runs one thread too, so the
 1-worker row shows what Ray adds and the 2-worker row how it scales. Times exclude model
@@ -34,7 +34,9 @@ from typing import Any
 
 os.environ["OMP_NUM_THREADS"] = "1"  # before ctranslate2/torch load, in every process
 
-from benchmarks import run as bench  # noqa: E402
+from benchmarks import common  # noqa: E402
+from benchmarks.shaped_models import MARIAN_DIR, ensure_models  # noqa: E402
+from benchmarks.workload import workload  # noqa: E402
 from translator.api import Translator  # noqa: E402
 from translator.batch import UNIT_SENTENCES, BatchSettings, execute_batch  # noqa: E402
 from translator.executors import Executor, LocalExecutor  # noqa: E402
@@ -70,14 +72,14 @@ class FixedLengthTranslator(Translator):
 
     def translation_engine(self, **choices: Any) -> Any:
         engine = super().translation_engine(**choices)
-        bench._fix_lengths(engine)
-        bench._without_degenerate_retry()
+        common.fix_lengths(engine)
+        common.without_degenerate_retry()
         return engine
 
 
 def make_folder(root: Path, files: int) -> tuple[Path, int]:
     """The folder, and the source tokens of all its sentences."""
-    sentences, _ = bench.workload(files * _SENTENCES_PER_FILE)
+    sentences, _ = workload(files * _SENTENCES_PER_FILE)
     source = root / "in"
     for number in range(files):
         mine = sentences[number * _SENTENCES_PER_FILE : (number + 1) * _SENTENCES_PER_FILE]
@@ -97,11 +99,11 @@ def translator() -> Translator:
         from benchmarks.batch_bench import tiny_model
 
         waiting = WaitingTranslator(
-            str(tiny_model(bench.CACHE)), device="cpu", engine="torch", offline=True
+            str(tiny_model(common.CACHE)), device="cpu", engine="torch", offline=True
         )
         waiting.wait_s = _WAIT_MS / 1000
         return waiting
-    return FixedLengthTranslator(str(bench.MARIAN_DIR), device="cpu", engine="ct2", offline=True)
+    return FixedLengthTranslator(str(MARIAN_DIR), device="cpu", engine="ct2", offline=True)
 
 
 def timed(executor: Executor, source: Path, output: Path) -> float:
@@ -131,18 +133,18 @@ def main() -> None:
 
     from translator.ray_executor import RayExecutor, RaySettings
 
-    bench.ensure_models()
+    ensure_models()
     work = Path(tempfile.mkdtemp(prefix="ray-scaling-"))
     try:
         source, source_tokens = make_folder(work, options.files)
         sentences = options.files * _SENTENCES_PER_FILE
-        generated = round(bench._OUTPUT_RATIO * source_tokens)
+        generated = round(common.OUTPUT_RATIO * source_tokens)
         rows: list[tuple[str, float]] = []
         local = LocalExecutor(translator(), False, UNIT_SENTENCES)
         local.describe()
         rows.append(("local batch (1 process, 1 thread)", timed(local, source, work / "local")))
         ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-        ray.cloudpickle.register_pickle_by_value(bench)
+        ray.cloudpickle.register_pickle_by_value(common)
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
         try:
             for workers in (1, 2):

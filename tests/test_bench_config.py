@@ -1,16 +1,21 @@
-"""What `make bench` runs in full and in quick mode, and its translation-memory rows
-(without models: the timings themselves live in the benchmark, never in tests)."""
+"""What `make bench` runs in full and in quick mode, and how it reports it: the orchestrator
+(benchmarks.run.main) driven with made-up child results, no models (the timings themselves
+live in the benchmark, never in tests)."""
 
 from __future__ import annotations
 
+import json
+import statistics
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks import memory_bench
+from benchmarks import glossary_bench, memory_bench
 from benchmarks import run as bench
+from benchmarks.runners import COLD_START_PHASES
 
 
 def _raw(plain: list[float]) -> dict[str, Any]:
@@ -29,35 +34,174 @@ def _raw(plain: list[float]) -> dict[str, Any]:
     }
 
 
-def test_full_run_keeps_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BENCH_QUICK", raising=False)
-    monkeypatch.delenv("BENCH_ONLY", raising=False)
-    assert bench.rounds() == 3
-    assert bench.bare_batch_sizes() == (8, 16, 32)
-    assert sorted(bench.stream_jobs()) == [
-        (1, "json"),
-        (1, "text"),
-        (10, "json"),
-        (10, "text"),
-        (100, "json"),
-        (100, "text"),
-    ]
-    assert set(bench.configurations()) == set(bench.TRANSLATION_CONFIGS)
+class _Children:
+    """Made-up answers of the child jobs, recorded in order. A translation row's runs take
+    10, 11, then 30 s (median 11, mean 17); a bare script's batch of 8 sentences takes 4 s,
+    of 16 3 s, of 32 5 s."""
+
+    def __init__(self) -> None:
+        self.jobs: list[str] = []
+
+    def __call__(self, job: str) -> dict[str, Any]:
+        self.jobs.append(job)
+        kind, _, detail = job.partition(":")
+        if kind == "translate" and "bare" in detail:
+            by_batch = {"8": 4.0, "16": 3.0, "32": 5.0}
+            return {
+                "seconds_by_batch": by_batch,
+                "cpu_seconds_by_batch": by_batch,
+                "peak_rss_mb": 1,
+            }
+        if kind == "translate":
+            seconds = [10.0, 11.0, 30.0][self.jobs.count(job) - 1]
+            return {
+                "seconds": [seconds],
+                "cpu_seconds": [seconds],
+                "generated_tokens_per_run": 1000,
+                "peak_rss_mb": 2,
+            }
+        if kind == memory_bench.JOB:
+            return _raw([10.0, 10.0, 10.0])
+        if kind == glossary_bench.JOB:
+            return {
+                "engine": detail,
+                "entries": 100_000,
+                "terms_applied": 7,
+                "load_s": 1.0,
+                "plain_s": [2.0],
+                "terms_alone_s": [2.5],
+                "glossary_s": [3.0],
+            }
+        if kind == "summary":
+            return {"name": job, "median_s": 1.0, "peak_rss_mb": 3}
+        if kind == "stream":
+            return {"name": job, "seconds": 1.0, "peak_rss_mb": 4}
+        return {"name": job, "peak_rss_mb": 5}
+
+    def translations(self) -> list[str]:
+        return [job.split(":", 1)[1] for job in self.jobs if job.startswith("translate:")]
 
 
-def test_quick_run_keeps_what_its_ratios_need(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BENCH_QUICK", "1")
+def _run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, quick: bool) -> tuple[_Children, dict]:
+    """benchmarks.run.main with made-up children; its results.json."""
+    if quick:
+        monkeypatch.setenv("BENCH_QUICK", "1")
+    else:
+        monkeypatch.delenv("BENCH_QUICK", raising=False)
     monkeypatch.delenv("BENCH_ONLY", raising=False)
-    names = bench.configurations()
-    # The naive script and both bare rows: every translator row has its yardsticks.
-    assert bench.NAIVE in names
-    assert set(bench.BARE.values()) <= set(names)
-    ct2_rows = [name for name in names if bench.TRANSLATION_CONFIGS[name][0] == "ct2"]
-    assert {bench.beams_of(name) for name in ct2_rows} == {1, 4}
-    # The same workload as the full run: 96 sentences kept the workers too idle.
-    assert bench.workload_size() == 400
-    assert set(bench.bare_batch_sizes()) < set(bench.BARE_BATCH_SIZES)
-    assert bench.stream_jobs() == [(1, "text"), (10, "text")]
+    children = _Children()
+    cold = {phase: 0.1 for phase in COLD_START_PHASES}
+    monkeypatch.setattr(bench, "in_child", children)
+    monkeypatch.setattr(bench, "ensure_models", lambda: None)
+    monkeypatch.setattr(
+        bench, "run_cold_start", lambda: {**cold, "total_s": 0.5, "unused_modules_loaded": []}
+    )
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "results.json")
+    monkeypatch.setattr(
+        bench,
+        "workload_description",
+        lambda sentences: {"sentences": 400, "mean_source_tokens": 30, "generated_tokens": 13200},
+    )
+    monkeypatch.setattr(
+        bench,
+        "machine",
+        lambda: {
+            "cpu": "made up",
+            "usable_cores": 2,
+            "memory_gb": 4,
+            "threads_per_config": 2,
+            "load_average_at_end": (0, 0, 0),
+        },
+    )
+    monkeypatch.setattr(sys, "argv", ["benchmarks.run"])
+    bench.main()
+    return children, json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+
+
+def _rows(report: dict) -> dict[str, dict]:
+    return {row["name"]: row for row in report["configs"]}
+
+
+def test_a_full_run_interleaves_three_rounds_and_reports_medians(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _check_full_run(*_run(monkeypatch, tmp_path, quick=False))
+    assert "| translator ct2 int8, beam 4 (default) |" in capsys.readouterr().out
+
+
+def _check_full_run(children: _Children, report: dict) -> None:
+    rows = _rows(report)
+    ct2 = rows["translator ct2 int8, beam 4 (default)"]
+    assert ct2["runs_s"] == [10.0, 11.0, 30.0]  # three rounds, as the module's doc says
+    assert ct2["median_s"] == 11.0  # the median, not the mean (17) or the best (10)
+    # The minutes-long rows (naive script, torch beam 4) run in the first round only.
+    assert len(rows["naive HF generate, one sentence at a time, beam 4"]["runs_s"]) == 1
+    assert len(rows["translator torch, sorted batches, beam 4"]["runs_s"]) == 1
+    # Interleaved: every row runs once before any row runs again.
+    translations = children.translations()
+    first_round = len(set(translations))
+    assert len(translations[:first_round]) == len(set(translations[:first_round]))
+    # The bare script's row is its best batch size: 16 sentences (3 s).
+    bare = rows["bare CTranslate2 script, beam 4"]
+    assert bare["best_batch_sentences"] == 16
+    assert bare["median_s"] == 3.0
+    # A full run keeps the torch, summary, loaded-models and 100 MB rows.
+    assert "translator torch --fast (greedy)" in rows
+    assert [s["name"] for s in report["summary"]] == ["summary:torch", "summary:ct2"]
+    assert {entry["name"] for entry in report["flat_memory"]} >= {
+        "stream:100:json",
+        "stream:100:text",
+    }
+
+
+@pytest.mark.parametrize("broken", ["one round", "mean"])
+def test_meta_the_full_run_check_fails_on_a_broken_orchestrator(
+    broken: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if broken == "one round":
+        monkeypatch.setattr(bench, "rounds", lambda: 1)
+    else:
+        monkeypatch.setattr(statistics, "median", statistics.mean)
+    with pytest.raises(AssertionError):
+        _check_full_run(*_run(monkeypatch, tmp_path, quick=False))
+
+
+def test_a_quick_run_keeps_what_its_ratios_need(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    children, report = _run(monkeypatch, tmp_path, quick=True)
+    rows = _rows(report)
+    translations = children.translations()
+    assert translations  # something ran
+    assert len(translations) == len(set(translations))  # one round
+    # No torch rows (minutes each, and not the default), no summary or loaded-models rows.
+    assert not [name for name in rows if "torch" in name]
+    assert report["summary"] == [] and report["memory"] == []
+    # Every translator row has its yardsticks: the naive script and the bare script that
+    # decodes the same way, so both ratios are there.
+    translator_rows = [row for name, row in rows.items() if name.startswith("translator")]
+    assert {row["beams"] for row in translator_rows} == {1, 4}
+    for row in translator_rows:
+        assert row["ratio_to_baseline"] is not None and row["ratio_to_bare"] is not None
+    # The bare script tries fewer batch sizes, but the same workload as a full run.
+    bare = rows["bare CTranslate2 script, beam 4"]
+    assert set(bare["median_s_by_batch"]) < {"8", "16", "32"}
+    assert report["workload"]["sentences"] == 400
+    # Two sizes of text show whether memory grows; no 100 MB row.
+    assert [entry["name"] for entry in report["flat_memory"]] == ["stream:1:text", "stream:10:text"]
+
+
+def test_the_glossary_row_reaches_results_json(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, report = _run(monkeypatch, tmp_path, quick=True)
+    rows = {row["engine"]: row for row in report["glossary"]}
+    assert set(rows) == {"ct2", "fake"}
+    for row in rows.values():
+        assert row["ratio_per_run"] == 1.5  # 3 s with the glossary, 2 s without
+        assert row["ratio_one_call"] == 2.0  # and 1 s to load it
+        assert row["ratio_to_terms_alone"] == 1.2  # 2.5 s with only the entries that match
+    assert "100,000-entry glossary vs none" in capsys.readouterr().out
 
 
 def test_memory_rows_of_a_full_run() -> None:
@@ -84,7 +228,7 @@ def test_peak_rss_of_a_child_is_its_own() -> None:
     held = bytearray(200 * 2**20)
     held[:: 2**12] = b"\1" * len(held[:: 2**12])  # touch every page: 200 MB resident
     result = subprocess.run(
-        [sys.executable, "-c", "from benchmarks.run import _peak_rss_mb; print(_peak_rss_mb())"],
+        [sys.executable, "-c", "from benchmarks.common import peak_rss_mb; print(peak_rss_mb())"],
         capture_output=True,
         text=True,
         check=True,
