@@ -4,7 +4,6 @@ live in the benchmark, never in tests)."""
 
 from __future__ import annotations
 
-import ast
 import json
 import statistics
 import subprocess
@@ -236,50 +235,3 @@ def test_peak_rss_of_a_child_is_its_own() -> None:
     )
     assert float(result.stdout) < 100, result.stdout
     assert len(held) == 200 * 2**20
-
-
-def _imports_of_benchmarks() -> dict[str, set[str]]:
-    """Each benchmarks module and the benchmarks modules it imports, anywhere in it
-    (inside functions too: a lazy import still makes a circle)."""
-    folder = Path(bench.__file__).parent
-    graph: dict[str, set[str]] = {}
-    for path in sorted(folder.glob("*.py")):
-        imported: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module == "benchmarks":
-                imported |= {f"benchmarks.{alias.name}" for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("benchmarks."):
-                imported.add(str(node.module))
-            elif isinstance(node, ast.Import):
-                imported |= {a.name for a in node.names if a.name.startswith("benchmarks.")}
-        graph[f"benchmarks.{path.stem}"] = imported
-    return graph
-
-
-def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The import circles of ``graph`` (depth-first, each found from its first module)."""
-    found: list[list[str]] = []
-
-    def visit(module: str, path: list[str]) -> None:
-        for imported in sorted(graph.get(module, ())):
-            if imported in path:
-                found.append(path[path.index(imported) :] + [imported])
-            else:
-                visit(imported, [*path, imported])
-
-    for module in graph:
-        visit(module, [module])
-    return found
-
-
-def test_the_benchmarks_import_no_circle() -> None:
-    graph = _imports_of_benchmarks()
-    assert "benchmarks.common" in graph["benchmarks.memory_bench"]  # the graph is read
-    assert _circles(graph) == []
-
-
-def test_meta_a_circle_is_found() -> None:
-    """run.py and memory_bench.py importing each other, as they once did."""
-    graph = _imports_of_benchmarks()
-    graph["benchmarks.memory_bench"] = graph["benchmarks.memory_bench"] | {"benchmarks.run"}
-    assert ["benchmarks.run", "benchmarks.memory_bench", "benchmarks.run"] in _circles(graph)
