@@ -176,6 +176,25 @@ def _can_open(text: str, i: int) -> bool:
     return True
 
 
+def _can_open_spaced(text: str, i: int) -> bool:
+    """Whether a mark that can never close („, ‚) may open although a space follows it
+    („ Wenn der Kaiser es befiehlt …“: typesetting and OCR leave that space). It opens
+    only tentatively: it is a quotation when a closing mark pairs with it in the paragraph.
+    Not a ditto mark, which stands under a word of the row above with more than one space
+    or a number after it („  5 kg, „ 5 kg)."""
+    if text[i] not in _UNAMBIGUOUS_OPENERS or text[i + 1 : i + 2] != " ":
+        return False
+    after = text[i + 2 : i + 3]
+    prev = text[i - 1] if i > 0 else ""
+    return (
+        after != ""
+        and not after.isspace()
+        and not after.isdigit()
+        and after not in ALL_MARKS
+        and is_opening_context(prev)
+    )
+
+
 def _prefers_opening(text: str, i: int) -> bool:
     return (
         text[i] in _SELF_CLOSING
@@ -268,6 +287,12 @@ class _Open:
     mark: str
     pos: int
     children: list[_Span] | None = None  # created on the first one: most marks have none
+    # A mark followed by a space (_can_open_spaced): a quotation only if closed in its
+    # paragraph, never continued into the next one.
+    spaced: bool = False
+    # A quotation continued from the paragraph before without re-opening its mark: the
+    # paragraph's text, from ``pos`` on, is inside it (no mark of its own at ``pos``).
+    marked: bool = True
 
 
 @dataclass
@@ -277,6 +302,9 @@ class _ParagraphScan:
     unclosed: _Open | None  # the outermost mark still open at the paragraph's end
     promotable: list[_Span]  # quotations nested in open marks: real ones if those fail
     problems: list[tuple[int, str]]  # (offset, message)
+    # Whether the continued quotation's own mark opens again before it closes: the
+    # paragraph opens a quotation of its own (or nests one in the same marks, ambiguous).
+    reopens: bool = False
 
 
 def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
@@ -300,9 +328,10 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
 
     later = _LaterSingles(text)
     start = 0
+    reopens = False
     if continued is not None:
         push(continued)
-        start = continued.pos + 1
+        start = continued.pos + continued.marked
     for match in _MARK_RE.finditer(text, start):
         i = match.start()
         mark = text[i]
@@ -327,17 +356,42 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
                 continued_end = span
             else:
                 quotes.append(span)
-        elif _can_open(text, i):
-            push(_Open(mark, i))
+        elif _can_open(text, i) or _can_open_spaced(text, i):
+            if continued is not None and continued_end is None and mark == continued.mark:
+                reopens = True
+            push(_Open(mark, i, spaced=text[i + 1].isspace()))
+        elif not stack and mark in _UNAMBIGUOUS_OPENERS:
+            problems.append(
+                (
+                    i,
+                    f"opening quotation mark {mark} is followed by a space, "
+                    "a number or nothing (a ditto mark?) and opens no quotation",
+                )
+            )
         elif not stack and mark not in APOSTROPHE_LIKE:
             problems.append((i, f"closing quotation mark {mark} has no opening mark"))
-    promotable = [span for entry in stack for span in entry.children or ()]
+    # A spaced mark left open was a ditto or stray mark: the quotations it held belong to
+    # the open mark below it, or are quotations of their own.
+    still_open: list[_Open] = []
+    for entry in stack:
+        if not entry.spaced:
+            still_open.append(entry)
+            continue
+        message = f"opening quotation mark {entry.mark} is followed by a space and nothing "
+        problems.append((entry.pos, message + "closes it (a ditto mark?)"))
+        if still_open:
+            still_open[-1].children = (still_open[-1].children or []) + (entry.children or [])
+        else:
+            quotes.extend(entry.children or ())
+    promotable = [span for entry in still_open for span in entry.children or ()]
+    unclosed = still_open[0] if still_open else None
     return _ParagraphScan(
         quotes=quotes,
         continued_end=continued_end,
-        unclosed=stack[0] if stack else None,
+        unclosed=unclosed,
         promotable=promotable,
         problems=problems,
+        reopens=reopens,
     )
 
 
