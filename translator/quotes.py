@@ -28,6 +28,7 @@ __all__ = [
     "OPENING_MARKS",
     "PLACEHOLDER",
     "PLACEHOLDER_PATTERN",
+    "MAX_UNMARKED_PARAGRAPHS",
     "QUOTE_MARKS",
     "QuotePiece",
     "QuoteScan",
@@ -35,6 +36,7 @@ __all__ = [
     "Quotation",
     "find_quotes",
     "is_opening_context",
+    "leaves_quotation_open",
     "join_rendering",
     "mask_quotes",
     "neutralize_marks",
@@ -395,6 +397,54 @@ def _scan_paragraph(text: str, continued: _Open | None) -> _ParagraphScan:
     )
 
 
+# A quotation open at a paragraph's end may continue, without its mark re-opened, over at
+# most this many paragraphs: the last of them closes it (quotes.md §1).
+MAX_UNMARKED_PARAGRAPHS = 3
+
+
+def _continues_unmarked(paragraphs: Sequence[str], index: int, mark: str) -> bool:
+    """Whether the quotation opened by ``mark`` and left open before paragraph ``index``
+    continues into it although the paragraph does not re-open the mark: a closing mark
+    for it follows within ``MAX_UNMARKED_PARAGRAPHS`` paragraphs, and none of them
+    opens a quotation of its own (the same mark opened again, or a paragraph that starts
+    with it) before that. Anything else is ambiguous and stays a warning."""
+    for k in range(index, min(index + MAX_UNMARKED_PARAGRAPHS, len(paragraphs))):
+        text = paragraphs[k]
+        lead = len(text) - len(text.lstrip())
+        if lead == len(text) or (k > index and text.startswith(mark, lead)):
+            return False
+        scan = _scan_paragraph(text, _Open(mark, lead, marked=False))
+        if scan.reopens:
+            return False
+        if scan.continued_end is not None:
+            return True
+    return False
+
+
+def leaves_quotation_open(paragraphs: Sequence[str]) -> bool:
+    """Whether a quotation may still be open after ``paragraphs``, so that the next
+    paragraph could continue it: where a text may be cut without cutting a quotation.
+
+    Errs towards "open": a quotation left open is assumed to continue over any number of
+    paragraphs that do not open one of their own, as if a closing mark were to follow.
+    """
+    mark: str | None = None
+    for text in paragraphs:
+        continued: _Open | None = None
+        if mark is not None:
+            lead = len(text) - len(text.lstrip())
+            if text.startswith(mark, lead) and _can_open(text, lead):
+                continued = _Open(mark, lead)
+            elif not _scan_paragraph(text, _Open(mark, lead, marked=False)).reopens:
+                continued = _Open(mark, lead, marked=False)
+        scan = _scan_paragraph(text, continued)
+        if continued is not None and scan.continued_end is None:
+            continue  # still inside the quotation
+        unclosed = scan.unclosed
+        mark = unclosed.mark if unclosed is not None and unclosed.mark in _CONTINUABLE else None
+    return mark is not None
+
+
 @dataclass
 class _Chain:
     """A quotation left open at a paragraph's end, possibly continued by the next ones."""
@@ -432,7 +482,10 @@ def find_quotes(paragraphs: Sequence[str], lines: Sequence[int] | None = None) -
 
     def fail(chain: _Chain) -> None:
         for piece in chain.pieces:
-            warn(piece.paragraph, piece.start, f"quotation mark {piece.opening} is never closed")
+            if piece.opening:  # an unmarked piece is only taken when a closing mark follows
+                warn(
+                    piece.paragraph, piece.start, f"quotation mark {piece.opening} is never closed"
+                )
         found.extend(single(paragraph, span) for paragraph, span in chain.promotable)
 
     chain: _Chain | None = None
@@ -442,6 +495,8 @@ def find_quotes(paragraphs: Sequence[str], lines: Sequence[int] | None = None) -
             lead = len(text) - len(text.lstrip())
             if text.startswith(chain.mark, lead) and _can_open(text, lead):
                 continued = _Open(chain.mark, lead)
+            elif _continues_unmarked(paragraphs, index, chain.mark):
+                continued = _Open(chain.mark, lead, marked=False)
             else:
                 fail(chain)
                 chain = None
@@ -452,12 +507,14 @@ def find_quotes(paragraphs: Sequence[str], lines: Sequence[int] | None = None) -
         if chain is not None and continued is not None:
             if scan.continued_end is not None:
                 end = scan.continued_end
-                last = QuotePiece(index, end.start, end.end, end.opening, end.closing)
+                opening = end.opening if continued.marked else ""
+                last = QuotePiece(index, end.start, end.end, opening, end.closing)
                 found.append((*chain.pieces, last))
                 chain = None
             else:
                 end_of_text = len(text.rstrip())
-                chain.pieces.append(QuotePiece(index, continued.pos, end_of_text, chain.mark, ""))
+                opening = chain.mark if continued.marked else ""
+                chain.pieces.append(QuotePiece(index, continued.pos, end_of_text, opening, ""))
                 chain.promotable.extend((index, span) for span in scan.promotable)
                 continue
         unclosed = scan.unclosed
@@ -594,12 +651,13 @@ def target_marks(opening: str, closing: str, style: QuoteMarks, depth: int = 0) 
     """The marks a translated quotation gets in ``style``; ``depth`` 1 is a quotation nested
     in another, which gets the style's nested pair (english ‘…’, ascii '…').
 
-    ``closing == ""`` (the quotation continues in the next paragraph) stays ``""``.
+    ``closing == ""`` (the quotation continues in the next paragraph) stays ``""``, and so
+    does ``opening == ""`` (a piece that continues a quotation without re-opening it).
     """
     if style is QuoteMarks.ORIGINAL:
         return opening, closing
     target_opening, target_closing = _TARGET_MARKS[style][depth % 2]
-    return target_opening, target_closing if closing else ""
+    return target_opening if opening else "", target_closing if closing else ""
 
 
 # --- Placeholders -------------------------------------------------------------------------

@@ -23,7 +23,13 @@ import re
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from translator.quotes import ALL_MARKS, CLOSING_MARKS, OPENING_MARKS
+from translator.quotes import (
+    ALL_MARKS,
+    CLOSING_MARKS,
+    MAX_UNMARKED_PARAGRAPHS,
+    OPENING_MARKS,
+    leaves_quotation_open,
+)
 from translator.schema import Document, Paragraph
 
 # --------------------------------------------------------------------------- paragraphs
@@ -220,11 +226,12 @@ def split_sections(chunks: Iterable[str], min_chars: int = SECTION_CHARS) -> Ite
     more, except the last.
 
     A section starts where a paragraph starts after a blank line, so no paragraph (hard
-    wrapped or not) is cut. It never starts with a quotation mark: that paragraph may
-    continue a quotation of the one before (quotes.md's multi-paragraph quotations), and a
-    paragraph that starts otherwise ends any open quotation, so ``find_quotes`` finds the
-    same quotations in the sections as in the whole. A text without blank lines is cut at
-    the start of any line (not a quotation mark) once a section is 4 times ``min_chars``.
+    wrapped or not) is cut. It never starts with a quotation mark, nor after paragraphs
+    that leave a quotation open: the paragraph may continue a quotation of the ones
+    before (quotes.md's multi-paragraph quotations, with or without the mark re-opened),
+    so ``find_quotes`` finds the same quotations in the sections as in the whole. A text
+    without blank lines is cut at the start of any line (not a quotation mark, not inside
+    an open quotation) once a section is 4 times ``min_chars``.
     """
     pending: list[str] = []
     size = 0
@@ -271,6 +278,8 @@ def _next_section(text: str, min_chars: int) -> int | None:
             return None  # the rest is whitespace: wait for more text
         if _LINE_BREAK.search(text, start, visible.start()) or text[visible.start()] in ALL_MARKS:
             continue  # a blank line, or one that may continue a quotation
+        if _quotation_open_before(text, start):
+            continue  # the paragraphs before leave a quotation open: it may continue
         if start < relaxed_from:
             end = line_break.start()
             line_start = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
@@ -278,6 +287,23 @@ def _next_section(text: str, min_chars: int) -> int | None:
                 continue  # not after a blank line
         return start
     return None
+
+
+# How far back a section cut looks for a quotation left open: the last paragraphs a
+# quotation may continue over (quotes.MAX_UNMARKED_PARAGRAPHS, and the one opening it),
+# as blank-line-separated blocks, within this many characters.
+_QUOTE_LOOKBACK_CHARS = 8192
+_BLANK_LINE = re.compile(r"(?:\r\n|\n|\r)[ \t]*(?:\r\n|\n|\r)")
+
+
+def _quotation_open_before(text: str, start: int) -> bool:
+    """Whether the last paragraphs before ``start`` (their lines, each read as a paragraph
+    of its own: a wrapped paragraph's lines continue a quotation as paragraphs would)
+    may leave a quotation open."""
+    window = text[max(0, start - _QUOTE_LOOKBACK_CHARS) : start]
+    blocks = _BLANK_LINE.split(window)[-(MAX_UNMARKED_PARAGRAPHS + 1) :]
+    lines = [line for block in blocks for line in _LINE_BREAK.split(block) if line.strip()]
+    return leaves_quotation_open(lines)
 
 
 def _leading_space(line: str) -> int:
