@@ -39,6 +39,8 @@ _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 _MAX_WRAP_WIDTH = 100
 # Narrower "wrapped" blocks are lists, addresses or verse, not wrapped prose.
 _MIN_WRAP_WIDTH = 30
+# A ragged right margin: lines break anywhere between this share of the width and it.
+_RAGGED_MIN = 0.7
 _LIST_ITEM = re.compile(r"(?:[-*•–—+]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
 _HEADING = re.compile(r"#{1,6}\s")
 # A line ending in one of these ends a sentence (or introduces a quotation).
@@ -104,22 +106,30 @@ def _detect_wrap_width(lines: list[str], followed: list[bool]) -> int | None:
     # In wrapped text most lines run close to the width (only paragraph ends are short);
     # a few short lines that happen to end mid-sentence are not a wrap.
     prose = [line for line in lines if not (_is_list_item(line) or _is_heading(line))]
-    long_lines = sum(1 for line in prose if len(line) * 4 >= width * 3)
+    long_lines = sum(1 for line in prose if len(line) * 10 >= width * _RAGGED_MIN * 10)
     if long_lines * 10 < len(prose) * 6:
         return None
     full = [i for i in candidates if _fills_line(lines[i], lines[i + 1], width)]
     mid_sentence = [i for i in full if lines[i][-1] not in _SENTENCE_END_CHARS]
-    if len(full) * 10 < len(candidates) * 6 or len(mid_sentence) * 2 < len(full):
+    if len(full) * 2 < len(candidates) or len(mid_sentence) * 2 < len(full):
         return None
     return width
 
 
 def _fills_line(line: str, next_line: str, width: int) -> bool:
-    """Whether a greedy wrapper at ``width`` would have broken after ``line``."""
+    """Whether a wrapper at ``width`` would have broken after ``line``: a greedy one (the
+    next word would not have fitted), or, for a line that ends mid-sentence, one with a
+    ragged right margin (newspaper columns, OCR, e-mail quoting), whose lines vary
+    between ``_RAGGED_MIN`` of the width and the width. A line that ends a sentence must
+    be full, so short paragraphs, list items and verse (shorter than the width) stay."""
     if _is_list_item(next_line) or _is_heading(next_line) or _is_heading(line):
         return False
-    next_word = _first_word(next_line)
-    return len(line) + 1 + len(next_word) > width and len(line) >= width * 0.6
+    if len(line) < width * 0.6:
+        return False
+    reach = len(line) + 1 + len(_first_word(next_line))
+    if reach > width:
+        return True
+    return line[-1] not in _SENTENCE_END_CHARS and reach > width * _RAGGED_MIN
 
 
 def _join_wrapped(lines: list[str]) -> str:
