@@ -47,6 +47,9 @@ _HEADING = re.compile(r"#{1,6}\s")
 _SENTENCE_END_CHARS = frozenset(".!?:;…)" + CLOSING_MARKS)
 # "Verteidigungs-\nund Sicherheitsfähigkeiten": the hyphen stands for a left-out word part.
 _CONJUNCTIONS = frozenset({"und", "oder", "bzw.", "sowie", "als", "wie", "noch", "bis"})
+# "russisch-|koreanische", "deutsch-|französische", "wirtschaftlich-|technische": a lower-case
+# word broken after one of these adjective endings is a hyphen compound, so the hyphen stays.
+_COMPOUND_ADJECTIVE = re.compile(r"(?:sch|lich)-\Z")
 
 
 def _split_lines(text: str) -> list[tuple[int, int, int]]:
@@ -106,8 +109,10 @@ def _detect_wrap_width(lines: list[str], followed: list[bool]) -> int | None:
     # In wrapped text most lines run close to the width (only paragraph ends are short);
     # a few short lines that happen to end mid-sentence are not a wrap.
     prose = [line for line in lines if not (_is_list_item(line) or _is_heading(line))]
-    long_lines = sum(1 for line in prose if len(line) * 10 >= width * _RAGGED_MIN * 10)
+    long_lines = sum(1 for line in prose if len(line) >= width * _RAGGED_MIN)
     if long_lines * 10 < len(prose) * 6:
+        return None
+    if _looks_like_verse([lines[i] for i in candidates]):
         return None
     full = [i for i in candidates if _fills_line(lines[i], lines[i + 1], width)]
     mid_sentence = [i for i in full if lines[i][-1] not in _SENTENCE_END_CHARS]
@@ -116,12 +121,22 @@ def _detect_wrap_width(lines: list[str], followed: list[bool]) -> int | None:
     return width
 
 
+def _looks_like_verse(lines: list[str]) -> bool:
+    """Whether lines that run on to another line are verse: verse lines end with a comma
+    or semicolon far more often than wrapped prose lines (at most 38% in any text of
+    benchmarks/wrap_eval.py, half or more in the poems of tests/test_wrap_joins.py)."""
+    clause_ends = sum(1 for line in lines if line[-1] in ",;")
+    return clause_ends * 10 >= len(lines) * 4
+
+
 def _fills_line(line: str, next_line: str, width: int) -> bool:
     """Whether a wrapper at ``width`` would have broken after ``line``: a greedy one (the
-    next word would not have fitted), or, for a line that ends mid-sentence, one with a
-    ragged right margin (newspaper columns, OCR, e-mail quoting), whose lines vary
-    between ``_RAGGED_MIN`` of the width and the width. A line that ends a sentence must
-    be full, so short paragraphs, list items and verse (shorter than the width) stay."""
+    next word would not have fitted), or, for a line that ends in the middle of a word
+    or clause (a letter, digit or hyphen last), one with a ragged right margin
+    (newspaper columns, OCR, e-mail quoting), whose lines vary between ``_RAGGED_MIN``
+    of the width and the width. A line that ends with punctuation must be full: short
+    paragraphs end with a sentence, and verse lines mostly with a comma or semicolon,
+    so paragraphs, list items and verse (shorter than the width) stay apart."""
     if _is_list_item(next_line) or _is_heading(next_line) or _is_heading(line):
         return False
     if len(line) < width * 0.6:
@@ -129,7 +144,12 @@ def _fills_line(line: str, next_line: str, width: int) -> bool:
     reach = len(line) + 1 + len(_first_word(next_line))
     if reach > width:
         return True
-    return line[-1] not in _SENTENCE_END_CHARS and reach > width * _RAGGED_MIN
+    if reach <= width * _RAGGED_MIN:
+        return False
+    if line[-1].isalnum() or line[-1] == "-":
+        return True
+    # After a comma, only when the clause goes on in lower case ("…, die noch" / "nicht").
+    return line[-1] == "," and next_line[:1].islower()
 
 
 def _join_wrapped(lines: list[str]) -> str:
@@ -139,17 +159,20 @@ def _join_wrapped(lines: list[str]) -> str:
         part = line.strip()
         word = _first_word(part)
         prefix = text.rsplit(maxsplit=1)[-1] if text else ""
+        stem = prefix.lstrip(_OPENING_MARKS)
         if (
             text.endswith("-")
-            and len(prefix) > 2
-            and prefix[-2].isalpha()
+            and len(stem) > 2
+            and stem[-2].isalpha()
             and word[:1].islower()
             and word not in _CONJUNCTIONS
-            and prefix[:1].isupper()
+            and "-" not in stem[:-1]
+            and (stem[:1].isupper() or not _COMPOUND_ADJECTIVE.search(stem))
         ):
-            # "Verteidigungs-|minister": a capitalised noun continued in lower case is a
-            # syllable break. "russisch-|koreanische" (lower-case prefix) may be a real
-            # hyphenated word, so its hyphen is kept rather than guessed away.
+            # "Verteidigungs-|minister", "erklär-|te": a word continued in lower case is a
+            # syllable break, unless it is a hyphen compound ("Nord-Süd-|achse" keeps its
+            # hyphens, and so does a lower-case adjective before another one,
+            # "russisch-|koreanische").
             text = text[:-1] + part
         elif text.endswith("-") and len(prefix) > 1 and word not in _CONJUNCTIONS:
             text += part  # "DVRK-|Botschaft", "russisch-|koreanische"
