@@ -188,7 +188,7 @@ def test_shared_options_are_declared_once_and_offered_by_every_document_command(
 
     import typer.main
 
-    from translator.cli.options import SharedOptions
+    from translator.cli.shared import SharedOptions
 
     shared = {field.name for field in fields(SharedOptions)}
     assert len(shared) >= 14

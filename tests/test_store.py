@@ -24,7 +24,6 @@ from translator.store import (
     PullResult,
     entry_dir,
     folder_size,
-    is_offline,
     missing_model_files,
     models_dir,
     pull_model,
@@ -186,6 +185,8 @@ def test_incomplete_cached_snapshot_is_a_load_error(
 
 
 def test_offline_follows_argument_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from translator.config import is_offline
+
     assert is_offline() is True  # the autouse fixture sets HF_HUB_OFFLINE=1
     assert is_offline(False) is False
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TRANSLATOR_OFFLINE"):

@@ -57,14 +57,6 @@ class _EngineKey:
     offline: bool | None
 
 
-def _setting(explicit: str | None, variable: str, default: str) -> str:
-    """An argument wins over the ``TRANSLATOR_*`` variable, which wins over the default (the
-    CLI reads the same variables, so ``Translator()`` and ``translator`` agree)."""
-    if explicit is not None:
-        return explicit
-    return os.environ.get(variable, "").strip() or default
-
-
 class Translator:
     """German-to-English translation and summaries that keep direct quotations intact.
 
@@ -80,7 +72,8 @@ class Translator:
         engine: ``auto``, ``torch`` or ``ct2`` (``TRANSLATOR_ENGINE``).
         beams: beam size; None keeps the model's own; 1 is the CLI's ``--fast``.
         batch_size: sentences per model batch (CTranslate2: hypotheses).
-        offline: never contact the Hugging Face hub; None reads ``HF_HUB_OFFLINE``.
+        offline: never contact the Hugging Face hub; None reads the environment
+            (``TRANSLATOR_OFFLINE``, ``HF_HUB_OFFLINE``; ``config.is_offline``).
         quotes, quote_marks, summary_length, summary_max_words: as the CLI options.
         glossary: a glossary file (TSV or CSV, see ``translator.glossary``) or a loaded
             ``Glossary``; None reads ``TRANSLATOR_GLOSSARY``, "" means none.
@@ -116,23 +109,19 @@ class Translator:
     ) -> None:
         from translator.engines.base import parse_device, parse_engine
 
-        self.translation_model = _setting(
-            translation_model, "TRANSLATOR_TRANSLATION_MODEL", config.DEFAULT_TRANSLATION_MODEL
-        )
-        self.summarization_model = _setting(
-            summarization_model,
-            "TRANSLATOR_SUMMARIZATION_MODEL",
-            config.DEFAULT_SUMMARIZATION_MODEL,
-        )
-        self.device = parse_device(_setting(device, "TRANSLATOR_DEVICE", "auto")).value
-        self.engine = parse_engine(_setting(engine, "TRANSLATOR_ENGINE", "auto")).value
+        # What is not given comes from translator.config (the TRANSLATOR_* variables,
+        # then the defaults), the same functions the CLI's defaults come from.
+        self.translation_model = config.translation_model(translation_model)
+        self.summarization_model = config.summarization_model(summarization_model)
+        self.device = parse_device(config.device(device)).value
+        self.engine = parse_engine(config.engine(engine)).value
         self.beams = _check_beams(beams)
         self.batch_size = _check_positive("batch_size", batch_size)
         self.offline = offline
         self.glossary_ignore_case = glossary_ignore_case
         self.options = replace(
             _options(quotes, quote_marks, summary_length, summary_max_words),
-            glossary=self._glossary(_setting_path(glossary, "TRANSLATOR_GLOSSARY")),
+            glossary=self._glossary(config.glossary_path() if glossary is None else glossary),
         )
         self.cache = cache
         self.cache_max_mb = None if cache_max_mb is None else _check_positive_mb(cache_max_mb)
@@ -454,13 +443,6 @@ class Translator:
             summary_max_words if summary_max_words is not None else base.summary_max_words,
         )
         return replace(made, summarize=summarize, glossary=base.glossary)
-
-
-def _setting_path(explicit: GlossaryArg, variable: str) -> GlossaryArg:
-    """A path argument, else the variable's path (unset or blank: None)."""
-    if explicit is not None:
-        return explicit
-    return os.environ.get(variable, "").strip() or None
 
 
 def _options(

@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_MB = 512
 FILE_NAME = "memory.sqlite3"
-_OFF_VALUES = {"off", "0", "false", "no"}
 _BUSY_TIMEOUT_MS = 30_000  # another process writing: wait rather than lose the entries
 _LOOKUP_CHUNK = 500  # keys per SELECT (SQLite's variable limit is far above)
 _EVICT_TO = 0.9  # eviction leaves this share of the bound used, so it does not run every call
@@ -45,7 +44,7 @@ _SCHEMA = (
 
 def disabled_by_environment() -> bool:
     """``TRANSLATOR_CACHE=off`` turns the memory off, whatever the options say."""
-    return os.environ.get("TRANSLATOR_CACHE", "").strip().lower() in _OFF_VALUES
+    return config.cache_disabled()
 
 
 def default_path() -> Path:

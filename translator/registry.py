@@ -10,13 +10,13 @@ silently unpins a model.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from translator import config
 from translator.errors import ModelNotFoundError, TranslatorError
 
 Task = Literal["translation", "summarization"]
@@ -96,9 +96,9 @@ def is_commit_hash(revision: str) -> bool:
 
 def registry_path() -> Path:
     """``TRANSLATOR_REGISTRY`` when set, else the registry shipped in the package."""
-    configured = os.environ.get("TRANSLATOR_REGISTRY", "").strip()
-    if configured:
-        return Path(configured).expanduser()
+    configured = config.registry_override()
+    if configured is not None:
+        return configured
     return Path(__file__).resolve().parent / "registry.toml"
 
 

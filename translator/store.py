@@ -25,7 +25,6 @@ from enum import Enum
 from pathlib import Path
 
 from translator import config
-from translator.config import offline_requested
 from translator.errors import ModelLoadError, ModelNotFoundError
 from translator.registry import ModelEntry, Task, is_commit_hash, load_registry, registry_path
 from translator.schema import ModelInfo
@@ -70,7 +69,6 @@ _MARIAN_TOKENIZER_FILES = ("source.spm", "target.spm", "vocab.json")
 
 # owner/name, as the hub spells them.
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-_TRUE = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -119,9 +117,9 @@ class PullResult:
 def models_dir() -> Path:
     """The model store: ``TRANSLATOR_MODELS_DIR`` when set; else ``models/`` of the checkout
     this package runs from; else (installed) ``models/`` in the user's data folder."""
-    configured = os.environ.get("TRANSLATOR_MODELS_DIR", "").strip()
-    if configured:
-        return Path(configured).expanduser()
+    configured = config.models_dir_override()
+    if configured is not None:
+        return configured
     checkout = config.checkout_root()
     return checkout / "models" if checkout is not None else config.user_data_dir() / "models"
 
@@ -133,15 +131,6 @@ def entry_dir(alias: str) -> Path:
             f"{alias!r} is not a valid model alias. Use a name from `translator models list`."
         )
     return models_dir() / alias
-
-
-def is_offline(offline: bool | None = None) -> bool:
-    """Whether the hub must not be contacted: the argument when given, else the environment
-    (``TRANSLATOR_OFFLINE``, ``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE``)."""
-    if offline is not None:
-        return offline
-    transformers_offline = os.environ.get("TRANSFORMERS_OFFLINE", "").strip().lower() in _TRUE
-    return offline_requested() or transformers_offline
 
 
 def resolve_model(
@@ -157,7 +146,7 @@ def resolve_model(
     Args:
         name_or_path: a model folder, a registry alias such as ``opus-mt-de-en``, or a
             hub id such as ``Helsinki-NLP/opus-mt-de-en``.
-        offline: never contact the hub; ``None`` reads the environment (``is_offline``).
+        offline: never contact the hub; ``None`` reads the environment (``config.is_offline``).
         revision: the hub revision (branch, tag or commit) to use; ``None`` uses the
             registry's pin for registered models, else the hub's default branch.
             Ignored for folders.
@@ -189,7 +178,7 @@ def resolve_model(
         return _resolve_entry(
             entry,
             task=task,
-            offline=is_offline(offline),
+            offline=config.is_offline(offline),
             revision=revision,
             cache_dir=cache_dir,
         )
@@ -206,7 +195,7 @@ def resolve_model(
         )
     return _resolve_hub_model(
         name_or_path,
-        offline=is_offline(offline),
+        offline=config.is_offline(offline),
         revision=revision,
         cache_dir=cache_dir,
         entry=None,
@@ -314,7 +303,7 @@ def pull_model(
     status = store_status(entry)
     if status.state is InstallState.INSTALLED and status.revision is not None and not force:
         return PullResult(entry, folder, status.revision, downloaded=False)
-    if is_offline(offline):
+    if config.is_offline(offline):
         raise ModelNotFoundError(
             f"Cannot download {entry.alias} ({entry.hub_id}): offline mode is on "
             "(HF_HUB_OFFLINE, TRANSLATOR_OFFLINE or --offline). Pull on a connected "

@@ -1,11 +1,24 @@
-"""The command-line interface: the only package that imports typer and rich."""
+"""The command-line interface: the only package that imports typer and rich.
 
-from translator.cli import batch_cmd as _batch_cmd  # noqa: F401  (registers commands)
-from translator.cli import cache_cmd as _cache_cmd  # noqa: F401  (registers commands)
-from translator.cli import convert_cmd as _convert_cmd  # noqa: F401  (registers commands)
-from translator.cli import models_cmd as _models_cmd  # noqa: F401  (registers commands)
-from translator.cli import summarize_cmd as _summarize_cmd  # noqa: F401  (registers commands)
-from translator.cli import translate_cmd as _translate_cmd  # noqa: F401  (registers commands)
+Every command is registered here, one line each; ``translator.cli.app`` holds the app,
+its root options (-v/-q, --version) and the one place errors become exit codes.
+"""
+
+from translator.cli import (
+    batch_cmd,
+    cache_cmd,
+    convert_cmd,
+    models_cmd,
+    summarize_cmd,
+    translate_cmd,
+)
 from translator.cli.app import app, main
+
+app.command()(translate_cmd.translate)
+app.command()(summarize_cmd.summarize)
+app.command()(batch_cmd.batch)
+app.add_typer(models_cmd.models_app, name="models")
+models_cmd.models_app.command("convert")(convert_cmd.convert)
+app.add_typer(cache_cmd.cache_app, name="cache")
 
 __all__ = ["app", "main"]

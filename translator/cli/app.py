@@ -1,18 +1,31 @@
-"""The typer app, logging setup, and the one table that maps errors to messages and exit codes."""
+"""The typer app and its one exit point: the table that maps errors to messages and exit
+codes, applied in one place (``_RootCommand.invoke``) for every command.
+
+Commands only raise: a library error (``translator.errors``), ``PartialFailure`` when some
+of the work failed, or ``KeyboardInterrupt``/``Terminated`` when stopped. They never print
+``Error:`` or raise ``typer.Exit`` themselves. The commands are registered in
+``translator/cli/__init__.py``, one line each.
+"""
 
 from __future__ import annotations
 
 import errno
-import logging
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperGroup
 
 from translator import config
+from translator.cli import verbosity
+from translator.cli.options import QuietOpt, VerboseOpt
 from translator.errors import (
     InputError,
     ModelLoadError,
@@ -24,53 +37,37 @@ from translator.errors import (
 )
 from translator.version import __version__
 
+if TYPE_CHECKING:
+    from typer._click import Context as ClickContext  # typer >= 0.29 carries its own click
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-app = typer.Typer(
-    name="translator",
-    help="Translate German text into English and summarize it, keeping direct quotations intact.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
-def _version_callback(value: bool) -> None:
-    if value:
-        typer.echo(f"translator {__version__}")
-        raise typer.Exit()
+class PartialFailure(Exception):
+    """Some of a command's work failed and the command has already said which (a batch's
+    failed files, a model that did not pull): exit with ``code``, adding ``message`` (if
+    any) as the last line."""
+
+    def __init__(self, code: int = EXIT_FAILURE, message: str | None = None) -> None:
+        super().__init__(message or f"exit {code}")
+        self.code = code
+        self.message = message
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
-    ),
-) -> None:
-    """Translate German text into English and summarize it, keeping direct quotations intact."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: raised where the program is, so that every ``with`` block (the
+    temporary output files among them) cleans up as for Ctrl-C; exit 143."""
 
 
-def setup_logging(verbose: int, quiet: bool) -> None:
-    """Logs go to stderr: warnings by default, info with -v, debug with -vv, errors with -q."""
-    level = (
-        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("translator")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level)
-    logger.propagate = False
-
-
-def fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
-    """Print ``Error: message`` on stderr; the caller raises the returned Exit."""
-    typer.echo(f"Error: {message}", err=True)
-    return typer.Exit(code)
-
+# Interruptions: not errors, no "Error:" prefix. The most specific class wins.
+_INTERRUPTIONS: dict[type[BaseException], tuple[int, str]] = {
+    Terminated: (EXIT_TERMINATED, "Terminated."),
+    KeyboardInterrupt: (EXIT_INTERRUPTED, "Interrupted."),
+}
 
 # The one table of failures: exception class -> (exit code, message). A message of None
 # means the error's own text, which the library writes as "<what happened>. <what to do>";
@@ -114,30 +111,93 @@ def error_message(error: BaseException) -> tuple[int, str]:
     return EXIT_FAILURE, _BUG_MESSAGE.format(name=type(error).__name__, error=error)
 
 
+def print_error(message: str) -> None:
+    """``Error: message`` on stderr: for a failure a command reports and goes on from (one
+    model of several); the command then ends with ``PartialFailure``."""
+    typer.echo(f"Error: {message}", err=True)
+
+
+def _exit_code_for(error: BaseException) -> int:
+    """Say what went wrong on stderr; the exit code. The one place errors are reported."""
+    for cls in type(error).__mro__:
+        if cls in _INTERRUPTIONS:
+            code, text = _INTERRUPTIONS[cls]
+            typer.echo(text, err=True)
+            return code
+    if isinstance(error, PartialFailure):
+        if error.message:
+            typer.echo(error.message, err=True)
+        return error.code
+    if config.debug_enabled():
+        traceback.print_exception(error)
+    code, message = error_message(error)
+    print_error(message)
+    return code
+
+
+class _RootCommand(TyperGroup):
+    """The root command: SIGTERM becomes ``Terminated`` while a command runs, and whatever
+    a command raises becomes one message and an exit code (``_exit_code_for``), for the
+    console script and for ``CliRunner`` alike."""
+
+    def invoke(self, ctx: ClickContext) -> Any:
+        with _terminate_as_exception():
+            try:
+                return super().invoke(ctx)
+            except (typer.Exit, typer.Abort, typer.TyperException):
+                raise  # typer's own: --version, usage errors (exit 2)
+            except OSError as error:
+                if error.errno == errno.EPIPE:
+                    raise  # the reader went away (`| head`): typer exits 1 quietly
+                raise typer.Exit(_exit_code_for(error)) from None
+            except (Exception, KeyboardInterrupt) as error:
+                raise typer.Exit(_exit_code_for(error)) from None
+
+
 @contextmanager
-def report_errors() -> Iterator[None]:
-    """Turn errors into ``Error: ...`` and an exit code (ERROR_TABLE); tracebacks only when
-    debugging (TRANSLATOR_DEBUG=1)."""
+def _terminate_as_exception() -> Iterator[None]:
+    """SIGTERM raises ``Terminated`` in the main thread (Python's default would end the
+    process at once, leaving temporary files behind)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         yield
-    except typer.Exit:
-        raise
-    except KeyboardInterrupt:
-        typer.echo("Interrupted.", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    except OSError as error:
-        if error.errno == errno.EPIPE:
-            raise  # the reader went away (`| head`): typer exits 1 quietly
-        raise _failure(error) from None
-    except Exception as error:
-        raise _failure(error) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
-def _failure(error: Exception) -> typer.Exit:
-    if config.debug_enabled():
-        traceback.print_exc()
-    code, message = error_message(error)
-    return fail(message, code)
+app = typer.Typer(
+    name="translator",
+    cls=_RootCommand,
+    help="Translate German text into English and summarize it, keeping direct quotations intact.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"translator {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
+    ),
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Translate German text into English and summarize it, keeping direct quotations intact."""
+    verbosity.reset(verbose, quiet)
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -187,9 +247,9 @@ def emit(text: str, output: Path | None) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the app, whose root command reports every error."""
     try:
-        app()
-    except KeyboardInterrupt:
+        app(prog_name="translator")
+    except KeyboardInterrupt:  # Ctrl-C before a command started (while importing)
         typer.echo("Interrupted.", err=True)
         sys.exit(EXIT_INTERRUPTED)

@@ -20,11 +20,13 @@ import typer
 from translator.cli.app import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
-    app,
-    report_errors,
-    setup_logging,
+    EXIT_TERMINATED,
+    PartialFailure,
+    Terminated,
 )
-from translator.cli.options import FormatOpt, SharedOptions, SummarizeOpt, shared_options
+from translator.cli.options import FormatOpt, SummarizeOpt
+from translator.cli.shared import SharedOptions, shared_options
+from translator.cli.verbosity import is_quiet
 from translator.render import OutputFormat
 
 if TYPE_CHECKING:  # translator.batch pulls in the pipeline: imported when a run starts
@@ -68,7 +70,7 @@ RayOpt = Annotated[
     bool,
     typer.Option(
         "--ray",
-        help="Translate on a Ray cluster (pip install 'translator[ray]'): the one "
+        help="Translate on a Ray cluster (pip install 'translator\\[ray]'): the one "
         "--ray-address or RAY_ADDRESS names, else a new local one. Inputs, outputs and the "
         "manifest stay on this machine.",
     ),
@@ -99,7 +101,6 @@ RayGpusOpt = Annotated[
 ]
 
 
-@app.command()
 @shared_options
 def batch(
     input_dir: InputDirArg,
@@ -121,56 +122,55 @@ def batch(
 
     Outputs mirror the input tree (a/b.txt gives OUTPUT_DIR/a/b.en.txt). A manifest in
     OUTPUT_DIR records each file, so a rerun skips what is done; one bad file never stops
-    the run. Ctrl-C stops after the current batch. With --ray, workers on a Ray cluster
+    the run. Ctrl-C (or SIGTERM) stops after the current batch. With --ray, workers on a Ray cluster
     translate while this process plans, writes and records, with the same outputs.
     """
-    setup_logging(shared.verbose, shared.quiet)
-    quiet = shared.quiet
-    with report_errors():
-        from translator.batch import DEFAULT_PATTERNS, BatchSettings, check_folders, execute_batch
+    quiet = is_quiet()
+    from translator.batch import DEFAULT_PATTERNS, BatchSettings, check_folders, execute_batch
 
-        translator = shared.translator()
-        settings = BatchSettings(
-            input_dir=input_dir,
-            output_dir=output_dir,
-            patterns=tuple(pattern) if pattern else DEFAULT_PATTERNS,
-            recursive=recursive,
-            output_format=output_format,
-            force=force,
-            beams=translator.beams,
+    translator = shared.translator()
+    settings = BatchSettings(
+        input_dir=input_dir,
+        output_dir=output_dir,
+        patterns=tuple(pattern) if pattern else DEFAULT_PATTERNS,
+        recursive=recursive,
+        output_format=output_format,
+        force=force,
+        beams=translator.beams,
+    )
+    check_folders(settings)  # before the models load: a wrong folder fails at once
+    options = replace(translator.options, summarize=summarize)
+    ray_settings = None
+    if ray or ray_address is not None:
+        from translator.ray_executor import RaySettings
+
+        ray_settings = RaySettings(
+            ray_address, ray_workers, ray_cpus_per_worker, ray_gpus_per_worker
         )
-        check_folders(settings)  # before the models load: a wrong folder fails at once
-        options = replace(translator.options, summarize=summarize)
-        ray_settings = None
-        if ray or ray_address is not None:
-            from translator.ray_executor import RaySettings
-
-            ray_settings = RaySettings(
-                ray_address, ray_workers, ray_cpus_per_worker, ray_gpus_per_worker
-            )
-        stop = threading.Event()
-        with (
-            _executor(translator, summarize, ray_settings) as executor,
-            _stop_on_interrupt(stop, quiet),
-            _progress_display(quiet) as on_progress,
-        ):
-            report = execute_batch(
-                settings, executor, options, progress=on_progress, should_stop=stop.is_set
-            )
-        _print_problems(report.problems)
-        if ray_settings is None:  # with Ray, the memories are the workers'
-            _log_memory(translator.translation_engine())
-        if not quiet:
-            typer.echo(_summary_line(report), err=True)
-        if report.interrupted:
-            typer.echo(
-                f"Interrupted: {report.files_left} file(s) not started; every finished file "
-                f"is recorded. Resume with the same command:\n  {_command_line()}",
-                err=True,
-            )
-            raise typer.Exit(EXIT_INTERRUPTED)
-        if report.failed:
-            raise typer.Exit(EXIT_FAILURE)
+    stop = _StopRequest()
+    with (
+        _executor(translator, summarize, ray_settings) as executor,
+        _stop_on_signals(stop, quiet),
+        _progress_display(quiet) as on_progress,
+    ):
+        report = execute_batch(
+            settings, executor, options, progress=on_progress, should_stop=stop.event.is_set
+        )
+    _print_problems(report.problems)
+    if ray_settings is None:  # with Ray, the memories are the workers'
+        _log_memory(translator.translation_engine())
+    if not quiet:
+        typer.echo(_summary_line(report), err=True)
+    if report.interrupted:
+        terminated = stop.signal == signal.SIGTERM
+        raise PartialFailure(
+            EXIT_TERMINATED if terminated else EXIT_INTERRUPTED,
+            f"{'Terminated' if terminated else 'Interrupted'}: {report.files_left} file(s) "
+            "not started; every finished file is recorded. Resume with the same "
+            f"command:\n  {_command_line()}",
+        )
+    if report.failed:
+        raise PartialFailure(EXIT_FAILURE)  # the table above named each failed file
 
 
 @contextmanager
@@ -194,18 +194,29 @@ def _executor(
         yield ray_executor
 
 
+class _StopRequest:
+    """Set by the first Ctrl-C or SIGTERM; remembers which, for the exit code."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signal: int | None = None
+
+
 @contextmanager
-def _stop_on_interrupt(stop: threading.Event, quiet: bool) -> Iterator[None]:
-    """The first Ctrl-C asks the run to stop after the current batch; a second one stops
-    at once (the manifest stays consistent either way: each file is one transaction)."""
+def _stop_on_signals(stop: _StopRequest, quiet: bool) -> Iterator[None]:
+    """The first Ctrl-C or SIGTERM asks the run to stop after the current batch; a second
+    one stops at once (the manifest stays consistent either way: each file is one
+    transaction)."""
 
     def handle(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
+        if stop.event.is_set():
+            raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+        stop.signal = signum
+        stop.event.set()
         if not quiet:
+            again = "press Ctrl-C" if signum == signal.SIGINT else "send SIGTERM"
             print(
-                "\nStopping after the current batch (press Ctrl-C again to stop at once)...",
+                f"\nStopping after the current batch ({again} again to stop at once)...",
                 file=sys.stderr,
                 flush=True,
             )
@@ -213,11 +224,15 @@ def _stop_on_interrupt(stop: threading.Event, quiet: bool) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
         return
-    previous = signal.signal(signal.SIGINT, handle)
+    previous = {signum: signal.signal(signum, handle) for signum in _STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @contextmanager

@@ -8,14 +8,11 @@ from typing import Annotated
 
 import typer
 
-from translator.cli.app import report_errors, setup_logging
-from translator.cli.models_cmd import models_app
 from translator.cli.options import OfflineOpt, QuietOpt, VerboseOpt
 
 log = logging.getLogger("translator.cli")
 
 
-@models_app.command("convert")
 def convert(
     models: Annotated[
         list[str],
@@ -34,18 +31,16 @@ def convert(
 
     The copy is written to a ctranslate2/ folder inside the model's folder.
     """
-    setup_logging(verbose, quiet)
-    with report_errors():
-        from translator.engines import convert as conversion
-        from translator.store import resolve_model
+    from translator.engines import convert as conversion
+    from translator.store import resolve_model
 
-        for name in models:
-            resolved = resolve_model(name, offline=offline)
-            existing = conversion.find_converted(resolved.path)
-            if existing is not None and not force:
-                typer.echo(f"{name}: already converted in {existing}")
-                continue
-            started = time.perf_counter()
-            target = conversion.convert_model(resolved.path, force=force)
-            log.info("converted %s in %.0f s", name, time.perf_counter() - started)
-            typer.echo(f"{name}: converted to {target}")
+    for name in models:
+        resolved = resolve_model(name, offline=offline)
+        existing = conversion.find_converted(resolved.path)
+        if existing is not None and not force:
+            typer.echo(f"{name}: already converted in {existing}")
+            continue
+        started = time.perf_counter()
+        target = conversion.convert_model(resolved.path, force=force)
+        log.info("converted %s in %.0f s", name, time.perf_counter() - started)
+        typer.echo(f"{name}: converted to {target}")

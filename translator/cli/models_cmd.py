@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from translator.cli.app import EXIT_FAILURE, app, error_message, report_errors, setup_logging
+from translator import config
+from translator.cli.app import EXIT_FAILURE, PartialFailure, error_message, print_error
 from translator.cli.options import DeviceOpt, QuietOpt, VerboseOpt
-from translator.engines.base import Device
+from translator.cli.verbosity import is_quiet
 from translator.errors import TranslatorError
 from translator.registry import ModelEntry, Registry, load_registry
 from translator.store import (
@@ -31,7 +32,6 @@ models_app = typer.Typer(
     help="Download, list and check the models in the local model store.",
     no_args_is_help=True,
 )
-app.add_typer(models_app, name="models")
 
 AliasesArg = Annotated[
     list[str] | None,
@@ -61,45 +61,41 @@ def pull(
     quiet: QuietOpt = False,
 ) -> None:
     """Download models at their pinned revisions (no ALIAS: the defaults) into the store."""
-    setup_logging(verbose, quiet)
-    with report_errors():
-        registry = load_registry()
-        entries = _pick(registry, aliases) if aliases else registry.defaults()
-        if quiet:
-            from huggingface_hub.utils.tqdm import disable_progress_bars
+    registry = load_registry()
+    entries = _pick(registry, aliases) if aliases else registry.defaults()
+    if is_quiet():
+        from huggingface_hub.utils.tqdm import disable_progress_bars
 
-            disable_progress_bars()
-        failed = 0
-        for entry in entries:
-            try:
-                result = pull_model(entry, force=force)
-            except TranslatorError as error:
-                failed += 1
-                typer.echo(f"Error: {error_message(error)[1]}", err=True)
-                continue
-            typer.echo(_pulled_line(result))
-            failed += not _convert_if_possible(entry.alias, result.path)
-        if failed:
-            raise typer.Exit(EXIT_FAILURE)
+        disable_progress_bars()
+    failed = 0
+    for entry in entries:
+        try:
+            result = pull_model(entry, force=force)
+        except TranslatorError as error:
+            failed += 1
+            print_error(error_message(error)[1])
+            continue
+        typer.echo(_pulled_line(result))
+        failed += not _convert_if_possible(entry.alias, result.path)
+    if failed:
+        raise PartialFailure(EXIT_FAILURE)
 
 
 @models_app.command("list")
 def list_models(verbose: VerboseOpt = 0, quiet: QuietOpt = False) -> None:
     """Show every registered model: task, whether it is installed, revision and size."""
-    setup_logging(verbose, quiet)
-    with report_errors():
-        registry = load_registry()
-        statuses = [store_status(entry) for entry in registry.entries]
-        typer.echo(format_table(statuses), nl=False)
-        if not quiet:
-            typer.echo(f"Models folder: {models_dir()}", err=True)
-            typer.echo(f"Registry: {registry.source}", err=True)
+    registry = load_registry()
+    statuses = [store_status(entry) for entry in registry.entries]
+    typer.echo(format_table(statuses), nl=False)
+    if not is_quiet():
+        typer.echo(f"Models folder: {models_dir()}", err=True)
+        typer.echo(f"Registry: {registry.source}", err=True)
 
 
 @models_app.command("verify")
 def verify(
     aliases: AliasesArg = None,
-    device: DeviceOpt = Device.AUTO,
+    device: DeviceOpt = None,
     verbose: VerboseOpt = 0,
     quiet: QuietOpt = False,
 ) -> None:
@@ -107,24 +103,22 @@ def verify(
 
     No ALIAS: the default models and every installed one. Exits 1 if any check fails.
     """
-    setup_logging(verbose, quiet)
-    with report_errors():
-        registry = load_registry()
-        if aliases:
-            entries = _pick(registry, aliases)
-        else:
-            entries = tuple(
-                entry
-                for entry in registry.entries
-                if entry.default or store_status(entry).state is not InstallState.NOT_INSTALLED
-            )
-        failed = 0
-        for entry in entries:
-            ok, line = _verify_one(entry, device.value)
-            typer.echo(f"{entry.alias}: {line}")
-            failed += not ok
-        if failed:
-            raise typer.Exit(EXIT_FAILURE)
+    registry = load_registry()
+    if aliases:
+        entries = _pick(registry, aliases)
+    else:
+        entries = tuple(
+            entry
+            for entry in registry.entries
+            if entry.default or store_status(entry).state is not InstallState.NOT_INSTALLED
+        )
+    failed = 0
+    for entry in entries:
+        ok, line = _verify_one(entry, config.device(device.value if device else None))
+        typer.echo(f"{entry.alias}: {line}")
+        failed += not ok
+    if failed:
+        raise PartialFailure(EXIT_FAILURE)
 
 
 def format_table(statuses: list[StoreStatus]) -> str:
@@ -178,7 +172,7 @@ def _convert_if_possible(alias: str, folder: Path) -> bool:
     try:
         target = convert.convert_model(folder)
     except TranslatorError as error:
-        typer.echo(f"Error: {alias}: {error_message(error)[1]}", err=True)
+        print_error(f"{alias}: {error_message(error)[1]}")
         return False
     typer.echo(f"{alias}: CTranslate2 copy in {target}")
     return True

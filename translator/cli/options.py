@@ -1,31 +1,29 @@
-"""Option types shared by the commands, so each flag reads the same everywhere."""
+"""Option declarations shared by the commands, so each flag reads the same everywhere.
+
+Options whose default is a ``TRANSLATOR_*`` variable default to None here, meaning "not
+given": the library then takes the value from ``translator.config``, the one module that
+reads the environment (so no variable is read twice, and ``Translator()`` agrees).
+"""
 
 from __future__ import annotations
 
-import functools
-import inspect
-import typing
-from collections.abc import Callable
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from translator import config
+from translator.cli import verbosity
 from translator.engines.base import Device, EngineName
 from translator.formats import InputFormat
-from translator.memory import DEFAULT_MAX_MB
 from translator.render import OutputFormat
 from translator.schema import QuoteMarks, QuoteMode, SummaryLength
-
-if TYPE_CHECKING:
-    from translator.api import Translator
 
 InputArg = Annotated[
     str,
     typer.Argument(
-        help="A German text file, or - (the default) to read stdin.", show_default=False
+        help="The German article: a text, Markdown, HTML or Word (.docx) file, or - (the "
+        "default) to read stdin.",
+        show_default=False,
     ),
 ]
 OutputOpt = Annotated[
@@ -44,18 +42,22 @@ InputFormatOpt = Annotated[
     ),
 ]
 TranslationModelOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--translation-model",
         "-m",
-        envvar="TRANSLATOR_TRANSLATION_MODEL",
-        help="Model alias, Hugging Face id, or model folder.",
+        help="Model alias, Hugging Face id, or model folder. Default: the variable "
+        "TRANSLATOR_TRANSLATION_MODEL, else Helsinki-NLP/opus-mt-de-en.",
+        show_default=False,
     ),
 ]
 DeviceOpt = Annotated[
-    Device,
+    Device | None,
     typer.Option(
-        "--device", envvar="TRANSLATOR_DEVICE", help="auto: CUDA when a GPU is usable, else CPU."
+        "--device",
+        help="auto: CUDA when a GPU is usable, else CPU. Default: the variable "
+        "TRANSLATOR_DEVICE, else auto.",
+        show_default=False,
     ),
 ]
 BeamsOpt = Annotated[
@@ -67,12 +69,13 @@ BeamsOpt = Annotated[
 
 
 EngineOpt = Annotated[
-    EngineName,
+    EngineName | None,
     typer.Option(
         "--engine",
-        envvar="TRANSLATOR_ENGINE",
         help="auto: CTranslate2 (int8 on CPU) when the model has a converted copy "
-        "(`translator models convert`), else torch.",
+        "(`translator models convert`), else torch. Default: the variable "
+        "TRANSLATOR_ENGINE, else auto.",
+        show_default=False,
     ),
 ]
 FastOpt = Annotated[
@@ -83,11 +86,6 @@ FastOpt = Annotated[
         "rougher. An explicit --beams wins.",
     ),
 ]
-
-
-def beams_for(beams: int | None, fast: bool) -> int | None:
-    """The beam size asked for: --beams wins, --fast means greedy, else the model's own."""
-    return beams if beams is not None or not fast else 1
 
 
 BatchSizeOpt = Annotated[
@@ -101,7 +99,12 @@ BatchSizeOpt = Annotated[
 ]
 QuotesOpt = Annotated[
     QuoteMode,
-    typer.Option("--quotes", help="keep: quotations stay in German, untouched; translate; both."),
+    typer.Option(
+        "--quotes",
+        help="keep: quotations stay in German, untouched; translate: each is translated "
+        "on its own, between English marks (--quote-marks); both: the translation, then "
+        "the German original in brackets.",
+    ),
 ]
 QuoteMarksOpt = Annotated[
     QuoteMarks, typer.Option("--quote-marks", help="Marks around translated quotations.")
@@ -109,13 +112,16 @@ QuoteMarksOpt = Annotated[
 OfflineOpt = Annotated[
     bool | None,
     typer.Option(
-        "--offline/--online", help="Never download models (default: on when HF_HUB_OFFLINE=1)."
+        "--offline/--online",
+        help="Never download models. Default: on when the variable TRANSLATOR_OFFLINE or "
+        "HF_HUB_OFFLINE is 1.",
+        show_default=False,
     ),
 ]
-VerboseOpt = Annotated[
-    int, typer.Option("-v", "--verbose", count=True, help="More logs on stderr (-vv: debug).")
-]
-QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")]
+# -v/-q also work before the command (`translator -q translate ...`); either way they set
+# the one logging setup (translator.cli.verbosity), so commands never configure logging.
+VerboseOpt = Annotated[int, verbosity.verbose_option()]
+QuietOpt = Annotated[bool, verbosity.quiet_option()]
 
 
 def _known_encoding(value: str | None) -> str | None:
@@ -148,11 +154,12 @@ SummarizeOpt = Annotated[
     bool, typer.Option("--summarize", help="Add an English summary after the translation.")
 ]
 SummarizationModelOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--summarization-model",
-        envvar="TRANSLATOR_SUMMARIZATION_MODEL",
-        help="Summarization model: alias, Hugging Face id, or model folder.",
+        help="Summarization model: alias, Hugging Face id, or model folder. Default: the "
+        "variable TRANSLATOR_SUMMARIZATION_MODEL, else sshleifer/distilbart-cnn-12-6.",
+        show_default=False,
     ),
 ]
 SummaryLengthOpt = Annotated[
@@ -172,9 +179,9 @@ GlossaryOpt = Annotated[
     Path | None,
     typer.Option(
         "--glossary",
-        envvar="TRANSLATOR_GLOSSARY",
         help="Fixed renderings for terms: a DeepL-style glossary file, source<TAB>target "
-        "(or CSV) a line. Each term outside quotations is written as its target.",
+        "(or CSV) a line. Each term outside quotations is written as its target. Default: "
+        "the variable TRANSLATOR_GLOSSARY, else none.",
         dir_okay=False,
         show_default=False,
     ),
@@ -197,94 +204,11 @@ CacheOpt = Annotated[
 NoCacheOpt = Annotated[
     bool,
     typer.Option(
-        "--no-cache", help="No translation memory for this run (TRANSLATOR_CACHE=off: never)."
+        "--no-cache",
+        help="No translation memory for this run (the variable TRANSLATOR_CACHE=off: never).",
     ),
 ]
 CacheMaxMbOpt = Annotated[
     int,
     typer.Option("--cache-max-mb", min=1, help="The memory's size bound; oldest entries go."),
 ]
-
-# --- the options translate, summarize and batch share, declared once ----------------------
-
-
-@dataclass(frozen=True)
-class SharedOptions:
-    """The options every document command takes. A field here is an option of each command
-    decorated with ``shared_options``: adding one is one change."""
-
-    translation_model: TranslationModelOpt = config.DEFAULT_TRANSLATION_MODEL
-    summarization_model: SummarizationModelOpt = config.DEFAULT_SUMMARIZATION_MODEL
-    summary_length: SummaryLengthOpt = SummaryLength.MEDIUM
-    summary_max_words: SummaryMaxWordsOpt = None
-    quotes: QuotesOpt = QuoteMode.KEEP
-    quote_marks: QuoteMarksOpt = QuoteMarks.ENGLISH
-    device: DeviceOpt = Device.AUTO
-    engine: EngineOpt = EngineName.AUTO
-    beams: BeamsOpt = None
-    fast: FastOpt = False
-    batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE
-    offline: OfflineOpt = None
-    glossary: GlossaryOpt = None
-    glossary_ignore_case: GlossaryIgnoreCaseOpt = False
-    cache: CacheOpt = None
-    no_cache: NoCacheOpt = False
-    cache_max_mb: CacheMaxMbOpt = DEFAULT_MAX_MB
-    verbose: VerboseOpt = 0
-    quiet: QuietOpt = False
-
-    def translator(self) -> Translator:
-        """The library's facade with these settings (models load when first used)."""
-        from translator.api import Translator
-
-        return Translator(
-            self.translation_model,
-            self.summarization_model,
-            device=self.device.value,
-            engine=self.engine.value,
-            beams=beams_for(self.beams, self.fast),
-            batch_size=self.batch_size,
-            offline=self.offline,
-            quotes=self.quotes,
-            quote_marks=self.quote_marks,
-            summary_length=self.summary_length.value,
-            summary_max_words=self.summary_max_words,
-            glossary=self.glossary or "",  # "": none, even when TRANSLATOR_GLOSSARY is set
-            glossary_ignore_case=self.glossary_ignore_case,
-            cache=False if self.no_cache else (self.cache or True),  # on unless asked not
-            cache_max_mb=self.cache_max_mb,
-        )
-
-
-def shared_options(command: Callable[..., None]) -> Callable[..., None]:
-    """Give ``command`` every ``SharedOptions`` field as an option of its own.
-
-    The command declares its own parameters and a keyword-only ``shared: SharedOptions``;
-    typer sees one flat signature (the command's, then the shared options) and the wrapper
-    packs the shared values into ``shared``.
-    """
-    hints = typing.get_type_hints(SharedOptions, include_extras=True)
-    shared_parameters = [
-        inspect.Parameter(
-            field.name,
-            inspect.Parameter.KEYWORD_ONLY,
-            default=field.default,
-            annotation=hints[field.name],
-        )
-        for field in fields(SharedOptions)
-    ]
-    own = inspect.signature(command, eval_str=True)
-    own_parameters = [p for name, p in own.parameters.items() if name != "shared"]
-    names = {field.name for field in fields(SharedOptions)}
-
-    @functools.wraps(command)
-    def wrapper(**values: Any) -> None:
-        shared = SharedOptions(**{name: values.pop(name) for name in names})
-        command(**values, shared=shared)
-
-    parameters = [
-        p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own_parameters
-    ] + shared_parameters
-    wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
-    return wrapper

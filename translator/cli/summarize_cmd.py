@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from translator.cli.app import app, emit, report_errors, setup_logging
-from translator.cli.options import (
-    EncodingOpt,
-    FormatOpt,
-    InputArg,
-    InputFormatOpt,
-    OutputOpt,
-    SharedOptions,
-    shared_options,
-)
+from translator.cli.app import emit
+from translator.cli.options import EncodingOpt, FormatOpt, InputArg, InputFormatOpt, OutputOpt
+from translator.cli.shared import SharedOptions, shared_options
 from translator.cli.translate_cmd import display_name, log_result
 from translator.formats import InputFormat
 from translator.render import OutputFormat
 
 
-@app.command()
 @shared_options
 def summarize(
     input_path: InputArg = "-",
@@ -36,21 +28,17 @@ def summarize(
     renders them (--quotes); shortened or invented ones lose their quotation marks.
     The text format prints the summary alone; the others hold the translation too.
     """
-    setup_logging(shared.verbose, shared.quiet)
-    with report_errors():
-        from translator import formats
-        from translator.output import footer_details, render_result, summary_text
+    from translator import formats
+    from translator.output import footer_details, render_result, summary_text
 
-        source, source_name = formats.read_input(
-            None if input_path == "-" else Path(input_path), input_format, encoding
-        )
-        translator = shared.translator()
-        result = translator.translate_input(
-            source, summarize=True, source=display_name(source_name)
-        )
-        log_result(result)
-        if output_format is not OutputFormat.TEXT:  # the page or document holds everything
-            run = footer_details(translator, True, result)
-            emit(render_result(source, result, output_format, run=run), output)
-            return
-        emit(summary_text(result), output)
+    source, source_name = formats.read_input(
+        None if input_path == "-" else Path(input_path), input_format, encoding
+    )
+    translator = shared.translator()
+    result = translator.translate_input(source, summarize=True, source=display_name(source_name))
+    log_result(result)
+    if output_format is not OutputFormat.TEXT:  # the page or document holds everything
+        run = footer_details(translator, True, result)
+        emit(render_result(source, result, output_format, run=run), output)
+        return
+    emit(summary_text(result), output)

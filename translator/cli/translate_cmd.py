@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from translator.cli.app import app, emit, progress_on_stderr, report_errors, setup_logging
+from translator.cli.app import emit, progress_on_stderr
 from translator.cli.options import (
     EncodingOpt,
     FormatOpt,
     InputArg,
     InputFormatOpt,
     OutputOpt,
-    SharedOptions,
     SummarizeOpt,
-    shared_options,
 )
-from translator.errors import InputError
+from translator.cli.shared import SharedOptions, shared_options
+from translator.cli.verbosity import is_quiet
+from translator.errors import InputError, OptionError
 from translator.formats import InputFormat
 from translator.glossary import merge_uses
 from translator.render import OutputFormat
@@ -33,7 +34,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("translator.cli")
 
 
-@app.command()
+OverwriteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace an existing output file the command names itself (the .en.docx "
+        "beside a Word input); -o names its file and replaces it anyway.",
+    ),
+]
+
+
 @shared_options
 def translate(
     ctx: typer.Context,
@@ -43,64 +53,78 @@ def translate(
     summarize: SummarizeOpt = False,
     encoding: EncodingOpt = None,
     input_format: InputFormatOpt = InputFormat.AUTO,
+    force: OverwriteOpt = False,
     *,
     shared: SharedOptions,
 ) -> None:
     """Translate a German article into English. Quotations are kept exactly as written."""
-    setup_logging(shared.verbose, shared.quiet)
-    with report_errors():
-        from translator import formats, textio
-        from translator.output import footer_details, render_result
-        from translator.textio import printable
+    from translator import formats, textio
+    from translator.output import footer_details, render_result
+    from translator.textio import printable
 
-        # Text, JSON or Markdown without a summary can be written as it is made: a long
-        # plain text is read and translated section by section, in flat memory.
-        source, source_name = formats.open_input(
-            None if input_path == "-" else Path(input_path),
-            input_format,
-            encoding,
-            stream=output_format in _STREAMED_FORMATS and not summarize,
-        )
-        if isinstance(source, textio.TextStream):
-            _translate_stream(source, output, output_format, shared)
-            return
-        shown_name = display_name(source_name)
-        # Plain text to stdout is written as paragraphs are done: a huge input shows
-        # results at once and never waits in memory for the end.
-        stream = (
-            output is None
-            and output_format is OutputFormat.TEXT
-            and isinstance(source, formats.TextSource)
-            and not formats.is_empty(source)
-        )
-        translator = shared.translator()
-        given = ctx.get_parameter_source("output_format")
-        format_given = given is not None and given.name != "DEFAULT"
-        if isinstance(source, formats.DocxSource) and not format_given:
-            written = output or _docx_output(input_path)
-            with progress_on_stderr(not shared.quiet) as progress:
-                result, word_file = translator.translate_docx(
-                    source, summarize=summarize, source=shown_name, progress=progress
-                )
-            log_result(result)
-            textio.write_atomic(written, word_file)
-            if not shared.quiet:
-                typer.echo(f"Wrote {printable(str(written))}", err=True)
-            return
-        with progress_on_stderr(not shared.quiet) as progress:
-            result = translator.translate_input(
-                source,
-                summarize=summarize,
-                source=shown_name,
-                progress=progress,
-                on_text=(lambda chunk: emit(chunk, None)) if stream else None,
+    typing_in = input_path == "-" and sys.stdin.isatty()
+    if typing_in and not is_quiet():  # a prompt, instead of a progress bar stuck at 0/?
+        typer.echo("Reading German text from stdin (Ctrl-D to end)...", err=True)
+    show_progress = not is_quiet() and not typing_in
+    # Text, JSON or Markdown without a summary can be written as it is made: a long
+    # plain text is read and translated section by section, in flat memory.
+    source, source_name = formats.open_input(
+        None if input_path == "-" else Path(input_path),
+        input_format,
+        encoding,
+        stream=output_format in _STREAMED_FORMATS and not summarize,
+    )
+    if isinstance(source, textio.TextStream):
+        _translate_stream(source, output, output_format, shared, show_progress)
+        return
+    shown_name = display_name(source_name)
+    # Plain text to stdout is written as paragraphs are done: a huge input shows
+    # results at once and never waits in memory for the end.
+    stream = (
+        output is None
+        and output_format is OutputFormat.TEXT
+        and isinstance(source, formats.TextSource)
+        and not formats.is_empty(source)
+    )
+    translator = shared.translator()
+    given = ctx.get_parameter_source("output_format")
+    format_given = given is not None and given.name != "DEFAULT"
+    if isinstance(source, formats.DocxSource) and not format_given:
+        written = output or _refuse_to_replace(_docx_output(input_path), force)
+        with progress_on_stderr(show_progress) as progress:
+            result, word_file = translator.translate_docx(
+                source, summarize=summarize, source=shown_name, progress=progress
             )
         log_result(result)
-        run = footer_details(translator, summarize, result)
-        rendered = render_result(source, result, output_format, run=run)
-        if stream:  # the translation is out already: only what follows it is left
-            rendered = rendered[len(result.translation) :]
-        emit(rendered, output)
+        textio.write_atomic(written, word_file)
+        if not is_quiet():
+            typer.echo(f"Wrote {printable(str(written))}", err=True)
+        return
+    with progress_on_stderr(show_progress) as progress:
+        result = translator.translate_input(
+            source,
+            summarize=summarize,
+            source=shown_name,
+            progress=progress,
+            on_text=(lambda chunk: emit(chunk, None)) if stream else None,
+        )
+    log_result(result)
+    run = footer_details(translator, summarize, result)
+    rendered = render_result(source, result, output_format, run=run)
+    if stream:  # the translation is out already: only what follows it is left
+        rendered = rendered[len(result.translation) :]
+    emit(rendered, output)
+
+
+def _refuse_to_replace(implicit_output: Path, force: bool) -> Path:
+    """An output path the user did not name is never replaced without --force (a usage
+    error, exit 2, before any work)."""
+    if implicit_output.exists() and not force:
+        raise OptionError(
+            f"{implicit_output} exists. Pass --force to replace it, or -o to name the "
+            "output file (-o with that name replaces it)."
+        )
+    return implicit_output
 
 
 _STREAMED_FORMATS = (OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN)
@@ -111,6 +135,7 @@ def _translate_stream(
     output: Path | None,
     output_format: OutputFormat,
     shared: SharedOptions,
+    show_progress: bool,
 ) -> None:
     """Translate a long plain text section by section, writing the output as it is made
     (to stdout, or to ``output`` through a temporary file renamed at the end)."""
@@ -121,7 +146,7 @@ def _translate_stream(
     name = display_name(stream.name)
     with contextlib.ExitStack() as stack:
         write = _to_stdout if output is None else stack.enter_context(textio.atomic_writer(output))
-        progress = stack.enter_context(progress_on_stderr(not shared.quiet))
+        progress = stack.enter_context(progress_on_stderr(show_progress))
         sections = log.each(translator.translate_stream(stream, source=name, progress=progress))
         if output_format is OutputFormat.JSON:
             render_stream.write_json(sections, write, source=name)
