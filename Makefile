@@ -1,17 +1,27 @@
-# Everything runs from .venv; `make install` creates it. torch is installed first and
-# pinned: an unpinned torch pulls a multi-GB CUDA build.
+# Everything runs from .venv (VENV=... for another folder); `make install` creates it.
+# torch is installed first, pinned, from PyTorch's CPU wheel index: on Linux the default
+# index's torch is the CUDA build (about 17 NVIDIA packages, several GB). Where that index
+# cannot be reached (a machine with only a local wheel folder or mirror), the pinned torch
+# comes from pip's configured indexes instead. For the CUDA build:
+# `make install TORCH_INDEX=https://download.pytorch.org/whl/cu128` (any CUDA index).
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 TORCH_VERSION := 2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 FILE ?= tests/data/belousov-dprk.de.txt
+# MODEL=PATH (or an alias or hub id) for `make translate`: e.g. a model folder offline.
+MODEL ?=
 
 .PHONY: install test lint fmt translate bench models clean
 
 $(BIN)/translator: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==$(TORCH_VERSION)
+	$(BIN)/pip install --quiet --timeout 15 --retries 0 --index-url $(TORCH_INDEX) \
+		torch==$(TORCH_VERSION) \
+	|| { echo "$(TORCH_INDEX) cannot be reached: torch==$(TORCH_VERSION) from pip's own indexes."; \
+		$(BIN)/pip install --quiet torch==$(TORCH_VERSION); }
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/translator
 
@@ -29,9 +39,10 @@ fmt: install
 	$(BIN)/ruff check --fix translator tests benchmarks
 	$(BIN)/ruff format translator tests benchmarks
 
-# The main job: translate FILE (default: the sample article) with the default model.
+# The main job: translate FILE (default: the sample article) with MODEL (default: the
+# default model, or TRANSLATOR_TRANSLATION_MODEL).
 translate: install
-	$(BIN)/translator translate $(FILE)
+	$(BIN)/translator translate $(FILE) $(if $(MODEL),--translation-model '$(MODEL)')
 
 bench: install
 	$(BIN)/python -m benchmarks.run

@@ -8,7 +8,10 @@ interferes with them.
 from __future__ import annotations
 
 import re
+import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from translator import quotes
 from translator.schema import ModelInfo
@@ -146,3 +149,31 @@ class WholeTextSummarizer:
         self, texts: Sequence[str], *, min_tokens: int, max_tokens: int, strict: bool = False
     ) -> list[str]:
         return list(texts)
+
+
+class SlowTranslator(FakeTranslator):
+    """A faithful fake that takes ``delay`` seconds per model call: a run slow enough to
+    be interrupted while it works."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        time.sleep(self.delay)
+        return super().translate(texts, strict=strict)
+
+
+def cli_with_fake_engine(*args: str, delay: float = 0.0) -> list[str]:
+    """The argv of a real ``translator`` process (its own signals, exit code and files)
+    whose translation engine is a ``SlowTranslator(delay)``: no model, no torch."""
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+        "from tests.fakes import SlowTranslator\n"
+        "from translator import engines\n"
+        f"engines.load_translator = lambda *args, **kwargs: SlowTranslator({delay!r})\n"
+        "from translator.cli import main\n"
+        "main()\n"
+    )
+    return [sys.executable, "-c", script, *args]

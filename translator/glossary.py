@@ -258,6 +258,11 @@ def parse_glossary(text: str, *, name: str = "glossary", ignore_case: bool = Fal
         if position == 0 and {c.casefold() for c in cells[:2]} <= _HEADERS:
             continue  # a header line
         where = f"{name}, line {number}"
+        if len(cells) >= 2 and cells[0] and not cells[1]:
+            raise GlossaryError(
+                f"{where}: the target for {cells[0]!r} is empty. Give its English "
+                "rendering, or remove the line."
+            )
         if len(cells) < 2 or not cells[0] or not cells[1]:
             separator = "a tab" if tabbed else "a comma"
             raise GlossaryError(

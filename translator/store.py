@@ -18,6 +18,9 @@ import json
 import logging
 import os
 import re
+import socket
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -131,6 +134,41 @@ def entry_dir(alias: str) -> Path:
             f"{alias!r} is not a valid model alias. Use a name from `translator models list`."
         )
     return models_dir() / alias
+
+
+_HUB_PROBE_SECONDS = 3.0
+"""How long the one connection attempt to the hub may take before it counts as unreachable
+(huggingface_hub would otherwise retry for about 23 s, printing each retry)."""
+
+
+def hub_unreachable() -> str | None:
+    """Why the Hugging Face hub cannot be reached (one TCP connection, short timeout, to
+    the hub or to the configured HTTPS proxy), or None when it can or when
+    huggingface_hub is offline anyway (then it connects to nothing)."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return None
+    endpoint = urllib.parse.urlsplit(constants.ENDPOINT)
+    proxy = urllib.request.getproxies().get("https")
+    target = urllib.parse.urlsplit(proxy) if proxy else endpoint
+    host = target.hostname or "huggingface.co"
+    port = target.port or (443 if target.scheme == "https" else 80)
+    try:
+        socket.create_connection((host, port), timeout=_HUB_PROBE_SECONDS).close()
+    except OSError as error:
+        return f"{host}:{port}: {error.strerror or error or type(error).__name__}"
+    return None
+
+
+def _unreachable_error(repo_id: str, why: str) -> ModelNotFoundError:
+    return ModelNotFoundError(
+        f"Cannot reach the Hugging Face hub ({why}) to download {repo_id}, and it is not "
+        "on this machine. Use a local model: pass its folder with -m/--translation-model "
+        "PATH (--summarization-model PATH for summaries) or set "
+        "TRANSLATOR_TRANSLATION_MODEL=PATH; or run `translator models pull` on a connected "
+        f"machine and copy its models folder ({models_dir()}) here."
+    )
 
 
 def resolve_model(
@@ -309,6 +347,13 @@ def pull_model(
             "(HF_HUB_OFFLINE, TRANSLATOR_OFFLINE or --offline). Pull on a connected "
             f"machine and copy {models_dir()} here, or unset offline mode."
         )
+    why = hub_unreachable()
+    if why is not None:
+        raise ModelNotFoundError(
+            f"Cannot download {entry.alias} ({entry.hub_id}): the Hugging Face hub cannot "
+            f"be reached ({why}). Check the network connection (or HTTPS_PROXY), or pull on "
+            f"a connected machine and copy {models_dir()} here."
+        )
     from huggingface_hub import snapshot_download
 
     with _hub_errors(entry.hub_id, entry.revision, offline=False, alias=entry.alias):
@@ -443,7 +488,13 @@ def _resolve_hub_model(
         return snapshot
 
     alias = entry.alias if entry is not None else None
-    with _hub_errors(repo_id, revision, offline=offline, alias=alias):
+    # One quick connection attempt first: with no network, use the cache alone and say so
+    # at once, instead of huggingface_hub's retries.
+    unreachable = None if offline else hub_unreachable()
+    if unreachable is not None:
+        offline = True
+        logger.info("the Hugging Face hub cannot be reached (%s): cache only", unreachable)
+    with _hub_errors(repo_id, revision, offline=offline, alias=alias, unreachable=unreachable):
         try:
             snapshot = fetch(revision)
         except LocalEntryNotFoundError:
@@ -473,9 +524,15 @@ def _resolve_hub_model(
 
 @contextmanager
 def _hub_errors(
-    repo_id: str, revision: str | None, *, offline: bool, alias: str | None
+    repo_id: str,
+    revision: str | None,
+    *,
+    offline: bool,
+    alias: str | None,
+    unreachable: str | None = None,
 ) -> Iterator[None]:
-    """Turn huggingface_hub's exceptions into one clear ModelNotFoundError each."""
+    """Turn huggingface_hub's exceptions into one clear ModelNotFoundError each
+    (``unreachable``: why the hub could not be reached, when it could not)."""
     from huggingface_hub.errors import (
         HfHubHTTPError,
         HFValidationError,
@@ -488,6 +545,8 @@ def _hub_errors(
     try:
         yield
     except LocalEntryNotFoundError as error:
+        if unreachable is not None:
+            raise _unreachable_error(repo_id, unreachable) from error
         if offline:
             how = pull_hint or (
                 "run the same command once on a connected machine to cache it, or add it to "

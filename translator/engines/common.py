@@ -127,7 +127,8 @@ def check_model_type(folder: Path, config: Any, task: str) -> None:
     if task == "translation" and model_type != "marian":
         raise ModelLoadError(
             f"The model in {folder} is a {model_type} model, not a MarianMT translation model. "
-            "Pass a MarianMT model (such as Helsinki-NLP/opus-mt-de-en) with --model; "
+            "Pass a MarianMT model (such as Helsinki-NLP/opus-mt-de-en) with "
+            "-m/--translation-model; "
             "summarization models go to --summarization-model."
         )
     if task == "summarization" and model_type == "marian":
