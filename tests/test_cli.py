@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -197,3 +199,126 @@ def test_shared_options_are_declared_once_and_offered_by_every_document_command(
         command = group.commands[name]  # type: ignore[attr-defined]
         offered = {param.name for param in command.params}
         assert shared <= offered, (name, shared - offered)
+
+
+def _every_command() -> list[tuple[list[str], Any]]:
+    """(path, click command) for the root and every command and sub-command."""
+    import typer.main
+
+    found: list[tuple[list[str], Any]] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        found.append((path, command))
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def _help_at_80_columns(path: list[str]) -> str:
+    result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "80"}, terminal_width=80)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_help_at_80_columns_shows_every_option_and_variable_name_whole() -> None:
+    from translator import config
+
+    commands = _every_command()
+    assert len(commands) >= 12  # root, translate, summarize, batch, models x4, cache x2 ...
+    variables_seen: set[str] = set()
+    checked = 0
+    for path, command in commands:
+        text = _help_at_80_columns(path)
+        names = [o for p in command.params for o in (*p.opts, *p.secondary_opts)]
+        checked += len(names)
+        for name in names:
+            if name.startswith("-"):
+                assert re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text), (path, name)
+        shown = re.findall(r"TRANSLATOR_\w*", text)
+        assert set(shown) <= set(config.SETTINGS), (path, shown)  # none cut short
+        variables_seen.update(shown)
+        assert max(len(line) for line in text.splitlines()) <= 80, path
+    assert checked > 50
+    # The variables the options default from are named in the help, whole.
+    assert {"TRANSLATOR_TRANSLATION_MODEL", "TRANSLATOR_DEVICE", "TRANSLATOR_CACHE"} <= (
+        variables_seen
+    )
+
+
+def test_help_says_what_each_choice_does() -> None:
+    batch = " ".join(_help_at_80_columns(["batch"]).split())
+    assert "pip install 'translator[ray]'" in batch
+    translate = " ".join(_help_at_80_columns(["translate"]).split())
+    assert "Word (.docx)" in translate and "HTML" in translate and "Markdown" in translate
+    assert "German text file" not in translate
+    for mode in ("keep:", "translate:", "both:"):
+        assert mode in translate, mode
+
+
+def test_no_message_names_an_option_that_does_not_exist() -> None:
+    """Every --option a message or help text in translator/ names is a real option."""
+    import translator
+
+    real = {
+        name
+        for _, command in _every_command()
+        for param in command.params
+        for name in (*param.opts, *param.secondary_opts)
+    } | {"--help", "--head"}  # click's own; `ray start --head`, in a Ray message
+    package = Path(translator.__file__).parent
+    named: dict[str, str] = {}
+    for path in package.rglob("*.py"):
+        for name in re.findall(r"(?<![\w-])--[a-z][a-z-]*[a-z]", path.read_text("utf-8")):
+            named.setdefault(name, path.name)
+    assert "--translation-model" in named
+    unknown = {name: where for name, where in named.items() if name not in real}
+    assert unknown == {}
+
+
+def test_a_terminal_on_stdin_gets_a_prompt_not_a_progress_bar(tmp_path: Path) -> None:
+    """Typing the text in: stdin and stderr are a terminal (a pty); the user is told what
+    is awaited and how to end it, and no "0/?" bar is drawn while they type."""
+    import os
+    import pty
+    import select
+    import time
+
+    from tests.fakes import cli_with_fake_engine
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        cli_with_fake_engine("translate", "--no-cache"),
+        stdin=slave,
+        stderr=slave,
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).parent.parent,
+    )
+    os.close(slave)
+    seen = b""
+
+    def read_for(seconds: float, until: bytes | None = None) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and (until is None or until not in seen):
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:  # the process closed the terminal
+                    return
+
+    try:
+        read_for(60, until=b"Ctrl-D")
+        assert b"Reading German text from stdin (Ctrl-D to end)" in seen, seen
+        read_for(0.5)  # a bar would be drawn by now
+        os.write(master, "Der Minister sagte es.\n".encode() + b"\x04")
+        out, _ = process.communicate(timeout=60)
+        read_for(0.2)
+    finally:
+        process.kill()
+        os.close(master)
+    assert process.returncode == 0, seen
+    assert out.decode() == "the Minister said es.\n"
+    assert b"0/?" not in seen and b"Translating sentences" not in seen

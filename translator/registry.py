@@ -204,7 +204,7 @@ def _check_unique(where: str, entries: tuple[ModelEntry, ...]) -> None:
     for entry in entries:
         other = seen_hub_ids.setdefault(entry.hub_id.casefold(), entry.alias)
         if other != entry.alias:
-            # One hub id under two aliases would make `--model HUB_ID` ambiguous.
+            # One hub id under two aliases would make `-m HUB_ID` ambiguous.
             raise _invalid(where, f"{other} and {entry.alias} both name {entry.hub_id}")
     for task in TASKS:
         defaults = [entry.alias for entry in entries if entry.default and entry.task == task]

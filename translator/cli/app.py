@@ -179,6 +179,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help, as click formats it: rich's option table cuts option and variable
+    # names at 80 columns ("TRANSLATOR_TRANSLA"); click's list wraps
+    # only the descriptions, at word boundaries.
+    rich_markup_mode=None,
 )
 
 

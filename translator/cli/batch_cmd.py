@@ -70,7 +70,7 @@ RayOpt = Annotated[
     bool,
     typer.Option(
         "--ray",
-        help="Translate on a Ray cluster (pip install 'translator\\[ray]'): the one "
+        help="Translate on a Ray cluster (pip install 'translator[ray]'): the one "
         "--ray-address or RAY_ADDRESS names, else a new local one. Inputs, outputs and the "
         "manifest stay on this machine.",
     ),

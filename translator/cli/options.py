@@ -21,6 +21,7 @@ from translator.schema import QuoteMarks, QuoteMode, SummaryLength
 InputArg = Annotated[
     str,
     typer.Argument(
+        metavar="INPUT",
         help="The German article: a text, Markdown, HTML or Word (.docx) file, or - (the "
         "default) to read stdin.",
         show_default=False,

@@ -186,7 +186,9 @@ def open_input(
     if streamable:
         return textio.TextStream(head, rest, name, size, encoding, owns_file=path is not None), name
     try:
-        data = head + rest.read()
+        # A short head ended at the end of the input: reading on would wait for a second
+        # end of file (a second Ctrl-D at a terminal).
+        data = head if len(head) < textio.STREAM_HEAD_BYTES else head + rest.read()
     finally:
         if path is not None:
             rest.close()
