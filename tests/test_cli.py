@@ -313,7 +313,7 @@ def test_a_terminal_on_stdin_gets_a_prompt_not_a_progress_bar(tmp_path: Path) ->
         read_for(60, until=b"Ctrl-D")
         assert b"Reading German text from stdin (Ctrl-D to end)" in seen, seen
         read_for(0.5)  # a bar would be drawn by now
-        os.write(master, "Der Minister sagte es.\n".encode() + b"\x04")
+        os.write(master, b"Der Minister sagte es.\n" + b"\x04")
         out, _ = process.communicate(timeout=60)
         read_for(0.2)
     finally:
@@ -322,3 +322,26 @@ def test_a_terminal_on_stdin_gets_a_prompt_not_a_progress_bar(tmp_path: Path) ->
     assert process.returncode == 0, seen
     assert out.decode() == "the Minister said es.\n"
     assert b"0/?" not in seen and b"Translating sentences" not in seen
+
+
+def test_warnings_count_paragraphs_in_a_word_file_and_lines_in_text() -> None:
+    import io
+
+    import docx
+
+    from tests.fakes import FakeTranslator
+    from translator import pipeline
+    from translator.formats import read_bytes
+
+    texts = ["Der Minister sagte es.", "Er kam spät.", "Er sagte: „Das ist gut, und ging."]
+    document = docx.Document()
+    for text in texts:
+        document.add_paragraph(text)
+    data = io.BytesIO()
+    document.save(data)
+    word = read_bytes(data.getvalue(), "x.docx")
+    warnings = pipeline.translate_document(word.document, FakeTranslator()).warnings
+    assert warnings and all(w.startswith("paragraph 3: ") for w in warnings), warnings
+    # The same text as a plain file: the unclosed mark is on line 5 (blank lines between).
+    warnings = pipeline.translate_document("\n\n".join(texts), FakeTranslator()).warnings
+    assert warnings and all(w.startswith("line 5: ") for w in warnings), warnings

@@ -83,10 +83,15 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Document:
-    """A source text split into paragraphs; ``leading`` is whitespace before the first."""
+    """A source text split into paragraphs; ``leading`` is whitespace before the first.
+
+    ``position`` is what a paragraph's ``line`` counts, as messages name it: "line" for
+    text and Markdown, "paragraph" for formats without lines (.docx, HTML).
+    """
 
     paragraphs: tuple[Paragraph, ...]
     leading: str = ""
+    position: str = "line"
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,9 @@ def read_docx(data: bytes, name: str = "<docx>") -> DocxSource:
     metadata = {
         key: value for key, value in (("title", core.title), ("author", core.author)) if value
     }
-    return DocxSource(data, Document(tuple(paragraphs)), tuple(placements), metadata)
+    return DocxSource(
+        data, Document(tuple(paragraphs), position="paragraph"), tuple(placements), metadata
+    )
 
 
 def write_docx_bytes(source: DocxSource, result: DocumentResult) -> bytes:

@@ -149,7 +149,7 @@ def read_html(html: str, name: str = "<html>") -> ArticleSource:
     article = sum(_chars(p.text) for p in (paragraphs[1:] if title else paragraphs))
     warning = _completeness_warning(name, scan.visible_chars, parsed, article)
     return ArticleSource(
-        Document(tuple(paragraphs)),
+        Document(tuple(paragraphs), position="paragraph"),
         tuple(blocks.placements),
         metadata,
         warnings=(warning,) if warning else (),

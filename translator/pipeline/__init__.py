@@ -81,7 +81,7 @@ class _ParagraphJob:
     index: int  # its position in the document
     text: str
     plans: tuple[SentencePlan, ...]
-    line: int = 1  # the source line the paragraph starts on, for messages
+    where: str = "line 1"  # its place in the source, for messages ("paragraph 3", ...)
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ def _parse(number: int, text: str | Document, glossary: Glossary | None) -> _Doc
             i,
             p.text,
             tuple(plan_paragraph(p.text, pieces_by_paragraph.get(i, []), p.markup, glossary)),
-            p.line,
+            f"{document.position} {p.line}",
         )
         for i, p in enumerate(document.paragraphs)
     ]
@@ -288,10 +288,13 @@ def _finish(
     by_paragraph: list[list[str]] = [[] for _ in outcomes]
     for scan_warning in state.scan.warnings if outcomes else ():  # in the paragraph of its line
         i = max(bisect.bisect_right(starts, scan_warning.line) - 1, 0)
-        by_paragraph[i].append(f"line {scan_warning.line}: {scan_warning.message}")
+        by_paragraph[i].append(
+            f"{state.document.position} {scan_warning.line}: {scan_warning.message}"
+        )
     for i, outcome in enumerate(outcomes):
         by_paragraph[i] += outcome.warnings
-    warnings = [f"line {w.line}: {w.message}" for w in state.scan.warnings]
+    position = state.document.position
+    warnings = [f"{position} {w.line}: {w.message}" for w in state.scan.warnings]
     warnings += [w for outcome in outcomes for w in outcome.warnings]
     result = DocumentResult(
         translation=segment.render_document(
@@ -365,14 +368,14 @@ def _request_window(
     masked: _Masked = {}
     for j, job in enumerate(jobs):
         for s, plan in enumerate(job.plans):
-            requests.current = Origin(j, job.line, plan.text)
+            requests.current = Origin(j, job.where, plan.text)
             if translate_quotes:
                 for part in plan.quote_parts:
                     request_quote(inner_text(job.text, part.piece), requests, glossary)
             for markup_part in plan.markup_parts:
                 for sentence in markup_part.inner_sentences():
                     requests.add_translatable(sentence)
-            requests.current = Origin(j, job.line, plan.text)
+            requests.current = Origin(j, job.where, plan.text)
             if not plan.protected_parts:
                 requests.add_translatable(plan.text)
             elif any(segment.is_translatable(t.text) for t in plan.text_parts):
@@ -415,14 +418,14 @@ def _restore_masked(
     done: _Restored = {}
     for (j, s), (masked_text, placeholders) in masked.items():
         plan = jobs[j].plans[s]
-        requests.current = Origin(j, jobs[j].line, plan.text)
+        requests.current = Origin(j, jobs[j].where, plan.text)
         translated = requests.results[masked_text]
         restored = quotes.unmask(translated, placeholders, rendered(plan, renderings.output))
         if restored is None:
             log.debug(
-                "line %d: placeholders did not survive translation; translating the text "
+                "%s: placeholders did not survive translation; translating the text "
                 "around the quotations separately: %r",
-                jobs[j].line,
+                jobs[j].where,
                 plan.text.strip(),
             )
             for text_part in plan.text_parts:

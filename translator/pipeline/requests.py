@@ -24,7 +24,7 @@ class Origin:
     """Where a model input comes from: for warnings and logs that quote the source."""
 
     job: int  # the paragraph's position in the window
-    line: int  # the 1-based source line the paragraph starts on
+    where: str  # the paragraph's place in the source: "line 3", "paragraph 3"
     sentence: str  # the source sentence as written, quotations and all
 
 
@@ -44,7 +44,7 @@ class Requests:
         self.translated = 0  # how many of ``texts`` have results
         # Who is asking, so that a warning reaches its document and names the source:
         # the paragraph's job, its line, and the sentence as written (never masked text).
-        self.current = Origin(job=0, line=1, sentence="")
+        self.current = Origin(job=0, where="line 1", sentence="")
         self.owner: dict[str, Origin] = {}
         self.warnings: dict[int, list[str]] = {}
 
@@ -59,9 +59,7 @@ class Requests:
         sentence = origin.sentence.strip()
         if len(sentence) > _QUOTED_SENTENCE_CHARS:
             sentence = sentence[:_QUOTED_SENTENCE_CHARS] + "…"
-        self.warnings.setdefault(origin.job, []).append(
-            f"line {origin.line}: {message}: {sentence!r}"
-        )
+        self.warnings.setdefault(origin.job, []).append(f"{origin.where}: {message}: {sentence!r}")
 
     def add_masked(self, text: str) -> None:
         """Queue a text holding placeholders (never split, never case-normalised)."""
