@@ -187,3 +187,35 @@ def test_a_wheel_installed_elsewhere_works_outside_the_checkout(
 
     version = run("-m", "translator", "--version")
     assert version.returncode == 0 and version.stdout.startswith("translator ")
+
+
+def _make_dry_run(*args: str) -> str:
+    """The commands `make ARGS` would run (make -n: nothing is installed)."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    done = subprocess.run(
+        ["make", "-n", "-B", *args], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def test_make_install_takes_the_pinned_cpu_torch_first_and_can_fall_back(tmp_path: Path) -> None:
+    commands = _make_dry_run("install", f"VENV={tmp_path / 'venv'}")
+    lines = commands.splitlines()
+    torch_at = next(i for i, line in enumerate(lines) if "torch==" in line)
+    package_at = next(i for i, line in enumerate(lines) if "-e '.[dev]'" in line)
+    assert torch_at < package_at  # torch first: the package's unpinned torch is then satisfied
+    torch_step = "\n".join(lines[torch_at - 1 : package_at])
+    assert "--index-url https://download.pytorch.org/whl/cpu" in torch_step
+    assert "torch==2.13.0" in torch_step
+    assert "||" in torch_step  # an unreachable CPU index falls back to pip's own indexes
+    assert str(tmp_path / "venv") in commands  # VENV= is honoured
+    cuda = _make_dry_run("install", "TORCH_INDEX=https://download.pytorch.org/whl/cu128")
+    assert "--index-url https://download.pytorch.org/whl/cu128" in cuda
+
+
+def test_make_translate_takes_a_model() -> None:
+    assert "--translation-model '/models/opus'" in _make_dry_run(
+        "translate", "MODEL=/models/opus", "FILE=a.txt"
+    )
+    assert "--translation-model" not in _make_dry_run("translate", "FILE=a.txt")
