@@ -345,3 +345,35 @@ def test_warnings_count_paragraphs_in_a_word_file_and_lines_in_text() -> None:
     # The same text as a plain file: the unclosed mark is on line 5 (blank lines between).
     warnings = pipeline.translate_document("\n\n".join(texts), FakeTranslator()).warnings
     assert warnings and all(w.startswith("line 5: ") for w in warnings), warnings
+
+
+@pytest.mark.parametrize(
+    ("args", "warned"),
+    [
+        (["translate"], True),
+        (["-q", "translate"], False),  # before the command
+        (["translate", "-q"], False),  # after it: the same one setting
+    ],
+)
+def test_quiet_before_or_after_the_command_silences_warnings(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], warned: bool
+) -> None:
+    from tests.fakes import FakeTranslator
+    from translator import engines
+
+    monkeypatch.setattr(engines, "load_translator", lambda *a, **k: FakeTranslator())
+    result = runner.invoke(app, [*args, "--no-cache"], input="Er sagte: „Das ist gut.\n")
+    assert result.exit_code == 0, result.output
+    assert ("is never closed" in result.stderr) is warned, result.stderr
+
+
+def test_verbose_after_the_command_adds_info_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fakes import FakeTranslator
+    from translator import engines
+
+    monkeypatch.setattr(engines, "load_translator", lambda *a, **k: FakeTranslator())
+    text = "Er sagte: „Das ist gut.“\n"
+    quiet = runner.invoke(app, ["translate", "--no-cache"], input=text)
+    verbose = runner.invoke(app, ["translate", "--no-cache", "-v"], input=text)
+    assert "INFO" not in quiet.stderr
+    assert "INFO translator.cli: quotation" in verbose.stderr, verbose.stderr

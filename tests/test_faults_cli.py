@@ -140,6 +140,8 @@ def test_sigterm_during_translate_to_a_file_leaves_no_temporary(tmp_path: Path) 
         return list(tmp_path.glob(".out.txt.*.tmp"))
 
     _wait_until(lambda: temporaries(), process, "temporary output file")
+    time.sleep(0.5)  # into the translation (the slow fake takes 0.2 s a batch)
+    assert process.poll() is None
     process.send_signal(signal.SIGTERM)
     code, _, err = _finish(process)
     assert code == 143, err

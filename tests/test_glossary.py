@@ -74,8 +74,9 @@ def test_utf8_bom_file_loads(tmp_path: Path) -> None:
     ("text", "line", "what"),
     [
         ("DVRK\tDPRK\nBundeswehr\n", 2, "expected source and target"),
-        ("DVRK\tDPRK\n# c\nBundeswehr\t\n", 3, "expected source and target"),
-        ("DVRK,DPRK\nBund,,\n", 2, "expected source and target"),
+        ("DVRK\tDPRK\n# c\nBundeswehr\t\n", 3, "the target for 'Bundeswehr' is empty"),
+        ("DVRK,DPRK\nBund,,\n", 2, "the target for 'Bund' is empty"),
+        ("DVRK\tDPRK\n\tDPRK\n", 2, "expected source and target"),
         ("DVRK\tDPRK\tfr\n", 1, "unknown column 'fr'"),
         ("DVRK\tDPRK\nDVRK\tNorth Korea\n", 2, "already rendered as 'DPRK'"),
         ("DVRK\tDPRK\n--\tdash\n", 2, "no word to match"),

@@ -180,8 +180,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     # Plain help, as click formats it: rich's option table cuts option and variable
-    # names at 80 columns ("TRANSLATOR_TRANSLA"); click's list wraps
-    # only the descriptions, at word boundaries.
+    # names short at 80 columns; click's list wraps only the descriptions, between words.
     rich_markup_mode=None,
 )
 
