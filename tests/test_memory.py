@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from tests.fakes import FakeTranslator
 from translator import Translator
 from translator.cli import app
-from translator.engines.memory import MemoryEngine, unwrap
+from translator.engines.remembering import MemoryEngine, unwrap
 from translator.glossary import parse_glossary
-from translator.memory import TranslationMemory, default_path
+from translator.memory_store import TranslationMemory, default_path
 from translator.options import Options
 from translator.pipeline import translate_document
 from translator.schema import ModelInfo, QuoteMode
@@ -144,7 +144,7 @@ def test_settings_around_the_model_reuse_the_memory_and_match_an_uncached_run(
 
 _WRITER = """
 import sys
-from translator.memory import TranslationMemory
+from translator.memory_store import TranslationMemory
 memory = TranslationMemory(sys.argv[1])
 name = sys.argv[2]
 for start in range(0, 300, 10):

@@ -35,7 +35,7 @@ from translator.schema import (
 if TYPE_CHECKING:  # the engines package is imported when a model is first needed
     from translator.engines import SummarizationEngine, TranslationEngine
     from translator.formats import DocxSource, InputFormat, Source
-    from translator.memory import TranslationMemory
+    from translator.memory_store import TranslationMemory
 
 GlossaryArg = Glossary | str | os.PathLike[str] | None
 
@@ -199,7 +199,7 @@ class Translator:
     @property
     def memory(self) -> TranslationMemory | None:
         """The translation memory (opened on first use), or None when there is none."""
-        from translator import memory
+        from translator import memory_store as memory
 
         if (
             self._memory is None
@@ -216,7 +216,7 @@ class Translator:
         memory = self.memory
         if memory is None:
             return engine
-        from translator.engines.memory import MemoryEngine
+        from translator.engines.remembering import MemoryEngine
 
         return MemoryEngine(engine, memory, beams=beams)
 
@@ -531,7 +531,7 @@ def _estimating(
 
 def _cache_stats(engine: TranslationEngine) -> CacheStats | None:
     """The memory's counts so far, when ``engine`` has a memory."""
-    from translator.engines.memory import MemoryEngine
+    from translator.engines.remembering import MemoryEngine
 
     return engine.stats if isinstance(engine, MemoryEngine) else None
 

@@ -136,7 +136,7 @@ def batch_files(
 def engine_name(translator: Translator) -> str:
     """The translation engine's class name, under any translation memory (the memory
     changes no output). Loads the engine when it is not loaded yet."""
-    from translator.engines.memory import unwrap
+    from translator.engines.remembering import unwrap
 
     return type(unwrap(translator.translation_engine())).__name__
 

@@ -20,7 +20,11 @@ def stats(cache: CacheOpt = None, quiet: QuietOpt = False) -> None:
     """Where the memory is, how many translations it holds, and its size."""
     setup_logging(0, quiet)
     with report_errors():
-        from translator.memory import DEFAULT_MAX_MB, TranslationMemory, disabled_by_environment
+        from translator.memory_store import (
+            DEFAULT_MAX_MB,
+            TranslationMemory,
+            disabled_by_environment,
+        )
 
         memory = TranslationMemory(cache)
         found = memory.stats()
@@ -41,7 +45,7 @@ def clear(cache: CacheOpt = None, quiet: QuietOpt = False) -> None:
     """Forget every translation in the memory."""
     setup_logging(0, quiet)
     with report_errors():
-        from translator.memory import TranslationMemory
+        from translator.memory_store import TranslationMemory
 
         memory = TranslationMemory(cache)
         removed = memory.clear()

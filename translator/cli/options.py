@@ -15,7 +15,7 @@ import typer
 from translator import config
 from translator.engines.base import Device, EngineName
 from translator.formats import InputFormat
-from translator.memory import DEFAULT_MAX_MB
+from translator.memory_store import DEFAULT_MAX_MB
 from translator.render import OutputFormat
 from translator.schema import QuoteMarks, QuoteMode, SummaryLength
 

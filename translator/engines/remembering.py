@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from translator.engines.base import TranslationEngine
-from translator.memory import TranslationMemory
+from translator.memory_store import TranslationMemory
 from translator.schema import CacheStats, ModelInfo
 from translator.version import __version__
 
