@@ -199,16 +199,16 @@ class Translator:
     @property
     def memory(self) -> TranslationMemory | None:
         """The translation memory (opened on first use), or None when there is none."""
-        from translator import memory_store as memory
+        from translator import memory_store
 
         if (
             self._memory is None
             and self.cache not in (None, False, "")
-            and (not memory.disabled_by_environment())
+            and (not memory_store.disabled_by_environment())
         ):
             path = None if self.cache is True else Path(self.cache)  # type: ignore[arg-type]
-            max_mb = self.cache_max_mb or memory.DEFAULT_MAX_MB
-            self._memory = memory.TranslationMemory(path, max_mb=max_mb)
+            max_mb = self.cache_max_mb or memory_store.DEFAULT_MAX_MB
+            self._memory = memory_store.TranslationMemory(path, max_mb=max_mb)
         return self._memory if self._memory is not None and self._memory.usable else None
 
     def _remembering(self, engine: TranslationEngine, beams: int | None) -> TranslationEngine:
