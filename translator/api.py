@@ -185,6 +185,7 @@ class Translator:
         if key not in self._translators:
             from translator import engines
 
+            self.memory  # noqa: B018 -- opened first: a refused --cache path fails before a load
             loaded = engines.load_translator(
                 key.model,
                 device=key.device,

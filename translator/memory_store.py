@@ -286,8 +286,8 @@ class TranslationMemory:
                         self._give_up(failure)
                     return
                 log.warning(
-                    "the translation memory %s failed while %s (%s); "
-                    "going on without it for this run",
+                    "the translation memory %s failed while %s (%s); going on without it "
+                    "for this run (the file is left as it is)",
                     self.path,
                     what,
                     error,
