@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from translator import quotes
 from translator.schema import ModelInfo
@@ -71,6 +72,19 @@ class FakeTranslator:
     def tamper(self, text: str, placeholders: list[str]) -> str:
         """Adversaries override this to damage the output."""
         return text
+
+
+class FolderModelTranslator(FakeTranslator):
+    """A faithful engine whose model is a local folder without a revision, as a model
+    given by path is: its identity comes from the folder's weights."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    @property
+    def info(self) -> ModelInfo:
+        return ModelInfo(id=str(self.folder), revision=None)
 
 
 class DroppingTranslator(FakeTranslator):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import FakeTranslator
+from tests.fakes import FakeTranslator, FolderModelTranslator
 from translator import Translator
 from translator.cli import app
 from translator.engines.base import engine_name
@@ -113,16 +113,17 @@ def test_a_model_folder_without_revision_is_keyed_by_its_content(tmp_path: Path)
     folder.mkdir()
     (folder / "model.safetensors").write_bytes(b"a" * 100)
 
-    class FolderModel(FakeTranslator):
-        @property
-        def info(self) -> ModelInfo:
-            return ModelInfo(id=str(folder), revision=None)
-
     memory = _memory(tmp_path)
-    before = MemoryEngine(FolderModel(), memory, beams=None).key("x", strict=False)
-    assert MemoryEngine(FolderModel(), memory, beams=None).key("x", strict=False) == before
+    before = MemoryEngine(FolderModelTranslator(folder), memory, beams=None).key("x", strict=False)
+    assert (
+        MemoryEngine(FolderModelTranslator(folder), memory, beams=None).key("x", strict=False)
+        == before
+    )
     (folder / "model.safetensors").write_bytes(b"b" * 100)  # same size, new content
-    assert MemoryEngine(FolderModel(), memory, beams=None).key("x", strict=False) != before
+    assert (
+        MemoryEngine(FolderModelTranslator(folder), memory, beams=None).key("x", strict=False)
+        != before
+    )
 
 
 @pytest.mark.parametrize("mode", [QuoteMode.TRANSLATE, QuoteMode.BOTH])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import FakeTranslator
+from tests.fakes import FolderModelTranslator
 from translator.batch import BatchSettings, run_batch
 from translator.cli import app
 from translator.engines import convert
@@ -55,19 +55,14 @@ def test_run_batch_redoes_files_when_a_folder_models_weights_change(tmp_path: Pa
     model.mkdir()
     (model / "model.safetensors").write_bytes(b"a" * 4096)
 
-    class FolderModel(FakeTranslator):
-        @property
-        def info(self) -> ModelInfo:
-            return ModelInfo(id=str(model), revision=None)
-
     source = tmp_path / "in"
     source.mkdir()
     (source / "a.txt").write_text("Der Hund schläft.\n", encoding="utf-8")
     settings = BatchSettings(source, tmp_path / "out")
-    assert run_batch(settings, FolderModel()).done == 1
-    assert run_batch(settings, FolderModel()).done == 0
+    assert run_batch(settings, FolderModelTranslator(model)).done == 1
+    assert run_batch(settings, FolderModelTranslator(model)).done == 0
     (model / "model.safetensors").write_bytes(b"b" * 4096)  # same size, new content
-    assert run_batch(settings, FolderModel()).done == 1
+    assert run_batch(settings, FolderModelTranslator(model)).done == 1
 
 
 def test_a_hub_model_is_its_id_and_revision() -> None:
