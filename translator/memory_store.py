@@ -134,8 +134,8 @@ class TranslationMemory:
             self._give_up(error)
             return
         if kind is _Kind.DAMAGED:
-            self._set_aside("it is not a database")
-            kind = _Kind.NEW
+            self._start_fresh("it is not a database")
+            return
         try:
             self._db = self._connect(kind)
             return
@@ -144,11 +144,7 @@ class TranslationMemory:
         except OSError as error:
             problem = error
         if _is_corruption(problem) and (kind is _Kind.OURS or self._own_place):
-            self._set_aside(problem)
-            try:
-                self._db = self._connect(_Kind.NEW)
-            except (sqlite3.Error, OSError) as error:
-                self._give_up(error)
+            self._start_fresh(problem)
             return
         if _is_corruption(problem):
             raise self._not_a_memory("it cannot be read as a database")
@@ -188,6 +184,14 @@ class TranslationMemory:
             f"{self.path} is not a translation memory ({why}); it was left as it is. "
             "Give another path to --cache, or move the file away."
         )
+
+    def _start_fresh(self, problem: object) -> None:
+        """Move the damaged memory aside and open a new one (or do without one)."""
+        try:
+            self._set_aside(problem)
+            self._db = self._connect(_Kind.NEW)
+        except (sqlite3.Error, OSError) as error:
+            self._give_up(error)
 
     def _set_aside(self, problem: object) -> None:
         """Move a damaged memory (and its log) aside, never delete it: ``<name>.corrupt-<time>``."""
@@ -279,11 +283,7 @@ class TranslationMemory:
             except sqlite3.Error as error:
                 self._close_locked()
                 if _is_corruption(error):  # damaged, not busy, full or failing
-                    try:
-                        self._set_aside(error)
-                        self._db = self._connect(_Kind.NEW)
-                    except (sqlite3.Error, OSError) as failure:
-                        self._give_up(failure)
+                    self._start_fresh(error)
                     return
                 log.warning(
                     "the translation memory %s failed while %s (%s); going on without it "
@@ -444,9 +444,13 @@ def _schema_objects(schema: Iterable[str]) -> set[tuple[str, str, str | None]]:
 def _make_private(path: Path, *, create: bool) -> None:
     """Make ``path`` 0600 through a descriptor opened without following links, so that
     a link's target never has its permissions changed."""
-    flags = os.O_RDWR | os.O_NOFOLLOW | (os.O_CREAT if create else 0)
-    descriptor = os.open(path, flags, 0o600)
+    # Windows has neither (nor POSIX modes to keep private); links were refused before.
+    no_follow = getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(path, os.O_RDWR | no_follow | (os.O_CREAT if create else 0), 0o600)
     try:
-        os.fchmod(descriptor, 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(descriptor, 0o600)
+        else:  # pragma: no cover - Windows
+            os.chmod(path, 0o600)
     finally:
         os.close(descriptor)
