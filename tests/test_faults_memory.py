@@ -119,6 +119,20 @@ def test_a_lock_taken_while_in_use_turns_the_memory_off_and_keeps_every_entry(
     assert _entries(path) == ENTRIES
 
 
+def test_meta_the_entry_check_sees_a_lock_taken_for_damage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Breaking the classification on purpose (every error is damage, as before the fix):
+    the entry check of the lock tests fails."""
+    monkeypatch.setattr(memory_store, "_is_corruption", lambda error: True)
+    path = _filled(tmp_path / "m.sqlite3")
+    memory = TranslationMemory(path, busy_timeout_s=0.2)
+    with _locked(path):
+        memory.put_many({b"new": "entry"})
+    memory.close()
+    assert _entries(path) != ENTRIES
+
+
 @pytest.mark.parametrize("limit", [0, 4096], ids=["at-open", "while-writing"])
 def test_a_full_disk_keeps_every_entry(tmp_path: Path, limit: int) -> None:
     path = _filled(tmp_path / "m.sqlite3")
