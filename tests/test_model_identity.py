@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.batch_helpers import run_batch
 from tests.fakes import FolderModelTranslator
-from translator.batch import BatchSettings, run_batch
+from translator.batch import BatchSettings
 from translator.cli import app
 from translator.engines import convert
 from translator.model_identity import model_identity, weights_fingerprint

@@ -224,10 +224,14 @@ class TranslationMemory:
         if kind is _Kind.UNMARKED and not _unmarked_is_ours(self.path):
             raise self._not_a_memory("it is another application's database")
         _private_folder(self.path.parent, always=self._own_place)
-        # Created 0600 before SQLite sees it; SQLite gives its -wal and -shm files the
-        # database file's permissions. O_NOFOLLOW: a link planted after the check is
-        # refused, never followed.
+        # Created 0600 before SQLite sees it; SQLite gives the -wal and -shm files it
+        # creates the database file's permissions, and ones left by an earlier run are made
+        # 0600 here. Before connecting: closing a descriptor of a file drops every POSIX
+        # lock this process holds on it, SQLite's included. O_NOFOLLOW: a link planted
+        # after the check is refused, never followed.
         _make_private(self.path, create=True)
+        for side_file in _database_files(self.path)[1:]:
+            _make_private(side_file, create=False)
         db = sqlite3.connect(
             self.path,
             timeout=self.busy_timeout_s,
@@ -264,9 +268,6 @@ class TranslationMemory:
         except sqlite3.Error:
             db.close()
             raise
-        for file in _database_files(self.path)[1:]:
-            if file.exists():
-                _make_private(file, create=False)
         return db
 
     @contextmanager
@@ -442,11 +443,24 @@ def _schema_objects(schema: Iterable[str]) -> set[tuple[str, str, str | None]]:
 
 
 def _make_private(path: Path, *, create: bool) -> None:
-    """Make ``path`` 0600 through a descriptor opened without following links, so that
-    a link's target never has its permissions changed."""
-    # Windows has neither (nor POSIX modes to keep private); links were refused before.
+    """Make ``path`` 0600 (creating it when ``create``) through a descriptor opened without
+    following links, so that a link's target never has its permissions changed. A file
+    already 0600 is not opened at all: closing a descriptor drops every POSIX lock this
+    process holds on the file, those of another SQLite connection to it included."""
+    try:
+        if stat.S_IMODE(path.lstat().st_mode) == 0o600:
+            return
+    except FileNotFoundError:
+        if not create:
+            return
+    # Windows has no O_NOFOLLOW (nor POSIX modes to keep private); links were refused before.
     no_follow = getattr(os, "O_NOFOLLOW", 0)
-    descriptor = os.open(path, os.O_RDWR | no_follow | (os.O_CREAT if create else 0), 0o600)
+    try:
+        descriptor = os.open(path, os.O_RDWR | no_follow | (os.O_CREAT if create else 0), 0o600)
+    except FileNotFoundError:
+        if create:
+            raise
+        return  # removed meanwhile by the last connection to close
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(descriptor, 0o600)
