@@ -67,8 +67,8 @@ def measure(repeats: int, without_memory: bool = True) -> dict[str, Any]:
     """Runs in a child process (see ``run_rows``): the timings of the rows;
     ``without_memory`` False leaves out the runs without a memory (plain_s empty)."""
     from translator import engines, pipeline
-    from translator.engines.memory import MemoryEngine
-    from translator.memory import TranslationMemory
+    from translator.engines.remembering import MemoryEngine
+    from translator.memory_store import TranslationMemory
 
     common.without_degenerate_retry()
     sentences, document = workload(workload_size())

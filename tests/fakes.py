@@ -76,6 +76,19 @@ class FakeTranslator:
         return text
 
 
+class FolderModelTranslator(FakeTranslator):
+    """A faithful engine whose model is a local folder without a revision, as a model
+    given by path is: its identity comes from the folder's weights."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder = folder
+
+    @property
+    def info(self) -> ModelInfo:
+        return ModelInfo(id=str(self.folder), revision=None)
+
+
 class DroppingTranslator(FakeTranslator):
     def tamper(self, text: str, placeholders: list[str]) -> str:
         return text.replace(placeholders[0], "", 1) if placeholders else text

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import FakeTranslator
+from tests.fakes import FakeTranslator, FolderModelTranslator
 from translator import Translator
 from translator.cli import app
-from translator.engines.memory import MemoryEngine, unwrap
+from translator.engines.base import engine_name
+from translator.engines.remembering import MemoryEngine
+from translator.errors import OptionError
 from translator.glossary import parse_glossary
-from translator.memory import TranslationMemory, default_path
+from translator.memory_store import TranslationMemory, default_path
 from translator.options import Options
 from translator.pipeline import translate_document
 from translator.schema import ModelInfo, QuoteMode
@@ -109,18 +111,19 @@ def test_the_engine_class_is_part_of_the_key(tmp_path: Path) -> None:
 def test_a_model_folder_without_revision_is_keyed_by_its_content(tmp_path: Path) -> None:
     folder = tmp_path / "model"
     folder.mkdir()
-    (folder / "weights.bin").write_bytes(b"a" * 100)
-
-    class FolderModel(FakeTranslator):
-        @property
-        def info(self) -> ModelInfo:
-            return ModelInfo(id=str(folder), revision=None)
+    (folder / "model.safetensors").write_bytes(b"a" * 100)
 
     memory = _memory(tmp_path)
-    before = MemoryEngine(FolderModel(), memory, beams=None).key("x", strict=False)
-    assert MemoryEngine(FolderModel(), memory, beams=None).key("x", strict=False) == before
-    (folder / "weights.bin").write_bytes(b"b" * 100)  # same size, new content
-    assert MemoryEngine(FolderModel(), memory, beams=None).key("x", strict=False) != before
+    before = MemoryEngine(FolderModelTranslator(folder), memory, beams=None).key("x", strict=False)
+    assert (
+        MemoryEngine(FolderModelTranslator(folder), memory, beams=None).key("x", strict=False)
+        == before
+    )
+    (folder / "model.safetensors").write_bytes(b"b" * 100)  # same size, new content
+    assert (
+        MemoryEngine(FolderModelTranslator(folder), memory, beams=None).key("x", strict=False)
+        != before
+    )
 
 
 @pytest.mark.parametrize("mode", [QuoteMode.TRANSLATE, QuoteMode.BOTH])
@@ -144,7 +147,7 @@ def test_settings_around_the_model_reuse_the_memory_and_match_an_uncached_run(
 
 _WRITER = """
 import sys
-from translator.memory import TranslationMemory
+from translator.memory_store import TranslationMemory
 memory = TranslationMemory(sys.argv[1])
 name = sys.argv[2]
 for start in range(0, 300, 10):
@@ -174,14 +177,19 @@ def test_two_processes_write_one_memory_at_once(tmp_path: Path) -> None:
     assert found[b"b299"] == "out b299"
 
 
-def test_a_corrupt_file_is_a_warning_and_a_fresh_memory(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_garbage_at_the_default_path_is_moved_aside_for_a_fresh_memory(
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    path = tmp_path / "memory.sqlite3"
-    path.write_bytes(b"this is not a database" * 100)
+    """translator's own file in its own folder: whatever is there was a memory."""
+    path = default_path()
+    path.parent.mkdir(parents=True)
+    garbage = b"this is not a database" * 100
+    path.write_bytes(garbage)
     with caplog.at_level(logging.WARNING, logger="translator"):
-        memory = TranslationMemory(path)
-    assert "unreadable" in caplog.text and "fresh" in caplog.text
+        memory = TranslationMemory()
+    assert "moved to" in caplog.text and "fresh" in caplog.text
+    [aside] = path.parent.glob("memory.sqlite3.corrupt-*")
+    assert aside.read_bytes() == garbage
     memory.put_many({b"k": "v"})
     assert memory.get_many([b"k"]) == {b"k": "v"}
 
@@ -204,18 +212,15 @@ def test_damage_found_in_use_is_a_warning_and_a_fresh_memory(
         damaged.put_many({b"k": "v"})
     assert "fresh" in caplog.text
     assert damaged.get_many([b"k"]) == {b"k": "v"}
+    assert list(tmp_path.glob("memory.sqlite3.corrupt-*"))  # moved aside, not deleted
 
 
-def test_an_unusable_path_means_no_memory_not_a_failure(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_folder_as_the_memory_path_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "a-folder"
     folder.mkdir()
-    with caplog.at_level(logging.WARNING, logger="translator"):
-        translator = Translator.from_engines(FakeTranslator(), cache=folder)
-    assert "cannot be used" in caplog.text
-    result = translator.translate("Der Hund schläft.")
-    assert result.text and result.cache is None
+    with pytest.raises(OptionError, match="not a translation memory"):
+        Translator.from_engines(FakeTranslator(), cache=folder)
+    assert list(folder.iterdir()) == []
 
 
 def test_past_its_bound_the_least_recently_used_entries_go(tmp_path: Path) -> None:
@@ -323,15 +328,23 @@ def test_cli_memory_is_on_by_default_and_off_when_asked(
     assert _json_run("-m", str(tiny_marian_dir))["cache"] is None
 
 
-def test_cli_corrupt_memory_warns_and_translates(tiny_marian_dir: Path, tmp_path: Path) -> None:
+def test_cli_damaged_memory_warns_and_translates(tiny_marian_dir: Path, tmp_path: Path) -> None:
     cache = tmp_path / "m.sqlite3"
-    cache.write_bytes(b"\x00garbage" * 1000)
+    memory = TranslationMemory(cache)
+    memory.put_many({f"key {i}".encode(): "output " * 20 for i in range(3000)})
+    memory.close()
+    with cache.open("r+b") as file:  # the first page stays: a memory whose tables are damaged
+        file.seek(4096)
+        file.write(b"\xff" * (cache.stat().st_size - 4096))
+    damaged = cache.read_bytes()
     result = runner.invoke(
         app, ["translate", str(SAMPLE), "-m", str(tiny_marian_dir), "--cache", str(cache)]
     )
     assert result.exit_code == 0
     assert "fresh one" in result.stderr
     assert result.stdout.strip()
+    [aside] = tmp_path.glob("m.sqlite3.corrupt-*")
+    assert aside.read_bytes() == damaged
 
 
 def test_cli_verbose_says_how_much_came_from_memory(tiny_marian_dir: Path, tmp_path: Path) -> None:
@@ -368,7 +381,9 @@ def test_batch_fingerprint_ignores_the_memory(tiny_marian_dir: Path, tmp_path: P
     assert "1 skipped" in again.stderr
 
 
-def test_unwrap_gives_the_engine_that_runs_the_model(tmp_path: Path) -> None:
+def test_the_memory_names_the_engine_that_runs_the_model(tmp_path: Path) -> None:
+    """Fingerprints and the page's footer name the engine inside the memory."""
     fake = FakeTranslator()
-    assert unwrap(MemoryEngine(fake, _memory(tmp_path), beams=None)) is fake
-    assert unwrap(fake) is fake
+    remembering = MemoryEngine(fake, _memory(tmp_path), beams=None)
+    assert engine_name(remembering) == "FakeTranslator" == engine_name(fake)
+    assert remembering.engine_name == "FakeTranslator"

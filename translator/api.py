@@ -35,7 +35,7 @@ from translator.schema import (
 if TYPE_CHECKING:  # the engines package is imported when a model is first needed
     from translator.engines import SummarizationEngine, TranslationEngine
     from translator.formats import DocxSource, InputFormat, Source
-    from translator.memory import TranslationMemory
+    from translator.memory_store import TranslationMemory
 
 GlossaryArg = Glossary | str | os.PathLike[str] | None
 
@@ -174,6 +174,7 @@ class Translator:
         if key not in self._translators:
             from translator import engines
 
+            self.memory  # noqa: B018 -- opened first: a refused --cache path fails before a load
             loaded = engines.load_translator(
                 key.model,
                 device=key.device,
@@ -188,16 +189,16 @@ class Translator:
     @property
     def memory(self) -> TranslationMemory | None:
         """The translation memory (opened on first use), or None when there is none."""
-        from translator import memory
+        from translator import memory_store
 
         if (
             self._memory is None
             and self.cache not in (None, False, "")
-            and (not memory.disabled_by_environment())
+            and (not memory_store.disabled_by_environment())
         ):
             path = None if self.cache is True else Path(self.cache)  # type: ignore[arg-type]
-            max_mb = self.cache_max_mb or memory.DEFAULT_MAX_MB
-            self._memory = memory.TranslationMemory(path, max_mb=max_mb)
+            max_mb = self.cache_max_mb or memory_store.DEFAULT_MAX_MB
+            self._memory = memory_store.TranslationMemory(path, max_mb=max_mb)
         return self._memory if self._memory is not None and self._memory.usable else None
 
     def _remembering(self, engine: TranslationEngine, beams: int | None) -> TranslationEngine:
@@ -205,7 +206,7 @@ class Translator:
         memory = self.memory
         if memory is None:
             return engine
-        from translator.engines.memory import MemoryEngine
+        from translator.engines.remembering import MemoryEngine
 
         return MemoryEngine(engine, memory, beams=beams)
 
@@ -513,7 +514,7 @@ def _estimating(
 
 def _cache_stats(engine: TranslationEngine) -> CacheStats | None:
     """The memory's counts so far, when ``engine`` has a memory."""
-    from translator.engines.memory import MemoryEngine
+    from translator.engines.remembering import MemoryEngine
 
     return engine.stats if isinstance(engine, MemoryEngine) else None
 

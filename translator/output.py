@@ -136,9 +136,9 @@ def batch_files(
 def engine_name(translator: Translator) -> str:
     """The translation engine's class name, under any translation memory (the memory
     changes no output). Loads the engine when it is not loaded yet."""
-    from translator.engines.memory import unwrap
+    from translator.engines.base import engine_name as name_of
 
-    return type(unwrap(translator.translation_engine())).__name__
+    return name_of(translator.translation_engine())
 
 
 def footer_details(

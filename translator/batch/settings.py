@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from translator.model_identity import model_identity
 from translator.options import Options
 from translator.render import OutputFormat
 from translator.schema import ModelInfo
@@ -52,14 +53,16 @@ def settings_fingerprint(
         "quote_marks": options.quote_marks.value,
         "beams": settings.beams,
         "engine": engine,
-        "translation_model": [translator.id, translator.revision],
+        # [id, revision] for a hub model, as before; a folder adds its weights' fingerprint
+        # so that new weights in the same folder redo the files.
+        "translation_model": model_identity(translator),
         "summary": None,
     }
     if options.glossary is not None:  # only then: fingerprints without one stay as they were
         data["glossary"] = options.glossary.digest
     if summarize and summarizer is not None:
         data["summary"] = {
-            "model": [summarizer.id, summarizer.revision],
+            "model": model_identity(summarizer),
             "length": str(options.summary_length),
             "max_words": options.summary_max_words,
         }

@@ -312,7 +312,7 @@ def _redirect_log_handlers() -> dict[logging.StreamHandler[TextIO], TextIO]:
 
 
 def _log_memory(engine: object) -> None:
-    from translator.engines.memory import MemoryEngine
+    from translator.engines.remembering import MemoryEngine
 
     if isinstance(engine, MemoryEngine):
         sent = engine.hits + engine.misses

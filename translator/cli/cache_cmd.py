@@ -18,7 +18,7 @@ cache_app = typer.Typer(
 def stats(cache: CacheOpt = None, quiet: QuietOpt = False) -> None:
     """Where the memory is, how many translations it holds, and its size."""
     from translator import config
-    from translator.memory import DEFAULT_MAX_MB, TranslationMemory
+    from translator.memory_store import DEFAULT_MAX_MB, TranslationMemory
 
     memory = TranslationMemory(cache)
     found = memory.stats()
@@ -37,7 +37,7 @@ def stats(cache: CacheOpt = None, quiet: QuietOpt = False) -> None:
 @cache_app.command("clear")
 def clear(cache: CacheOpt = None, quiet: QuietOpt = False) -> None:
     """Forget every translation in the memory."""
-    from translator.memory import TranslationMemory
+    from translator.memory_store import TranslationMemory
 
     memory = TranslationMemory(cache)
     removed = memory.clear()

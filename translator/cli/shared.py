@@ -43,7 +43,7 @@ from translator.cli.options import (
     TranslationModelOpt,
     VerboseOpt,
 )
-from translator.memory import DEFAULT_MAX_MB
+from translator.memory_store import DEFAULT_MAX_MB
 from translator.schema import QuoteMarks, QuoteMode, SummaryLength
 
 if TYPE_CHECKING:

@@ -49,6 +49,17 @@ class TranslationEngine(Protocol):
         ...
 
 
+def engine_name(engine: object) -> str:
+    """The name of the class that runs the model (``TorchTranslator``, ``CT2Translator``...).
+
+    A wrapper that changes no output (the translation memory) answers with its inner
+    engine's name through an ``engine_name`` attribute, so fingerprints and the review
+    page's footer name the same engine with or without it.
+    """
+    name = getattr(engine, "engine_name", None)
+    return name if isinstance(name, str) else type(engine).__name__
+
+
 class SummarizationEngine(Protocol):
     """Summarizes English text."""
 

@@ -19,7 +19,6 @@ ctranslate2 and transformers are imported inside functions: importing this modul
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import logging
@@ -31,6 +30,7 @@ from typing import Any
 
 from translator.engines.common import no_progress_bars
 from translator.errors import ModelLoadError
+from translator.model_identity import weights_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -41,14 +41,7 @@ MARKER_FILE = "translator-conversion.json"
 """Written last into a converted folder: what it was made from, and how."""
 
 STORED_QUANTIZATION = "int8_float16"
-_WEIGHT_FILES = (
-    "model.safetensors",
-    "model.safetensors.index.json",
-    "pytorch_model.bin",
-    "pytorch_model.bin.index.json",
-)
 _CONVERTED_FILES = ("model.bin", "config.json")
-_FINGERPRINT_BYTES = 1 << 20
 
 
 def ctranslate2_available() -> bool:
@@ -74,7 +67,7 @@ def find_converted(model_folder: Path) -> Path | None:
         marker = json.loads((target / MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(marker, dict) or marker.get("source") != _source_fingerprint(model_folder):
+    if not isinstance(marker, dict) or marker.get("source") != weights_fingerprint(model_folder):
         logger.info("the CTranslate2 copy in %s is stale or incomplete", target)
         return None
     return target
@@ -117,7 +110,7 @@ def convert_model(model_folder: Path, target: Path | None = None, *, force: bool
     try:
         convert_to_ctranslate2(model_folder, staging / "model", STORED_QUANTIZATION)
         marker = {
-            "source": _source_fingerprint(model_folder),
+            "source": weights_fingerprint(model_folder),
             "quantization": STORED_QUANTIZATION,
             "ctranslate2": _ctranslate2_version(),
         }
@@ -136,30 +129,6 @@ def convert_model(model_folder: Path, target: Path | None = None, *, force: bool
         shutil.rmtree(staging, ignore_errors=True)
     logger.info("converted %s to CTranslate2 in %s", model_folder, destination)
     return destination
-
-
-def _source_fingerprint(model_folder: Path) -> dict[str, int | str]:
-    """The source weights' name, size and a hash of their first and last MiB.
-
-    Content, not modification times: a store copied with ``cp -r``, ``scp``, ``zip`` or
-    ``tar`` gets new mtimes but the same weights, and its converted copy stays valid.
-    The ends of the file hold safetensors' header (every tensor's name, type and offsets)
-    and the last tensors, so replaced weights change the hash while the check stays cheap.
-    """
-    for name in _WEIGHT_FILES:
-        path = model_folder / name
-        try:
-            size = path.stat().st_size
-            digest = hashlib.sha256()
-            with path.open("rb") as stream:
-                digest.update(stream.read(_FINGERPRINT_BYTES))
-                if size > 2 * _FINGERPRINT_BYTES:
-                    stream.seek(size - _FINGERPRINT_BYTES)
-                digest.update(stream.read(_FINGERPRINT_BYTES))
-        except OSError:
-            continue
-        return {"weights": name, "size": size, "sha256_ends": digest.hexdigest()}
-    return {}
 
 
 def _ctranslate2_version() -> str:

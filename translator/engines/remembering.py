@@ -2,11 +2,12 @@
 seen before from the translation memory, so the pipeline never knows the memory exists.
 
 The key of an input is its exact text (masked, as the model sees it) plus everything that
-changes what the model makes of it: the model (hub id and revision, or the content hash of
-its folder), the engine, the beam size, the device, strict decoding, and translator's
-version. Settings applied around the model -- quotation mode and marks, glossary targets --
-change which inputs are sent (a masked sentence differs from a plain one) but not the
-model's answer to a given input, so a hit is the output the model would give again.
+changes what the model makes of it: the model (``model_identity``: hub id and revision, or
+for a folder its weights' fingerprint), the engine, the beam size, the device, strict
+decoding, and translator's version. Settings applied around the model -- quotation mode
+and marks, glossary targets -- change which inputs are sent (a masked sentence differs
+from a plain one) but not the model's answer to a given input, so a hit is the output the
+model would give again.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from pathlib import Path
 
-from translator.engines.base import TranslationEngine
-from translator.memory import TranslationMemory
+from translator.engines.base import TranslationEngine, engine_name
+from translator.memory_store import TranslationMemory
+from translator.model_identity import model_identity
 from translator.schema import CacheStats, ModelInfo
 from translator.version import __version__
 
@@ -30,15 +31,11 @@ class MemoryEngine:
     ) -> None:
         self.engine = engine
         self.memory = memory
-        info = engine.info
-        model_version = info.revision
-        if model_version is None and Path(info.id).is_dir():
-            model_version = "folder:" + memory.folder_digest(Path(info.id))
         self._settings = json.dumps(
             {
                 "translator": __version__,
-                "model": [info.id, model_version],
-                "engine": type(engine).__name__,
+                "model": model_identity(engine.info),
+                "engine": engine_name(engine),
                 "beams": beams,
                 "device": str(getattr(engine, "device", "")),
             },
@@ -50,6 +47,12 @@ class MemoryEngine:
     @property
     def info(self) -> ModelInfo:
         return self.engine.info
+
+    @property
+    def engine_name(self) -> str:
+        """The engine that runs the model: the memory changes no output, so whatever names
+        the engine (a batch fingerprint, a page's footer) names the one inside."""
+        return engine_name(self.engine)
 
     @property
     def max_input_tokens(self) -> int:
@@ -79,8 +82,3 @@ class MemoryEngine:
         """The memory's key of ``text`` under this engine's settings."""
         mode = "strict" if strict else "default"
         return hashlib.sha256(f"{self._settings}\0{mode}\0{text}".encode()).digest()
-
-
-def unwrap(engine: TranslationEngine) -> TranslationEngine:
-    """The engine that runs the model, inside any memory wrapper."""
-    return engine.engine if isinstance(engine, MemoryEngine) else engine
