@@ -28,12 +28,22 @@ def _refuse_connection(self: socket.socket, address: Any, *args: Any, **kwargs: 
     raise NetworkAccessError(f"test tried to connect to {address!r}; tests must stay offline")
 
 
+pytest_plugins = ["pytester"]  # test_isolation.py runs inner test files
+
+
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_environment(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Point every cache and models folder into tmp_path, go offline, and forbid sockets.
 
-    Returns the folder holding the isolated homes.
+    Returns the folder holding the isolated homes. Tests marked ``network`` (``pytest -m
+    network``, the real models from the hub) are left alone: real network, the user's own
+    hub cache and environment; they get an empty folder that nothing points to.
     """
+    if request.node.get_closest_marker("network") is not None:
+        yield tmp_path / "not-isolated"
+        return
     home = tmp_path / "isolated-home"
     hf_home = home / "huggingface"
     hub_cache = hf_home / "hub"
@@ -79,6 +89,14 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 def _refuse_create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
     raise NetworkAccessError(f"test tried to connect to {address!r}; tests must stay offline")
+
+
+@pytest.fixture
+def online(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The translator's online mode (no offline variable set), still behind the socket guard:
+    for tests that replace the hub's download with a fake."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TRANSLATOR_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -86,12 +86,6 @@ class FakeHub:
         return str(target)
 
 
-@pytest.fixture
-def online(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TRANSLATOR_OFFLINE"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def fake_hub(monkeypatch: pytest.MonkeyPatch, sources: dict[str, Path | BaseException]) -> FakeHub:
     import huggingface_hub
 

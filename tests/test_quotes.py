@@ -280,6 +280,7 @@ def test_lines_must_match_paragraphs() -> None:
         find_quotes(["a", "b"], lines=[1])
 
 
+@pytest.mark.timeout(10)  # linear: well under a second; quadratic: billions of steps
 def test_many_unclosed_marks_do_not_take_quadratic_time() -> None:
     # 50 000 open marks that nothing closes, then closing marks of another style: a scan
     # that searched the stack for each closing mark would take billions of steps.
