@@ -42,12 +42,18 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     """Every socket connection attempted during the test (each still fails)."""
     attempts: list[Any] = []
     guarded = socket.socket.connect
+    guarded_create = socket.create_connection
 
     def record(self: socket.socket, address: Any, *args: Any) -> Any:
         attempts.append(address)
         return guarded(self, address, *args)
 
+    def record_create(address: Any, *args: Any, **kwargs: Any) -> Any:
+        attempts.append(address)
+        return guarded_create(address, *args, **kwargs)
+
     monkeypatch.setattr(socket.socket, "connect", record)
+    monkeypatch.setattr(socket, "create_connection", record_create)
     yield attempts
 
 
@@ -270,12 +276,30 @@ def test_unknown_hub_repository_is_not_found(monkeypatch: pytest.MonkeyPatch) ->
         resolve_model("nobody/nothing", offline=False)
 
 
-def test_store_does_not_touch_the_network_even_online(connections: list[Any]) -> None:
-    # Online mode against the guarded sockets: huggingface_hub is told it is offline by
-    # the fixture, so it must fail without a single connection attempt.
-    with pytest.raises(ModelNotFoundError):
-        resolve_model(REPO_ID, offline=False)
+def test_offline_store_makes_no_connection_while_the_hub_library_is_online(
+    connections: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # huggingface_hub believes it is online (the isolation's patch undone here), so only
+    # the store's own offline switch stands between the call and the network.
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    with pytest.raises(ModelNotFoundError, match="not available offline"):
+        resolve_model(REPO_ID, offline=True)
     assert connections == []
+
+
+def test_the_connection_recorder_sees_an_online_lookup(
+    connections: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test above can fail: online, with the hub library online, the same lookup tries
+    to connect (and the socket guard refuses it)."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    with pytest.raises(Exception, match="tests must stay offline"):
+        resolve_model(REPO_ID, offline=False)
+    assert connections != []
 
 
 # --- the store and the registry --------------------------------------------------------------
