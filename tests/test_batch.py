@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.batch_helpers import run_batch
-from tests.fakes import FakeTranslator
+from tests.fakes import FakeTranslator, FirstSentenceSummarizer
 from translator import batch, engines, manifest
 from translator.batch import (
     MANIFEST_NAME,
@@ -392,24 +392,6 @@ def test_output_names_mirror_the_input_tree(
     assert [str(name) for name in names] == expected
 
 
-class _FirstSentenceSummarizer:
-    """Summarizes by returning the text's first sentence."""
-
-    max_input_tokens = 1024
-
-    @property
-    def info(self) -> ModelInfo:
-        return ModelInfo(id="first-sentence", revision="1")
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(text.split()) + 2 for text in texts]
-
-    def summarize(
-        self, texts: Sequence[str], *, min_tokens: int, max_tokens: int, strict: bool = False
-    ) -> list[str]:
-        return [text.split(".")[0] + "." for text in texts]
-
-
 @pytest.mark.parametrize("output_format", list(OutputFormat))
 def test_summaries_and_formats(tmp_path: Path, output_format: OutputFormat) -> None:
     source = tmp_path / "in"
@@ -422,11 +404,11 @@ def test_summaries_and_formats(tmp_path: Path, output_format: OutputFormat) -> N
         BatchSettings(source, output, output_format=output_format),
         FakeTranslator(),
         options,
-        summarizer=_FirstSentenceSummarizer(),
+        summarizer=FirstSentenceSummarizer(),
     )
     assert report.done == 1
     alone = translate_document(
-        text, FakeTranslator(), options, summarizer=_FirstSentenceSummarizer()
+        text, FakeTranslator(), options, summarizer=FirstSentenceSummarizer()
     )
     assert alone.summary is not None and alone.summary.text
     files = _outputs(output)

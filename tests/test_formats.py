@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import ADVERSARIES, FakeTranslator
+from tests.fakes import ADVERSARIES, WholeTextSummarizer, FakeTranslator, IdentityTranslator
 from translator import pipeline
 from translator.cli import app
 from translator.errors import InputError
@@ -70,13 +70,6 @@ FURNITURE = (
 )
 
 runner = CliRunner()
-
-
-class IdentityTranslator(FakeTranslator):
-    """Gives every input back unchanged: a round trip must give the source back."""
-
-    def translate_one(self, text: str) -> str:
-        return text
 
 
 def _translate(args: list[str], input_text: str | bytes | None = None) -> tuple[int, str, str]:
@@ -650,38 +643,21 @@ def test_docx_hyperlink_keeps_its_address_and_translates_its_text() -> None:
     assert written.hyperlinks[0].address == "https://example.org/bericht"
 
 
-class _RecordingSummarizer:
-    """Summarizes by echoing its input, which it records."""
-
-    info = FakeTranslator().info
-    max_input_tokens = 1024
-
-    def __init__(self) -> None:
-        self.inputs: list[str] = []
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(t.split()) for t in texts]
-
-    def summarize(self, texts, *, min_tokens, max_tokens, strict=False):  # type: ignore[no-untyped-def]
-        self.inputs += texts
-        return list(texts)
-
-
 def test_the_summarizer_reads_translated_markup_without_delimiters() -> None:
     source = (
         "Die Ministerin sagte, das sei **sehr** wichtig, siehe [die Quelle](https://q.example/a).\n"
     )
     parsed = read_markdown(source)
-    summarizer = _RecordingSummarizer()
+    summarizer = WholeTextSummarizer()
     options = pipeline.Options(summarize=True)
     result = pipeline.translate_document(
         parsed.document, FakeTranslator(), options, summarizer=summarizer
     )
     assert result.summary is not None
-    assert summarizer.inputs
-    for text in summarizer.inputs:
+    assert summarizer.seen
+    for text in summarizer.seen:
         assert "**" not in text and "](" not in text and "https://q.example" not in text
-    assert "the Quelle" in " ".join(summarizer.inputs)
+    assert "the Quelle" in " ".join(summarizer.seen)
 
 
 def test_help_imports_no_format_parser() -> None:

@@ -6,7 +6,14 @@ import logging
 
 import pytest
 
-from tests.fakes import ADVERSARIES, DroppingTranslator, FakeTranslator, GarbageTranslator
+from tests.fakes import (
+    ADVERSARIES,
+    DroppingTranslator,
+    WholeTextSummarizer,
+    FakeSummarizer,
+    FakeTranslator,
+    GarbageTranslator,
+)
 from tests.oracle import SAMPLE_QUOTES, assert_contract, quotations_in
 from translator import quotes
 from translator.options import Options
@@ -149,20 +156,9 @@ def test_quotations_are_also_translated_for_the_summarizer_in_keep_mode() -> Non
     result = translate_document(source, FakeTranslator())
     assert result.quotes[0].translated == ""  # no summary asked: nothing extra translated
     options = Options(summarize=True)
-    result = translate_document(source, FakeTranslator(), options, summarizer=_EchoSummarizer())
+    result = translate_document(source, FakeTranslator(), options, summarizer=WholeTextSummarizer())
     assert result.quotes[0].rendered == "»Wir sind nicht müde.«"
     assert result.quotes[0].translated == "“we sind not müde.”"
-
-
-class _EchoSummarizer:
-    info = FakeTranslator().info
-    max_input_tokens = 1024
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(t.split()) for t in texts]
-
-    def summarize(self, texts, *, min_tokens, max_tokens, strict=False):  # type: ignore[no-untyped-def]
-        return list(texts)
 
 
 def test_output_is_streamed_paragraph_by_paragraph_and_joins_to_the_translation() -> None:
@@ -231,8 +227,6 @@ def test_nested_quotation_falls_back_to_fragments_when_its_placeholder_is_lost()
 
 
 def test_summarizer_reads_nested_quotations_with_their_marks() -> None:
-    from tests.test_summarize import FakeSummarizer
-
     summarizer = FakeSummarizer(reply="A summary.")
     options = Options(QuoteMode.KEEP, summarize=True)
     translate_document(NESTED, FakeTranslator(), options, summarizer=summarizer)

@@ -13,6 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from tests.fakes import FakeSummarizer, Reply, TwoWordTranslator
 from tests.oracle import SAMPLE_QUOTES, quotations_in
 from translator import quotes, summarize
 from translator.cli import app
@@ -32,41 +33,6 @@ from translator.summarize import (
 
 SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"
 runner = CliRunner()
-
-Reply = str | Callable[[str], str]
-
-
-class FakeSummarizer:
-    """Counts a token per word plus two special tokens; records every call.
-
-    ``reply`` is the summary of every text (or a function of the text); ``strict_reply``
-    replaces it on strict retries.
-    """
-
-    def __init__(
-        self, reply: Reply = "", strict_reply: Reply | None = None, limit: int = 1024
-    ) -> None:
-        self.reply = reply
-        self.strict_reply = strict_reply
-        self.max_input_tokens = limit
-        self.calls: list[tuple[list[str], int, int, bool]] = []
-
-    @property
-    def info(self) -> ModelInfo:
-        return ModelInfo(id="fake-summarizer")
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(text.split()) + 2 for text in texts]
-
-    def summarize(
-        self, texts: Sequence[str], *, min_tokens: int, max_tokens: int, strict: bool = False
-    ) -> list[str]:
-        assert 0 <= min_tokens <= max_tokens
-        assert all(n <= self.max_input_tokens for n in self.count_tokens(texts))
-        self.calls.append((list(texts), min_tokens, max_tokens, strict))
-        reply = self.strict_reply if strict and self.strict_reply is not None else self.reply
-        return [reply(text) if callable(reply) else reply for text in texts]
-
 
 # Three quotations of a document: (original, English translation).
 SAID = (
@@ -574,28 +540,12 @@ def test_a_summary_quoting_a_whole_rendering_keeps_it(mode: QuoteMode) -> None:
 # --------------------------------------------------------------------------- pipeline
 
 
-class _Translator:
-    """Translates only "Heute" and "schätzen", so quotations can be told apart."""
-
-    max_input_tokens = 512
-
-    @property
-    def info(self) -> ModelInfo:
-        return ModelInfo(id="fake-translator")
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(text.split()) + 1 for text in texts]
-
-    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
-        return [text.replace("Heute", "Today").replace("schätzen", "appreciate") for text in texts]
-
-
 def test_pipeline_summarizer_reads_translated_quotes_even_in_keep_mode() -> None:
     source = SAMPLE.read_text(encoding="utf-8")
     summarizer = FakeSummarizer("Belousov visited the DPRK.")
     result = translate_document(
         source,
-        _Translator(),
+        TwoWordTranslator(),
         Options(quotes=QuoteMode.KEEP, summarize=True),
         summarizer=summarizer,
     )
@@ -612,7 +562,7 @@ def test_pipeline_keep_mode_summary_quotes_the_original() -> None:
     summarizer = FakeSummarizer('No said: "Wir wissen das zu appreciate." Talks went on.')
     result = translate_document(
         source,
-        _Translator(),
+        TwoWordTranslator(),
         Options(quotes=QuoteMode.KEEP, summarize=True),
         summarizer=summarizer,
     )
