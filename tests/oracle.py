@@ -9,7 +9,10 @@ reader of the *output*, to see what a reader of the translation would take for q
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
 
 from translator import quotes, segment
 from translator.schema import DocumentResult, QuoteMode
@@ -37,6 +40,35 @@ SAMPLE_QUOTES: tuple[str, ...] = (
     " die Freundschaft, Zusammenarbeit und Entwicklung zwischen den Armeen beider Länder"
     ' fördern"',
 )
+
+
+QUOTES_DOC = Path(__file__).parent.parent / "docs" / "quotes.md"
+
+
+@cache
+def contract_styles() -> frozenset[tuple[str, str]]:
+    """The (opening, closing) pairs of the styles table in docs/quotes.md §1, read from the
+    document itself: the contract, independent of ``quotes.QUOTE_MARKS`` (which the code
+    and the finder derive from)."""
+    section = QUOTES_DOC.read_text(encoding="utf-8").split("## 1.", 1)[1].split("## 2.", 1)[0]
+    styles: set[tuple[str, str]] = set()
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or "U+" not in cells[0]:
+            continue
+        opens = [chr(int(code, 16)) for code in re.findall(r"U\+([0-9A-F]{4})", cells[0])]
+        closes = [chr(int(code, 16)) for code in re.findall(r"U\+([0-9A-F]{4})", cells[1])]
+        if not closes:  # "‹ / ›": one closing mark for each opening mark, in order
+            closes = cells[1].replace("/", " ").split()
+            styles.update(zip(opens, closes, strict=True))
+        else:
+            styles.update((opening, closing) for opening in opens for closing in closes)
+    return frozenset(styles)
+
+
+def contract_marks() -> frozenset[str]:
+    """Every mark of the contract's table (docs/quotes.md §1)."""
+    return frozenset(mark for style in contract_styles() for mark in style)
 
 
 def quotations_in(text: str) -> list[str]:
