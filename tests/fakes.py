@@ -204,3 +204,20 @@ class FirstSentenceSummarizer(FakeSummarizer):
 
     def __init__(self) -> None:
         super().__init__(reply=lambda text: text.split(".")[0] + ".", model_id="first-sentence")
+
+
+class RetryScriptedTranslator(FakeTranslator):
+    """Answers with ``loose(faithful output)`` on a first try and ``strict(faithful output)``
+    on the strict retry the pipeline asks for when an output looks degenerate."""
+
+    def __init__(self, loose: Callable[[str], str], strict: Callable[[str], str]) -> None:
+        super().__init__()
+        self.loose, self.strict = loose, strict
+        self.strict_calls: list[list[str]] = []
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        self.calls.append(list(texts))
+        if strict:
+            self.strict_calls.append(list(texts))
+        shape = self.strict if strict else self.loose
+        return [shape(self.translate_one(text)) for text in texts]
