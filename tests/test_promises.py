@@ -39,13 +39,13 @@ def _faithful(text: str) -> str:
     return text
 
 
-@pytest.mark.parametrize(
-    "off",
-    [
-        pytest.param(lambda out: " ".join([out] * 10), id="ten-times-longer"),
-        pytest.param(lambda out: out[:3], id="a-twentieth"),
-    ],
-)
+FAR_OFF = [
+    pytest.param(lambda out: " ".join([out] * 10), id="ten-times-longer"),
+    pytest.param(lambda out: out[:3], id="a-twentieth"),
+]
+
+
+@pytest.mark.parametrize("off", FAR_OFF)
 def test_an_output_far_off_in_length_is_regenerated_strictly(off: Any) -> None:
     engine = RetryScriptedTranslator(loose=off, strict=_faithful)
     result = translate_document(SENTENCE, engine)
@@ -54,13 +54,7 @@ def test_an_output_far_off_in_length_is_regenerated_strictly(off: Any) -> None:
     assert result.warnings == ()
 
 
-@pytest.mark.parametrize(
-    "off",
-    [
-        pytest.param(lambda out: " ".join([out] * 10), id="ten-times-longer"),
-        pytest.param(lambda out: out[:3], id="a-twentieth"),
-    ],
-)
+@pytest.mark.parametrize("off", FAR_OFF)
 def test_an_output_still_off_after_the_retry_is_kept_with_a_warning(off: Any) -> None:
     engine = RetryScriptedTranslator(loose=off, strict=off)
     result = translate_document(SENTENCE, engine)
