@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +17,7 @@ import pytest
 from tiny_models import build_tiny_bart, build_tiny_marian
 
 DATA = Path(__file__).parent / "data"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # One torch thread per test process. With the tiny models, a second thread only adds
 # synchronisation: on 2 busy cores the engine tests took 57 s of CPU with 2 threads and
@@ -109,6 +115,75 @@ def tiny_marian_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_bart_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random BART summarizer folder, built once per session. Do not modify it."""
     return build_tiny_bart(tmp_path_factory.mktemp("models") / "tiny-bart")
+
+
+@pytest.fixture(scope="session")
+def ct2_marian_dir(tiny_marian_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the tiny Marian model with its CTranslate2 conversion inside."""
+    from translator.engines import convert
+
+    folder = tmp_path_factory.mktemp("ct2") / "tiny-marian"
+    shutil.copytree(tiny_marian_dir, folder)
+    convert.convert_model(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def ct2_bart_dir(tiny_bart_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the tiny BART model with its CTranslate2 conversion inside."""
+    from translator.engines import convert
+
+    folder = tmp_path_factory.mktemp("ct2") / "tiny-bart"
+    shutil.copytree(tiny_bart_dir, folder)
+    convert.convert_model(folder)
+    return folder
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    """A script run in a fresh interpreter: the modules imported by its end, its exit code
+    (``SystemExit``'s, 0 when it ran through) and its output."""
+
+    modules: frozenset[str]
+    exit_code: int | str | None
+    stdout: str
+    stderr: str
+
+
+_SCRIPT_WRAPPER = """
+import json, sys
+code = 0
+try:
+    exec(compile({script!r}, "<script>", "exec"), {{"__name__": "__main__"}})
+except SystemExit as stop:
+    code = stop.code if isinstance(stop.code, (int, type(None))) else str(stop.code)
+with open({report!r}, "w", encoding="utf-8") as report:
+    json.dump({{"modules": sorted(sys.modules), "code": code}}, report)
+"""
+
+
+@pytest.fixture
+def imported_modules(tmp_path: Path) -> Callable[..., ScriptRun]:
+    """Run a script in a fresh Python from the repository root and see what it imported:
+    the one helper for every "nothing heavy was imported" check (cold start, --help)."""
+
+    def run(script: str, *, stdin: str | None = None, timeout: float = 120) -> ScriptRun:
+        report = tmp_path / f"imported-{len(list(tmp_path.glob('imported-*')))}.json"
+        wrapper = _SCRIPT_WRAPPER.format(script=script, report=str(report))
+        done = subprocess.run(
+            [sys.executable, "-c", wrapper],
+            input=stdin,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+        assert done.returncode == 0 and report.exists(), done.stderr
+        data = json.loads(report.read_text(encoding="utf-8"))
+        return ScriptRun(frozenset(data["modules"]), data["code"], done.stdout, done.stderr)
+
+    return run
 
 
 @pytest.fixture

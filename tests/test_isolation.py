@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,11 @@ def test_network_marked_tests_skip_the_isolation_and_the_others_keep_it(
     pytester.makepyfile(test_inner=INNER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
     result.assert_outcomes(passed=2)
+
+
+def test_imported_modules_reports_what_a_script_imported(imported_modules: Any) -> None:
+    """The helper behind the "nothing heavy was imported" checks can see an import, and a
+    script's exit code."""
+    run = imported_modules("import sys, colorsys\nprint('out')\nsys.exit(3)")
+    assert "colorsys" in run.modules and "tomllib" not in run.modules
+    assert run.exit_code == 3 and run.stdout == "out\n"
