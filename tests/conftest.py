@@ -117,26 +117,25 @@ def tiny_bart_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_bart(tmp_path_factory.mktemp("models") / "tiny-bart")
 
 
+def _converted_copy(model: Path, factory: pytest.TempPathFactory) -> Path:
+    from translator.engines import convert
+
+    folder = factory.mktemp("ct2") / model.name
+    shutil.copytree(model, folder)
+    convert.convert_model(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def ct2_marian_dir(tiny_marian_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the tiny Marian model with its CTranslate2 conversion inside."""
-    from translator.engines import convert
-
-    folder = tmp_path_factory.mktemp("ct2") / "tiny-marian"
-    shutil.copytree(tiny_marian_dir, folder)
-    convert.convert_model(folder)
-    return folder
+    return _converted_copy(tiny_marian_dir, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def ct2_bart_dir(tiny_bart_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the tiny BART model with its CTranslate2 conversion inside."""
-    from translator.engines import convert
-
-    folder = tmp_path_factory.mktemp("ct2") / "tiny-bart"
-    shutil.copytree(tiny_bart_dir, folder)
-    convert.convert_model(folder)
-    return folder
+    return _converted_copy(tiny_bart_dir, tmp_path_factory)
 
 
 @dataclass(frozen=True)
