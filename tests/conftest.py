@@ -97,6 +97,66 @@ def _refuse_create_connection(address: Any, *args: Any, **kwargs: Any) -> socket
     raise NetworkAccessError(f"test tried to connect to {address!r}; tests must stay offline")
 
 
+# --- a model registry of tiny models (test_store, test_models_cli) ---------------------------
+
+PINNED = "fedcba9876543210fedcba9876543210fedcba98"
+OLDER = "1111111111111111111111111111111111111111"
+MARIAN_ID = "tiny-org/registered-marian"
+BART_ID = "tiny-org/registered-bart"
+TEST_REGISTRY = f"""
+[models.tiny-marian]
+hub_id = "{MARIAN_ID}"
+revision = "{PINNED}"
+task = "translation"
+licence = "MIT"
+size_mb = 1
+default = true
+
+[models.tiny-bart]
+hub_id = "{BART_ID}"
+revision = "{PINNED}"
+task = "summarization"
+licence = "Apache-2.0"
+size_mb = 1
+default = true
+
+[models.tiny-extra]
+hub_id = "tiny-org/extra"
+revision = "{PINNED}"
+task = "summarization"
+licence = "MIT"
+size_mb = 1234
+
+[models.tiny-branch]
+hub_id = "tiny-org/on-a-branch"
+revision = "main"  # unpinned, for the test of branch pins
+task = "summarization"
+licence = "MIT"
+size_mb = 2
+"""
+
+
+@pytest.fixture
+def registry_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """TEST_REGISTRY written out and named by TRANSLATOR_REGISTRY; nothing installed yet."""
+    path = tmp_path / "registry.toml"
+    path.write_text(TEST_REGISTRY, encoding="utf-8")
+    monkeypatch.setenv("TRANSLATOR_REGISTRY", str(path))
+    return path
+
+
+def install(source: Path, alias: str, revision: str | None = PINNED) -> Path:
+    """Copy a model folder into the store as `models pull` leaves it (``revision`` None:
+    without its revision file)."""
+    from translator.store import REVISION_FILE, entry_dir
+
+    folder = entry_dir(alias)
+    shutil.copytree(source, folder)
+    if revision is not None:
+        (folder / REVISION_FILE).write_text(f"{revision}\n", encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def online(monkeypatch: pytest.MonkeyPatch) -> None:
     """The translator's online mode (no offline variable set), still behind the socket guard:

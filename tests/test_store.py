@@ -13,6 +13,7 @@ from typing import Any
 from unittest.mock import Mock
 
 import pytest
+from conftest import BART_ID, MARIAN_ID, OLDER, PINNED, install
 
 from translator.config import checkout_root
 from translator.errors import ModelLoadError, ModelNotFoundError
@@ -304,52 +305,11 @@ def test_the_connection_recorder_sees_an_online_lookup(
 
 # --- the store and the registry --------------------------------------------------------------
 
-PINNED = "fedcba9876543210fedcba9876543210fedcba98"
-OLDER = "1111111111111111111111111111111111111111"
-MARIAN_ID = "tiny-org/registered-marian"
-BART_ID = "tiny-org/registered-bart"
-TEST_REGISTRY = f"""
-[models.tiny-marian]
-hub_id = "{MARIAN_ID}"
-revision = "{PINNED}"
-task = "translation"
-licence = "MIT"
-size_mb = 1
-default = true
-
-[models.tiny-bart]
-hub_id = "{BART_ID}"
-revision = "{PINNED}"
-task = "summarization"
-licence = "MIT"
-size_mb = 1
-default = true
-
-[models.tiny-branch]
-hub_id = "tiny-org/on-a-branch"
-revision = "main"  # unpinned, for the test of branch pins
-task = "summarization"
-licence = "MIT"
-size_mb = 2
-"""
-
 
 @pytest.fixture
-def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Registry:
-    """A test registry (TRANSLATOR_REGISTRY) of tiny models; nothing installed yet."""
-    path = tmp_path / "registry.toml"
-    path.write_text(TEST_REGISTRY, encoding="utf-8")
-    monkeypatch.setenv("TRANSLATOR_REGISTRY", str(path))
+def registry(registry_file: Path) -> Registry:
+    """The registry of tiny models (conftest.TEST_REGISTRY); nothing installed yet."""
     return load_registry()
-
-
-def install(source: Path, alias: str, revision: str | None = PINNED) -> Path:
-    """Copy a model folder into the store as `models pull` leaves it."""
-    folder = entry_dir(alias)
-    shutil.copytree(source, folder)
-    if revision is not None:
-        (folder / REVISION_FILE).write_text(f"{revision}\n", encoding="utf-8")
-    return folder
 
 
 def test_models_dir_follows_the_environment(
@@ -569,7 +529,7 @@ def test_unknown_bare_name_lists_the_aliases(registry: Registry, connections: li
         resolve_model("opus-mt")
     message = str(caught.value)
     assert "No model folder or alias called 'opus-mt'" in message
-    assert "tiny-marian, tiny-bart, tiny-branch" in message
+    assert "tiny-marian, tiny-bart, tiny-extra, tiny-branch" in message
     assert connections == []
 
 
