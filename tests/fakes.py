@@ -13,6 +13,17 @@ from collections.abc import Callable, Sequence
 from translator import quotes
 from translator.schema import ModelInfo
 
+# Text written to break a page that embeds it: a closing </title>, a script, event handlers
+# inside a quotation, a stray </style>, javascript: links in HTML and Markdown, markup that
+# looks like the page's own quotation marks, and an unbalanced mark.
+HOSTILE = (
+    "Der Titel </title><script>document.title='pwned';window.pwned=1</script> bleibt.\n\n"
+    "Er sagte: \"<img src=x onerror='window.pwned=2'>\" und ging.\n\n"
+    "Ein Stil </style><style>body{display:none}</style> und "
+    '<a href="javascript:window.pwned=3">klick</a> [klick](javascript:window.pwned=4).\n\n'
+    '"Das ist </mark><b data-q="1">nicht</b> fett", sagte sie. Ein loses „Zeichen.'
+)
+
 _WORDS = {
     "der": "the",
     "die": "the",

@@ -17,6 +17,10 @@ from pathlib import Path
 from translator import quotes, segment
 from translator.schema import DocumentResult, QuoteMode
 
+# The sample article (a copy of shared/samples/belousov-dprk.de.txt).
+SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"
+SAMPLE_PARAGRAPHS = 11  # the article's non-empty lines, counted by hand
+
 # The quotations of tests/data/belousov-dprk.de.txt (the sample article), in order, marked by
 # hand against docs/quotes.md §1: seven typewriter quotations, none nested.
 SAMPLE_QUOTES: tuple[str, ...] = (

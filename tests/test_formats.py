@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import ADVERSARIES, WholeTextSummarizer, FakeTranslator, IdentityTranslator
+from tests.fakes import ADVERSARIES, FakeTranslator, IdentityTranslator, WholeTextSummarizer
+from tests.oracle import SAMPLE_QUOTES
 from translator import pipeline
 from translator.cli import app
 from translator.errors import InputError
@@ -39,9 +40,6 @@ DATA = Path(__file__).parent / "data"
 PAGE = DATA / "formats" / "news-page.de.html"
 MARKDOWN = DATA / "formats" / "every-construct.de.md"
 SAMPLE_LINES = (DATA / "belousov-dprk.de.txt").read_text(encoding="utf-8").splitlines()
-# The sample's quotations, by construction: it writes every one between typewriter marks
-# and has no other " in it.
-SAMPLE_QUOTES = re.findall(r'"[^"\n]*"', "\n".join(SAMPLE_LINES))
 # Page furniture around the article in the page fixture: none of it may reach the model.
 FURNITURE = (
     "Cookies",
@@ -277,7 +275,7 @@ def test_page_furniture_never_reaches_the_model_and_quotes_are_kept() -> None:
     assert translator.seen
     for furniture in FURNITURE:
         assert not any(furniture in text for text in translator.seen), furniture
-    assert [q.original for q in result.quotes] == SAMPLE_QUOTES
+    assert [q.original for q in result.quotes] == list(SAMPLE_QUOTES)
     for quotation in SAMPLE_QUOTES:
         assert quotation in result.translation
 
@@ -300,7 +298,7 @@ def test_page_as_markdown_and_json() -> None:
     kinds = [p["kind"] for p in data["paragraphs"]]
     assert kinds[0] == "heading"
     assert {"heading", "paragraph", "quote", "list_item", "table_cell"} == set(kinds)
-    assert [q["original"] for q in data["quotes"]] == SAMPLE_QUOTES
+    assert [q["original"] for q in data["quotes"]] == list(SAMPLE_QUOTES)
 
 
 def test_page_cli_markdown_and_stdin(tiny_marian_dir: Path) -> None:
