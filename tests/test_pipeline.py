@@ -9,10 +9,11 @@ import pytest
 from tests.fakes import (
     ADVERSARIES,
     DroppingTranslator,
-    WholeTextSummarizer,
     FakeSummarizer,
     FakeTranslator,
     GarbageTranslator,
+    RetryScriptedTranslator,
+    WholeTextSummarizer,
 )
 from tests.oracle import SAMPLE_QUOTES, assert_contract, quotations_in
 from translator import quotes
@@ -125,14 +126,15 @@ def test_all_caps_paragraph_gets_german_casing_and_output_upper_cased() -> None:
     assert result.translation == "THE REGIERUNG AND THE MINISTER SIND ZURÜCKGETRETEN."
 
 
-class _RepeatingTranslator(FakeTranslator):
-    def translate(self, texts, *, strict=False):  # type: ignore[no-untyped-def]
-        self.calls.append(list(texts))
-        return ["ok." if strict else "the the the the the the the" for _ in texts]
+def _repeating() -> RetryScriptedTranslator:
+    """Repeats itself on the first try whatever it is given, answers "ok." strictly."""
+    return RetryScriptedTranslator(
+        loose=lambda _: "the the the the the the the", strict=lambda _: "ok."
+    )
 
 
 def test_degenerate_output_is_regenerated_strictly() -> None:
-    engine = _RepeatingTranslator()
+    engine = _repeating()
     result = translate_document("Ein ganz normaler Satz ohne Wiederholung.", engine)
     assert result.translation == "ok."
     assert len(engine.calls) == 2
@@ -243,7 +245,7 @@ def test_warnings_and_logs_quote_the_source_sentence_not_masked_text(
 ) -> None:
     source = "Erster Absatz.\n\nMinister Nein merkte an, dass „die Lage ernst ist“."
     with caplog.at_level(logging.DEBUG, logger="translator.pipeline"):
-        result = translate_document(source, _RepeatingTranslator())
+        result = translate_document(source, _repeating())
     messages = [*result.warnings, *(record.getMessage() for record in caplog.records)]
     assert [w for w in result.warnings if "degenerate" in w]
     for message in messages:
