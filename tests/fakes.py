@@ -10,11 +10,22 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from translator import quotes
 from translator.schema import ModelInfo
+
+# Text written to break a page that embeds it: a closing </title>, a script, event handlers
+# inside a quotation, a stray </style>, javascript: links in HTML and Markdown, markup that
+# looks like the page's own quotation marks, and an unbalanced mark.
+HOSTILE = (
+    "Der Titel </title><script>document.title='pwned';window.pwned=1</script> bleibt.\n\n"
+    "Er sagte: \"<img src=x onerror='window.pwned=2'>\" und ging.\n\n"
+    "Ein Stil </style><style>body{display:none}</style> und "
+    '<a href="javascript:window.pwned=3">klick</a> [klick](javascript:window.pwned=4).\n\n'
+    '"Das ist </mark><b data-q="1">nicht</b> fett", sagte sie. Ein loses „Zeichen.'
+)
 
 _WORDS = {
     "der": "the",
@@ -145,15 +156,54 @@ ADVERSARIES: tuple[type[FakeTranslator], ...] = (
 )
 
 
-class WholeTextSummarizer:
-    """Summarizes by giving the text back whole: every character of what the summarizer
-    read reaches the summary (so whatever leaked into its input shows in its output)."""
+class IdentityTranslator(FakeTranslator):
+    """Gives every input back unchanged: only the pipeline's own handling (masking,
+    splitting, restoring) shapes the output, and a round trip must give the source back."""
 
-    max_input_tokens = 1024
+    def translate_one(self, text: str) -> str:
+        return text
+
+
+class TwoWordTranslator(FakeTranslator):
+    """Translates only "Heute" and "schätzen", so a quotation's translated and original
+    forms can be told apart."""
+
+    def translate_one(self, text: str) -> str:
+        return text.replace("Heute", "Today").replace("schätzen", "appreciate")
+
+
+Reply = str | Callable[[str], str]
+
+
+class FakeSummarizer:
+    """Counts a token per word plus two special tokens; records every call.
+
+    ``reply`` is the summary of every text (or a function of the text); ``strict_reply``
+    replaces it on strict retries.
+    """
+
+    def __init__(
+        self,
+        reply: Reply = "",
+        strict_reply: Reply | None = None,
+        limit: int = 1024,
+        model_id: str = "fake-summarizer",
+        revision: str | None = None,
+    ) -> None:
+        self.reply = reply
+        self.strict_reply = strict_reply
+        self.max_input_tokens = limit
+        self.model_id, self.revision = model_id, revision
+        self.calls: list[tuple[list[str], int, int, bool]] = []
 
     @property
     def info(self) -> ModelInfo:
-        return ModelInfo(id="whole-text", revision="1")
+        return ModelInfo(id=self.model_id, revision=self.revision)
+
+    @property
+    def seen(self) -> list[str]:
+        """Every text the summarizer was given, in order."""
+        return [text for call in self.calls for text in call[0]]
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(text.split()) + 2 for text in texts]
@@ -161,7 +211,43 @@ class WholeTextSummarizer:
     def summarize(
         self, texts: Sequence[str], *, min_tokens: int, max_tokens: int, strict: bool = False
     ) -> list[str]:
-        return list(texts)
+        assert 0 <= min_tokens <= max_tokens
+        assert all(n <= self.max_input_tokens for n in self.count_tokens(texts))
+        self.calls.append((list(texts), min_tokens, max_tokens, strict))
+        reply = self.strict_reply if strict and self.strict_reply is not None else self.reply
+        return [reply(text) if callable(reply) else reply for text in texts]
+
+
+class WholeTextSummarizer(FakeSummarizer):
+    """Summarizes by giving the text back whole: every character of what the summarizer
+    read reaches the summary (so whatever leaked into its input shows in its output)."""
+
+    def __init__(self) -> None:
+        super().__init__(reply=lambda text: text, model_id="whole-text", revision="1")
+
+
+class FirstSentenceSummarizer(FakeSummarizer):
+    """Summarizes by returning the text's first sentence."""
+
+    def __init__(self) -> None:
+        super().__init__(reply=lambda text: text.split(".")[0] + ".", model_id="first-sentence")
+
+
+class RetryScriptedTranslator(FakeTranslator):
+    """Answers with ``loose(faithful output)`` on a first try and ``strict(faithful output)``
+    on the strict retry the pipeline asks for when an output looks degenerate."""
+
+    def __init__(self, loose: Callable[[str], str], strict: Callable[[str], str]) -> None:
+        super().__init__()
+        self.loose, self.strict = loose, strict
+        self.strict_calls: list[list[str]] = []
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        self.calls.append(list(texts))
+        if strict:
+            self.strict_calls.append(list(texts))
+        shape = self.strict if strict else self.loose
+        return [shape(self.translate_one(text)) for text in texts]
 
 
 class SlowTranslator(FakeTranslator):

@@ -6,7 +6,6 @@ import fcntl
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,11 +17,17 @@ import markupsafe
 import pytest
 from typer.testing import CliRunner
 
-from tests.batch_helpers import run_batch
-from tests.fakes import FakeTranslator
+from tests.batch_helpers import (
+    article,
+    done_records,
+    manifest_runs,
+    outputs,
+    run_batch,
+    wait_for_done_records,
+)
+from tests.fakes import FakeTranslator, FirstSentenceSummarizer
 from translator import batch, engines, manifest
 from translator.batch import (
-    MANIFEST_NAME,
     BatchProgress,
     BatchSettings,
     FileStatus,
@@ -40,7 +45,6 @@ from translator.schema import ModelInfo, QuoteMode
 
 runner = CliRunner()
 DATA = Path(__file__).parent / "data"
-_WORDS = ["Ja", "Nein", "Gut", "Danke", "Heute", "Morgen", "Bitte", "Genau"]
 
 
 @pytest.fixture(autouse=True)
@@ -55,51 +59,13 @@ def one_torch_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     torch.set_num_threads(threads)
 
 
-def _article(number: int, sentences: int = 3) -> str:
-    """A short German-looking text whose sentences are unique across the folder (the
-    pipeline deduplicates sentences, and the tests need real model work)."""
-    return (
-        " ".join(f"{_WORDS[(number + k) % 8]} {number * sentences + k}." for k in range(sentences))
-        + "\n"
-    )
-
-
 def _make_folder(root: Path, count: int) -> Path:
     source = root / "in"
     for number in range(count):
         target = source / f"part{number % 3}" / f"doc{number:03d}.txt"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_article(number), encoding="utf-8")
+        target.write_text(article(number), encoding="utf-8")
     return source
-
-
-def _outputs(folder: Path) -> dict[str, bytes]:
-    """Every output file (not the manifest, lock or temporaries), by relative path."""
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.name.startswith(("translator-manifest", "."))
-    }
-
-
-def _done_records(output: Path) -> dict[str, tuple[int, float]]:
-    """path -> (run id, finished at) of the done records, read while a run may write."""
-    path = output / MANIFEST_NAME
-    if not path.exists():
-        return {}
-    try:
-        with sqlite3.connect(path, timeout=5) as db:
-            rows = db.execute(
-                "SELECT path, run_id, finished_at FROM files WHERE status='done'"
-            ).fetchall()
-    except sqlite3.OperationalError:  # created but its tables not yet
-        return {}
-    return {row[0]: (row[1], row[2]) for row in rows}
-
-
-def _runs(output: Path) -> list[tuple[int, str, int | None]]:
-    with sqlite3.connect(output / MANIFEST_NAME) as db:
-        return db.execute("SELECT id, status, skipped FROM runs ORDER BY id").fetchall()
 
 
 def _pin_to_one_cpu() -> None:
@@ -118,21 +84,6 @@ def _start_batch(args: Sequence[str]) -> subprocess.Popen[str]:
     )
 
 
-def _wait_for_done_records(
-    process: subprocess.Popen[str], output: Path, at_least: int
-) -> dict[str, tuple[int, float]]:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        done = _done_records(output)
-        if len(done) >= at_least:
-            return done
-        if process.poll() is not None:
-            pytest.fail(f"the batch ended before it could be interrupted: {process.stderr}")
-        time.sleep(0.005)
-    process.kill()
-    pytest.fail("the batch recorded no file in 120 s")
-
-
 @pytest.fixture(scope="module")
 def reference_run(
     tmp_path_factory: pytest.TempPathFactory, tiny_marian_dir: Path
@@ -149,7 +100,7 @@ def reference_run(
         report = run_batch(BatchSettings(source, root / "out"), translator)
     torch.set_num_threads(threads)
     assert (report.done, report.failed) == (200, 0)
-    return source, _outputs(root / "out")
+    return source, outputs(root / "out")
 
 
 # --- a real process killed, then resumed --------------------------------------------------
@@ -164,29 +115,29 @@ def test_kill_9_mid_run_then_rerun_finishes_without_redoing_anything(
     args = [str(source), "-o", str(output), "-m", str(tiny_marian_dir), "--offline"]
 
     process = _start_batch(args)
-    _wait_for_done_records(process, output, at_least=30)
+    wait_for_done_records(process, output, at_least=30)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    finished = _done_records(output)
+    finished = done_records(output)
     assert 30 <= len(finished) < 200, "the kill must land in the middle of the run"
     # Whatever is visible after the kill is complete: no partial output under a real name.
-    for name, content in _outputs(output).items():
+    for name, content in outputs(output).items():
         assert content == expected[name], name
-    stamps = {name: (output / name).stat().st_mtime_ns for name in _outputs(output)}
+    stamps = {name: (output / name).stat().st_mtime_ns for name in outputs(output)}
 
     process = _start_batch(args)
     _, stderr = process.communicate(timeout=180)
     assert process.returncode == 0, stderr
-    assert _outputs(output) == expected
+    assert outputs(output) == expected
     assert not list(output.rglob("*.tmp"))
-    after = _done_records(output)
+    after = done_records(output)
     assert len(after) == 200
     # No finished file redone: same run, same time, and its outputs untouched.
     assert {name: after[name] for name in finished} == finished
     for name in finished:
         written = output / name.replace(".txt", ".en.txt")
         assert written.stat().st_mtime_ns == stamps[written.relative_to(output).as_posix()]
-    runs = _runs(output)
+    runs = manifest_runs(output)
     assert [status for _, status, _ in runs] == ["crashed", "complete"]
     assert runs[1][2] == len(finished)  # the rerun skipped exactly those
     assert f"{len(finished)} skipped" in stderr
@@ -199,24 +150,24 @@ def test_ctrl_c_finishes_the_batch_exits_130_and_says_how_to_resume(
     source, expected = reference_run
     output = tmp_path / "out"
     process = _start_batch([str(source), "-o", str(output), "-m", str(tiny_marian_dir)])
-    _wait_for_done_records(process, output, at_least=1)
+    wait_for_done_records(process, output, at_least=1)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
 
     assert process.returncode == 130, stderr
     assert "Resume with the same command" in stderr and str(source) in stderr
     assert "Traceback" not in stderr
-    finished = _done_records(output)
+    finished = done_records(output)
     assert 0 < len(finished) < 200
-    assert set(_outputs(output)) == {name.replace(".txt", ".en.txt") for name in finished}
-    assert all(expected[name] == content for name, content in _outputs(output).items())
-    assert [status for _, status, _ in _runs(output)] == ["interrupted"]
+    assert set(outputs(output)) == {name.replace(".txt", ".en.txt") for name in finished}
+    assert all(expected[name] == content for name, content in outputs(output).items())
+    assert [status for _, status, _ in manifest_runs(output)] == ["interrupted"]
 
     # Resuming in-process finishes the job with the same outputs.
     translator = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
     report = run_batch(BatchSettings(source, output), translator)
     assert (report.skipped, report.done) == (len(finished), 200 - len(finished))
-    assert _outputs(output) == expected
+    assert outputs(output) == expected
 
 
 # --- failure isolation ----------------------------------------------------------------------
@@ -227,13 +178,13 @@ def test_bad_files_are_recorded_and_the_good_ones_translated(
 ) -> None:
     source = tmp_path / "in"
     source.mkdir()
-    (source / "good.txt").write_text(_article(1), encoding="utf-8")
-    (source / "also-good.md").write_text(_article(2), encoding="utf-8")
+    (source / "good.txt").write_text(article(1), encoding="utf-8")
+    (source / "also-good.md").write_text(article(2), encoding="utf-8")
     (source / "empty.txt").write_text("  \n\n", encoding="utf-8")
     (source / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     (source / "latin.txt").write_bytes("Die Straße ist länger geworden.\n".encode("cp1252"))
     unreadable = source / "locked.txt"
-    unreadable.write_text(_article(3), encoding="utf-8")
+    unreadable.write_text(article(3), encoding="utf-8")
     if os.geteuid() != 0:
         unreadable.chmod(0)
     else:  # root reads anything: make reading that one file fail the way chmod 000 would
@@ -253,7 +204,7 @@ def test_bad_files_are_recorded_and_the_good_ones_translated(
     unreadable.chmod(0o644)
 
     assert result.exit_code == 1, result.stderr
-    assert set(_outputs(output)) == {"good.en.txt", "also-good.en.md", "latin.en.txt"}
+    assert set(outputs(output)) == {"good.en.txt", "also-good.en.md", "latin.en.txt"}
     records = {record.path: record for record in read_manifest(output)}
     assert records["good.txt"].status is FileStatus.DONE
     assert records["latin.txt"].status is FileStatus.DONE
@@ -295,9 +246,9 @@ def test_an_engine_failure_is_isolated_to_its_file(tmp_path: Path) -> None:
     assert [(p.path, p.status) for p in report.problems] == [("d05.txt", FileStatus.FAILED)]
     assert "RuntimeError: the engine broke" in report.problems[0].error
     clean = run_batch(BatchSettings(source, tmp_path / "clean"), FakeTranslator())
-    broken_outputs = _outputs(tmp_path / "out")
+    broken_outputs = outputs(tmp_path / "out")
     assert broken_outputs == {
-        name: text for name, text in _outputs(tmp_path / "clean").items() if name != "d05.en.txt"
+        name: text for name, text in outputs(tmp_path / "clean").items() if name != "d05.en.txt"
     }
     assert clean.done == 12
 
@@ -323,7 +274,7 @@ def test_a_rerun_skips_done_files_and_force_redoes_them(tmp_path: Path) -> None:
     assert engine.calls == []  # nothing reached the model
     assert not stale.exists() and mine.exists()
 
-    (source / "part1" / "doc001.txt").write_text(_article(99), encoding="utf-8")  # changed
+    (source / "part1" / "doc001.txt").write_text(article(99), encoding="utf-8")  # changed
     (output / "part2" / "doc002.en.txt").unlink()  # output lost
     third = run_batch(settings, FakeTranslator())
     assert (third.done, third.skipped) == (2, 3)
@@ -392,24 +343,6 @@ def test_output_names_mirror_the_input_tree(
     assert [str(name) for name in names] == expected
 
 
-class _FirstSentenceSummarizer:
-    """Summarizes by returning the text's first sentence."""
-
-    max_input_tokens = 1024
-
-    @property
-    def info(self) -> ModelInfo:
-        return ModelInfo(id="first-sentence", revision="1")
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(text.split()) + 2 for text in texts]
-
-    def summarize(
-        self, texts: Sequence[str], *, min_tokens: int, max_tokens: int, strict: bool = False
-    ) -> list[str]:
-        return [text.split(".")[0] + "." for text in texts]
-
-
 @pytest.mark.parametrize("output_format", list(OutputFormat))
 def test_summaries_and_formats(tmp_path: Path, output_format: OutputFormat) -> None:
     source = tmp_path / "in"
@@ -422,14 +355,14 @@ def test_summaries_and_formats(tmp_path: Path, output_format: OutputFormat) -> N
         BatchSettings(source, output, output_format=output_format),
         FakeTranslator(),
         options,
-        summarizer=_FirstSentenceSummarizer(),
+        summarizer=FirstSentenceSummarizer(),
     )
     assert report.done == 1
     alone = translate_document(
-        text, FakeTranslator(), options, summarizer=_FirstSentenceSummarizer()
+        text, FakeTranslator(), options, summarizer=FirstSentenceSummarizer()
     )
     assert alone.summary is not None and alone.summary.text
-    files = _outputs(output)
+    files = outputs(output)
     if output_format is OutputFormat.TEXT:
         assert set(files) == {"a/b.en.txt", "a/b.summary.en.txt"}
         assert files["a/b.en.txt"].decode() == alone.translation
@@ -523,7 +456,7 @@ def test_a_stop_request_finishes_what_was_fed_and_a_rerun_resumes(tmp_path: Path
     source = tmp_path / "in"
     source.mkdir()
     for number in range(10):
-        (source / f"doc{number:02d}.txt").write_text(_article(number, 100), encoding="utf-8")
+        (source / f"doc{number:02d}.txt").write_text(article(number, 100), encoding="utf-8")
     output = tmp_path / "out"
     snapshots: list[BatchProgress] = []
 
@@ -541,8 +474,8 @@ def test_a_stop_request_finishes_what_was_fed_and_a_rerun_resumes(tmp_path: Path
     finished = [s.files_finished for s in snapshots if s.last is not None]
     assert finished == [1, 2, 3]
     assert snapshots[-1].last is not None and snapshots[-1].last.status is FileStatus.DONE
-    assert [status for _, status, _ in _runs(output)] == ["interrupted"]
-    assert len(_outputs(output)) == 3
+    assert [status for _, status, _ in manifest_runs(output)] == ["interrupted"]
+    assert len(outputs(output)) == 3
 
     resumed = run_batch(BatchSettings(source, output), FakeTranslator())
     assert (resumed.skipped, resumed.done, resumed.interrupted) == (3, 7, False)
@@ -554,7 +487,7 @@ def test_progress_knows_the_totals_before_the_first_batch_and_moves_per_model_ba
     source = tmp_path / "in"
     source.mkdir()
     for number in range(4):
-        (source / f"doc{number}.txt").write_text(_article(number, 50), encoding="utf-8")
+        (source / f"doc{number}.txt").write_text(article(number, 50), encoding="utf-8")
     (source / "empty.txt").write_text("\n", encoding="utf-8")
     snapshots: list[BatchProgress] = []
     translator = engines.load_translator(
@@ -606,7 +539,7 @@ def test_a_manifest_failure_stops_the_run_and_keeps_earlier_records(
         run_batch(BatchSettings(source, output), FakeTranslator())
     monkeypatch.undo()
     assert [r.path for r in read_manifest(output)] == sorted(written)
-    assert [status for _, status, _ in _runs(output)] == ["interrupted"]
+    assert [status for _, status, _ in manifest_runs(output)] == ["interrupted"]
 
 
 # --- hostile file names, shared outputs, per-file time (issue 21, items 9 and 15) -------------
@@ -618,9 +551,9 @@ def test_a_file_name_that_is_not_utf8_is_translated_and_odd_names_never_reach_st
     source = tmp_path / "in"
     source.mkdir()
     folder = os.fsencode(source)
-    (source / "plain.txt").write_text(_article(1), encoding="utf-8")
+    (source / "plain.txt").write_text(article(1), encoding="utf-8")
     with open(os.path.join(folder, b"caf\xe9.txt"), "wb") as latin1_name:
-        latin1_name.write(_article(2).encode("utf-8"))
+        latin1_name.write(article(2).encode("utf-8"))
     # A name that sets the terminal's title and one that turns it red; both fail (binary).
     for name in ("\x1b]0;pwned\x07.txt", "\x1b[31mred.txt"):
         (source / name).write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
@@ -652,7 +585,7 @@ def test_an_odd_name_in_the_index_page_links_its_file(tmp_path: Path) -> None:
     source = tmp_path / "in"
     source.mkdir()
     with open(os.path.join(os.fsencode(source), b"caf\xe9.txt"), "wb") as latin1_name:
-        latin1_name.write(_article(2).encode("utf-8"))
+        latin1_name.write(article(2).encode("utf-8"))
     output = tmp_path / "out"
     report = run_batch(
         BatchSettings(source, output, output_format=OutputFormat.HTML), FakeTranslator()
@@ -675,7 +608,7 @@ def test_inputs_that_would_share_an_output_both_keep_their_source_extension(
     report = run_batch(BatchSettings(source, output), FakeTranslator())
 
     assert (report.done, report.failed) == (3, 0)
-    assert set(_outputs(output)) == {"story.txt.en.txt", "story.html.en.txt", "other.en.txt"}
+    assert set(outputs(output)) == {"story.txt.en.txt", "story.html.en.txt", "other.en.txt"}
     assert "Minister" in (output / "story.txt.en.txt").read_text(encoding="utf-8")
 
 
@@ -686,8 +619,8 @@ def test_each_file_records_its_own_share_of_its_units_time(
 
     source = tmp_path / "in"
     source.mkdir()
-    (source / "long.txt").write_text(_article(1, sentences=30), encoding="utf-8")
-    (source / "short.txt").write_text(_article(2, sentences=3), encoding="utf-8")
+    (source / "long.txt").write_text(article(1, sentences=30), encoding="utf-8")
+    (source / "short.txt").write_text(article(2, sentences=3), encoding="utf-8")
     # A clock that moves 10 s per reading: shares are exact, whatever the machine does.
     ticks = iter(range(0, 10_000, 10))
     clock = types.SimpleNamespace(perf_counter=lambda: float(next(ticks)), time=time.time)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,23 +38,6 @@ SENTENCES = [
     "Beloussow begrüßte die Delegation.",
     "»Öl« und ‚Gas‘ würden teurer, erklärte die Regierung am 12. Mai.",
 ]
-
-
-@pytest.fixture(scope="session")
-def ct2_marian_dir(tiny_marian_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the tiny Marian model with its CTranslate2 conversion inside."""
-    folder = tmp_path_factory.mktemp("ct2") / "tiny-marian"
-    shutil.copytree(tiny_marian_dir, folder)
-    convert.convert_model(folder)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def ct2_bart_dir(tiny_bart_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ct2") / "tiny-bart"
-    shutil.copytree(tiny_bart_dir, folder)
-    convert.convert_model(folder)
-    return folder
 
 
 @pytest.fixture
@@ -262,46 +243,36 @@ def test_ct2_batches_hold_batch_size_hypotheses(
     assert [len(call["source"]) for call in recorder.calls[:3]] == [2, 2, 2]
 
 
-def test_ct2_engines_never_import_torch(ct2_marian_dir: Path, ct2_bart_dir: Path) -> None:
-    code = (
-        "import sys; from translator import engines; "
-        f"engines.load_translator({str(ct2_marian_dir)!r}, engine='ct2'); "
-        f"engines.load_summarizer({str(ct2_bart_dir)!r}, engine='ct2'); "
-        "sys.exit('torch imported' if 'torch' in sys.modules else 0)"
+def test_ct2_engines_never_import_torch(
+    ct2_marian_dir: Path, ct2_bart_dir: Path, imported_modules: Any
+) -> None:
+    run = imported_modules(
+        "from translator import engines\n"
+        f"engines.load_translator({str(ct2_marian_dir)!r}, engine='ct2')\n"
+        f"engines.load_summarizer({str(ct2_bart_dir)!r}, engine='ct2')"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    assert run.exit_code == 0, run.stderr
+    assert "ctranslate2" in run.modules
+    assert "torch" not in run.modules
 
 
 @pytest.mark.slow
 def test_translate_command_on_ct2_loads_neither_torch_nor_the_summarizer(
-    ct2_marian_dir: Path,
+    ct2_marian_dir: Path, imported_modules: Any
 ) -> None:
     """`translator translate` without --summarize, on the CTranslate2 path: what a cold
     start loads is what the run uses (issue 16)."""
-    code = (
+    run = imported_modules(
         "import sys\n"
         "from translator.cli import main\n"
         f"sys.argv = ['translator', 'translate', '-', '-m', {str(ct2_marian_dir)!r},\n"
         "            '--engine', 'ct2', '--no-cache', '-q']\n"
-        "try:\n    main()\nexcept SystemExit as done:\n    assert done.code in (0, None), done\n"
-        "unused = ('torch', 'transformers', 'translator.summarize')\n"
-        "print('UNUSED', [m for m in unused if m in sys.modules], file=sys.stderr)\n"
+        "main()",
+        stdin="Der Minister sagte: „Die Gespräche waren fruchtbar.“\n",
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        input="Der Minister sagte: „Die Gespräche waren fruchtbar.“\n",
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip(), "the command translated nothing"
-    assert "UNUSED []" in result.stderr, result.stderr
+    assert run.exit_code in (0, None), run.stderr
+    assert run.stdout.strip(), "the command translated nothing"
+    assert not {"torch", "transformers", "translator.summarize"} & run.modules
 
 
 def test_ct2_summary_lengths_and_forced_first_token(
@@ -420,16 +391,10 @@ def test_ct2_threads_one_worker_per_core(
     assert engines.ct2_engine._ct2_threads() == expected
 
 
-def test_convert_module_imports_nothing_heavy() -> None:
-    code = (
-        "import sys, translator.engines.convert, translator.cli.convert_cmd; "
-        "heavy = {'torch', 'transformers', 'ctranslate2'} & set(sys.modules); "
-        "sys.exit(f'imported {sorted(heavy)}' if heavy else 0)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+def test_convert_module_imports_nothing_heavy(imported_modules: Any) -> None:
+    run = imported_modules("import translator.engines.convert, translator.cli.convert_cmd")
+    assert "translator.cli.convert_cmd" in run.modules
+    assert not {"torch", "transformers", "ctranslate2"} & run.modules
 
 
 # --- the command line ----------------------------------------------------------------------

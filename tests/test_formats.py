@@ -10,8 +10,6 @@ import io
 import json
 import re
 import struct
-import subprocess
-import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -20,7 +18,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import ADVERSARIES, FakeTranslator
+from tests.fakes import ADVERSARIES, FakeTranslator, IdentityTranslator, WholeTextSummarizer
+from tests.oracle import SAMPLE_QUOTES
 from translator import pipeline
 from translator.cli import app
 from translator.errors import InputError
@@ -41,9 +40,6 @@ DATA = Path(__file__).parent / "data"
 PAGE = DATA / "formats" / "news-page.de.html"
 MARKDOWN = DATA / "formats" / "every-construct.de.md"
 SAMPLE_LINES = (DATA / "belousov-dprk.de.txt").read_text(encoding="utf-8").splitlines()
-# The sample's quotations, by construction: it writes every one between typewriter marks
-# and has no other " in it.
-SAMPLE_QUOTES = re.findall(r'"[^"\n]*"', "\n".join(SAMPLE_LINES))
 # Page furniture around the article in the page fixture: none of it may reach the model.
 FURNITURE = (
     "Cookies",
@@ -70,13 +66,6 @@ FURNITURE = (
 )
 
 runner = CliRunner()
-
-
-class IdentityTranslator(FakeTranslator):
-    """Gives every input back unchanged: a round trip must give the source back."""
-
-    def translate_one(self, text: str) -> str:
-        return text
 
 
 def _translate(args: list[str], input_text: str | bytes | None = None) -> tuple[int, str, str]:
@@ -286,7 +275,7 @@ def test_page_furniture_never_reaches_the_model_and_quotes_are_kept() -> None:
     assert translator.seen
     for furniture in FURNITURE:
         assert not any(furniture in text for text in translator.seen), furniture
-    assert [q.original for q in result.quotes] == SAMPLE_QUOTES
+    assert [q.original for q in result.quotes] == list(SAMPLE_QUOTES)
     for quotation in SAMPLE_QUOTES:
         assert quotation in result.translation
 
@@ -309,7 +298,7 @@ def test_page_as_markdown_and_json() -> None:
     kinds = [p["kind"] for p in data["paragraphs"]]
     assert kinds[0] == "heading"
     assert {"heading", "paragraph", "quote", "list_item", "table_cell"} == set(kinds)
-    assert [q["original"] for q in data["quotes"]] == SAMPLE_QUOTES
+    assert [q["original"] for q in data["quotes"]] == list(SAMPLE_QUOTES)
 
 
 def test_page_cli_markdown_and_stdin(tiny_marian_dir: Path) -> None:
@@ -650,55 +639,31 @@ def test_docx_hyperlink_keeps_its_address_and_translates_its_text() -> None:
     assert written.hyperlinks[0].address == "https://example.org/bericht"
 
 
-class _RecordingSummarizer:
-    """Summarizes by echoing its input, which it records."""
-
-    info = FakeTranslator().info
-    max_input_tokens = 1024
-
-    def __init__(self) -> None:
-        self.inputs: list[str] = []
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(t.split()) for t in texts]
-
-    def summarize(self, texts, *, min_tokens, max_tokens, strict=False):  # type: ignore[no-untyped-def]
-        self.inputs += texts
-        return list(texts)
-
-
 def test_the_summarizer_reads_translated_markup_without_delimiters() -> None:
     source = (
         "Die Ministerin sagte, das sei **sehr** wichtig, siehe [die Quelle](https://q.example/a).\n"
     )
     parsed = read_markdown(source)
-    summarizer = _RecordingSummarizer()
+    summarizer = WholeTextSummarizer()
     options = pipeline.Options(summarize=True)
     result = pipeline.translate_document(
         parsed.document, FakeTranslator(), options, summarizer=summarizer
     )
     assert result.summary is not None
-    assert summarizer.inputs
-    for text in summarizer.inputs:
+    assert summarizer.seen
+    for text in summarizer.seen:
         assert "**" not in text and "](" not in text and "https://q.example" not in text
-    assert "the Quelle" in " ".join(summarizer.inputs)
+    assert "the Quelle" in " ".join(summarizer.seen)
 
 
-def test_help_imports_no_format_parser() -> None:
-    script = (
-        "import sys\n"
-        "from translator.cli import main\n"
-        "sys.argv = ['translator', 'translate', '--help']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        # (markdown_it is not listed: rich imports it to format the help itself)
-        "parsers = ('trafilatura', 'docx', 'lxml')\n"
-        "print('PARSERS', [m for m in parsers if m in sys.modules])\n"
+def test_help_imports_no_format_parser(imported_modules: Any) -> None:
+    run = imported_modules(
+        "import sys\nfrom translator.cli import main\n"
+        "sys.argv = ['translator', 'translate', '--help']\nmain()"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    assert "PARSERS []" in done.stdout
-    assert "--input-format" in done.stdout
+    # (markdown_it is not listed: rich imports it to format the help itself)
+    assert not {"trafilatura", "docx", "lxml"} & run.modules
+    assert "--input-format" in run.stdout
 
 
 def test_page_with_a_huge_inline_script_still_gives_its_article() -> None:

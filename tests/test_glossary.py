@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import ADVERSARIES, DroppingTranslator, FakeTranslator
+from tests.fakes import ADVERSARIES, DroppingTranslator, FakeSummarizer, FakeTranslator
 from tests.oracle import SAMPLE_QUOTES, assert_contract, quotations_in
-from translator import Translator
+from translator import Translator, summarize
 from translator.batch import BatchSettings, settings_fingerprint
 from translator.cli import app
 from translator.glossary import GlossaryError, load_glossary, make_glossary, parse_glossary
@@ -201,9 +202,40 @@ def test_in_translate_and_both_modes_the_glossary_applies_inside_quotations(
             assert "DVRK" in quote.split(" [", 1)[1]
 
 
-def test_keep_mode_with_a_summary_translates_terms_in_quotations_only_for_the_summarizer() -> None:
-    result = translate_document(SOURCE, FakeTranslator(), Options(glossary=DVRK, summarize=True))
+def _check_terms_translated_for_the_summarizer_only() -> None:
+    """Keep mode with a summary: the summarizer reads DPRK everywhere, quotations included
+    (it reads the English); the translation keeps the quotations verbatim, DVRK and all."""
+    summarizer = FakeSummarizer("A summary.")
+    result = translate_document(
+        SOURCE, FakeTranslator(), Options(glossary=DVRK, summarize=True), summarizer=summarizer
+    )
+    seen = "\n".join(summarizer.seen)
+    assert seen
+    assert _sentences_with("DVRK", seen) == 0
+    assert _sentences_with("DPRK", seen) == DVRK_ALL
+    assert_contract(SAMPLE_QUOTES, result, QuoteMode.KEEP)
+    assert _sentences_with("DVRK", result.translation) == DVRK_ALL - DVRK_OUTSIDE
     assert result.glossary[0].count == DVRK_OUTSIDE  # what the output shows, not the summarizer
+    assert result.summary is not None and result.summary.text == "A summary."
+
+
+def test_keep_mode_with_a_summary_translates_terms_in_quotations_only_for_the_summarizer() -> None:
+    _check_terms_translated_for_the_summarizer_only()
+
+
+def test_the_summarizer_check_fails_when_the_summarizer_reads_the_output(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Broken on purpose: the summarizer is given the keep-mode translation, where the
+    quotations (and their DVRK) stand untranslated."""
+    real = summarize.summarize_translation
+
+    def reads_the_output(english: str, result: Any, *args: Any, **kwargs: Any) -> Any:
+        return real(result.translation, result, *args, **kwargs)
+
+    monkeypatch.setattr(summarize, "summarize_translation", reads_the_output)
+    with pytest.raises(AssertionError):
+        _check_terms_translated_for_the_summarizer_only()
 
 
 @pytest.mark.parametrize("adversary", ADVERSARIES, ids=lambda cls: cls.__name__)
@@ -290,7 +322,8 @@ def test_cli_done_when(tiny_marian_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "--format", "json", "-v"])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert quotations_in(data["translation"]) == quotations_in(SOURCE)
+    assert quotations_in(data["translation"]) == list(SAMPLE_QUOTES)
+    assert [quote["original"] for quote in data["quotes"]] == list(SAMPLE_QUOTES)
     assert _sentences_with("DVRK", _outside_straight_quotes(data["translation"])) == 0
     assert data["glossary"] == [
         {"source": "DVRK", "target": "DPRK", "count": DVRK_OUTSIDE, "forms": ["DVRK"]}

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import FakeTranslator
-from test_render_html import HOSTILE, SAMPLE, SAMPLE_PARAGRAPHS, SAMPLE_QUOTES
+from fakes import HOSTILE, FakeTranslator
+from oracle import SAMPLE, SAMPLE_PARAGRAPHS, SAMPLE_QUOTES
 from typer.testing import CliRunner
 
 from tests.batch_helpers import run_batch
@@ -145,7 +145,7 @@ def test_cli_page_of_the_sample_shows_every_paragraph_and_quotation(
     assert len(source_numbers) == len(SAMPLE_QUOTES) == len(data["quotes"])
     assert _quotation_numbers(page, "en") == source_numbers
     texts = page.eval_on_selector_all('[data-side="de"] mark.q', "ms => ms.map(m => m.textContent)")
-    assert texts == SAMPLE_QUOTES
+    assert texts == list(SAMPLE_QUOTES)
     assert page.locator("#quote-count").text_content() == str(len(SAMPLE_QUOTES))
     assert page.eval_on_selector("html", "e => e.lang") == "en"
     assert page.locator('[data-side="de"][lang="de"]').count() == SAMPLE_PARAGRAPHS

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import OLDER, PINNED, install
 from typer.testing import CliRunner
 
 from translator.cli import app
@@ -17,49 +18,11 @@ from translator.store import REVISION_FILE, entry_dir
 
 runner = CliRunner()
 
-PINNED = "fedcba9876543210fedcba9876543210fedcba98"
-OLDER = "1111111111111111111111111111111111111111"
-TEST_REGISTRY = f"""
-[models.tiny-marian]
-hub_id = "tiny-org/registered-marian"
-revision = "{PINNED}"
-task = "translation"
-licence = "MIT"
-size_mb = 1
-default = true
-
-[models.tiny-bart]
-hub_id = "tiny-org/registered-bart"
-revision = "{PINNED}"
-task = "summarization"
-licence = "Apache-2.0"
-size_mb = 1
-default = true
-
-[models.tiny-extra]
-hub_id = "tiny-org/extra"
-revision = "{PINNED}"
-task = "summarization"
-licence = "MIT"
-size_mb = 1234
-"""
-
 
 @pytest.fixture(autouse=True)
-def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test here uses a registry of tiny models (TRANSLATOR_REGISTRY)."""
-    path = tmp_path / "registry.toml"
-    path.write_text(TEST_REGISTRY, encoding="utf-8")
-    monkeypatch.setenv("TRANSLATOR_REGISTRY", str(path))
-    return path
-
-
-def install(source: Path, alias: str, revision: str = PINNED) -> Path:
-    """Copy a model folder into the store as `models pull` leaves it."""
-    folder = entry_dir(alias)
-    shutil.copytree(source, folder)
-    (folder / REVISION_FILE).write_text(f"{revision}\n", encoding="utf-8")
-    return folder
+def registry(registry_file: Path) -> Path:
+    """Every test here uses the registry of tiny models (conftest.TEST_REGISTRY)."""
+    return registry_file
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -84,12 +47,6 @@ class FakeHub:
             if any(fnmatch.fnmatch(file.name, p) for p in kwargs["allow_patterns"]):
                 shutil.copy2(file, target / file.name)
         return str(target)
-
-
-@pytest.fixture
-def online(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TRANSLATOR_OFFLINE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def fake_hub(monkeypatch: pytest.MonkeyPatch, sources: dict[str, Path | BaseException]) -> FakeHub:
@@ -136,7 +93,7 @@ def test_list_shows_each_model_and_its_state(
         "ID",
     ]
     cells = {row.split()[0]: row for row in rows}
-    assert set(cells) == {"tiny-marian", "tiny-bart", "tiny-extra"}
+    assert set(cells) == {"tiny-marian", "tiny-bart", "tiny-extra", "tiny-branch"}
     marian = cells["tiny-marian"].split()
     assert marian[:5] == ["tiny-marian", "translation", "yes", "installed", PINNED[:12]]
     assert marian[6] == "kB"  # the tiny model's size on disk

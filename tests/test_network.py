@@ -1,5 +1,7 @@
 """Tests with the real models from the Hugging Face hub: `pytest -m network` on a connected
-machine. Skipped by default and in CI (no hub access there)."""
+machine. Skipped by default and in CI (no hub access there). The suite's isolation
+(conftest.isolated_environment) leaves tests marked ``network`` alone: they use the real
+network and the user's hub cache (tests/test_isolation.py shows it)."""
 
 from __future__ import annotations
 
@@ -18,15 +20,8 @@ pytestmark = pytest.mark.network
 SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"
 
 
-@pytest.fixture
-def online(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Undo the suite's isolation: these tests need the hub and the real cache."""
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TRANSLATOR_OFFLINE"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.mark.parametrize("mode", list(QuoteMode))
-def test_real_opus_mt_keeps_the_sample_quotations(online: None, mode: QuoteMode) -> None:
+def test_real_opus_mt_keeps_the_sample_quotations(mode: QuoteMode) -> None:
     translator = engines.load_translator(config.DEFAULT_TRANSLATION_MODEL, offline=False)
     source = SAMPLE.read_text(encoding="utf-8")
     result = translate_document(source, translator, Options(quotes=mode))
@@ -34,7 +29,7 @@ def test_real_opus_mt_keeps_the_sample_quotations(online: None, mode: QuoteMode)
     assert "Minister" in result.translation  # English, not garbage
 
 
-def test_placeholders_survive_the_real_model(online: None) -> None:
+def test_placeholders_survive_the_real_model() -> None:
     """How often opus-mt keeps the placeholder (docs/placeholders.md): most inline
     quotations of the sample should take the placeholder path, not the fallback."""
     translator = engines.load_translator(config.DEFAULT_TRANSLATION_MODEL, offline=False)

@@ -6,7 +6,15 @@ import logging
 
 import pytest
 
-from tests.fakes import ADVERSARIES, DroppingTranslator, FakeTranslator, GarbageTranslator
+from tests.fakes import (
+    ADVERSARIES,
+    DroppingTranslator,
+    FakeSummarizer,
+    FakeTranslator,
+    GarbageTranslator,
+    RetryScriptedTranslator,
+    WholeTextSummarizer,
+)
 from tests.oracle import SAMPLE_QUOTES, assert_contract, quotations_in
 from translator import quotes
 from translator.options import Options
@@ -118,14 +126,15 @@ def test_all_caps_paragraph_gets_german_casing_and_output_upper_cased() -> None:
     assert result.translation == "THE REGIERUNG AND THE MINISTER SIND ZURÜCKGETRETEN."
 
 
-class _RepeatingTranslator(FakeTranslator):
-    def translate(self, texts, *, strict=False):  # type: ignore[no-untyped-def]
-        self.calls.append(list(texts))
-        return ["ok." if strict else "the the the the the the the" for _ in texts]
+def _repeating() -> RetryScriptedTranslator:
+    """Repeats itself on the first try whatever it is given, answers "ok." strictly."""
+    return RetryScriptedTranslator(
+        loose=lambda _: "the the the the the the the", strict=lambda _: "ok."
+    )
 
 
 def test_degenerate_output_is_regenerated_strictly() -> None:
-    engine = _RepeatingTranslator()
+    engine = _repeating()
     result = translate_document("Ein ganz normaler Satz ohne Wiederholung.", engine)
     assert result.translation == "ok."
     assert len(engine.calls) == 2
@@ -149,20 +158,9 @@ def test_quotations_are_also_translated_for_the_summarizer_in_keep_mode() -> Non
     result = translate_document(source, FakeTranslator())
     assert result.quotes[0].translated == ""  # no summary asked: nothing extra translated
     options = Options(summarize=True)
-    result = translate_document(source, FakeTranslator(), options, summarizer=_EchoSummarizer())
+    result = translate_document(source, FakeTranslator(), options, summarizer=WholeTextSummarizer())
     assert result.quotes[0].rendered == "»Wir sind nicht müde.«"
     assert result.quotes[0].translated == "“we sind not müde.”"
-
-
-class _EchoSummarizer:
-    info = FakeTranslator().info
-    max_input_tokens = 1024
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(t.split()) for t in texts]
-
-    def summarize(self, texts, *, min_tokens, max_tokens, strict=False):  # type: ignore[no-untyped-def]
-        return list(texts)
 
 
 def test_output_is_streamed_paragraph_by_paragraph_and_joins_to_the_translation() -> None:
@@ -231,8 +229,6 @@ def test_nested_quotation_falls_back_to_fragments_when_its_placeholder_is_lost()
 
 
 def test_summarizer_reads_nested_quotations_with_their_marks() -> None:
-    from tests.test_summarize import FakeSummarizer
-
     summarizer = FakeSummarizer(reply="A summary.")
     options = Options(QuoteMode.KEEP, summarize=True)
     translate_document(NESTED, FakeTranslator(), options, summarizer=summarizer)
@@ -249,7 +245,7 @@ def test_warnings_and_logs_quote_the_source_sentence_not_masked_text(
 ) -> None:
     source = "Erster Absatz.\n\nMinister Nein merkte an, dass „die Lage ernst ist“."
     with caplog.at_level(logging.DEBUG, logger="translator.pipeline"):
-        result = translate_document(source, _RepeatingTranslator())
+        result = translate_document(source, _repeating())
     messages = [*result.warnings, *(record.getMessage() for record in caplog.records)]
     assert [w for w in result.warnings if "degenerate" in w]
     for message in messages:

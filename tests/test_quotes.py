@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import STYLES, GeneratedDocument, documents, paragraph, quotation
 
+from tests.oracle import contract_marks, contract_styles
+from translator import quotes
 from translator.quotes import (
     PLACEHOLDER,
     PLACEHOLDER_PATTERN,
@@ -280,6 +284,7 @@ def test_lines_must_match_paragraphs() -> None:
         find_quotes(["a", "b"], lines=[1])
 
 
+@pytest.mark.timeout(10)  # linear: well under a second; quadratic: billions of steps
 def test_many_unclosed_marks_do_not_take_quadratic_time() -> None:
     # 50 000 open marks that nothing closes, then closing marks of another style: a scan
     # that searched the stack for each closing mark would take billions of steps.
@@ -327,22 +332,57 @@ def test_neutralize_marks_removes_marks_and_keeps_apostrophes(
 _MARKY_TEXT = st.text(
     alphabet=st.sampled_from(list("\"“”„»«›‹‚‘’'") + list("ab Zü1.,:;(-–\n")), max_size=60
 )
+# Marks that are never apostrophes (docs/quotes.md §1): none may survive neutralizing.
+_NEVER_APOSTROPHES = contract_marks() - {"'", "‘", "’"}
+
+
+def _check_neutral(text: str, neutral: str) -> None:
+    """What neutralize_marks promises, checked against the contract's table (read from
+    docs/quotes.md, not from the code's tables): no mark that could open or close a
+    quotation is left, only apostrophes, each with a letter or digit beside it."""
+    assert _NEVER_APOSTROPHES  # the table was read
+    assert not _NEVER_APOSTROPHES & set(neutral), neutral
+    for at, character in enumerate(neutral):
+        if character in "'‘’":
+            before = neutral[at - 1] if at else ""
+            after = neutral[at + 1] if at + 1 < len(neutral) else ""
+            assert before.isalnum() or after.isalnum(), (neutral, at)
+    if "  " not in text:
+        assert "  " not in neutral  # the removal leaves no double space behind
 
 
 @settings(max_examples=500, deadline=None)
 @given(_MARKY_TEXT)
 def test_property_neutralized_text_contains_no_quotation(text: str) -> None:
-    neutral = neutralize_marks(text)
-    assert find_quotes(neutral.split("\n")).quotations == ()
-    assert find_quotes([neutral]).quotations == ()
-    if "  " not in text:
-        assert "  " not in neutral  # the removal leaves no double space behind
+    neutral = quotes.neutralize_marks(text)
+    _check_neutral(text, neutral)
+    assert find_quotes(neutral.split("\n")).quotations == ()  # and the finder agrees
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80))
 def test_property_neutralize_any_text(text: str) -> None:
-    assert find_quotes([neutralize_marks(text)]).quotations == ()
+    _check_neutral(text, quotes.neutralize_marks(text))
+
+
+@pytest.mark.parametrize("forgotten", ["»«", "‹›", "„"])
+def test_the_neutral_oracle_fails_a_neutralizer_that_forgets_marks(forgotten: str) -> None:
+    """A table that lost a style would blind both the finder and neutralize_marks; the
+    oracle reads the document instead, so it still sees the marks left behind."""
+    text = "Er sagte »ja« und ‹nein› und „vielleicht“."
+
+    def forgetful(value: str) -> str:
+        kept = {mark: f"\ue000{ord(mark)}\ue001" for mark in forgotten}
+        for mark, stand_in in kept.items():
+            value = value.replace(mark, stand_in)
+        value = neutralize_marks(value)
+        for mark, stand_in in kept.items():
+            value = value.replace(stand_in, mark)
+        return value
+
+    _check_neutral(text, neutralize_marks(text))
+    with pytest.raises(AssertionError):
+        _check_neutral(text, forgetful(text))
 
 
 # --- split_marks / target_marks ------------------------------------------------------------
@@ -474,14 +514,112 @@ def _adversary(masked: str, placeholders: tuple[str, ...], data: st.DataObject) 
     return out
 
 
+def _known_spans(text: str, known: Sequence[str]) -> list[tuple[int, int]]:
+    """Where the quotations known by construction stand in ``text``, in order."""
+    spans, cursor = [], 0
+    for quote in known:
+        start = text.index(quote, cursor)
+        spans.append((start, start + len(quote)))
+        cursor = start + len(quote)
+    return spans
+
+
+_BENIGN = st.sampled_from(["word", "word", "word", "stray", "wrap"])
+_STRAY_TOKEN = st.sampled_from(list("\"“”„»«›‹‚‘’'"))
+_WRAP = st.sampled_from([("“", "”"), ("„", "“"), ('"', '"'), ("»", "«"), ("‚", "‘")])
+
+
+def _benign_output(placeholders: Sequence[str], data: st.DataObject) -> tuple[str, list[str]]:
+    """A model output that keeps every placeholder once, in order, around words of its own,
+    stray quotation marks and marks around a placeholder: unmask must accept it. Returns
+    the output and the tokens the restored text must hold (None stands for a rendering)."""
+    tokens: list[str] = []
+    expected: list[str] = []
+    for placeholder in [*placeholders, None]:
+        for _ in range(data.draw(_ACTIONS)):
+            kind = data.draw(_BENIGN)
+            if kind == "stray":
+                tokens.append(data.draw(_STRAY_TOKEN))
+            else:
+                tokens.append("word")
+                expected.append("word")
+        if placeholder is None:
+            break
+        if data.draw(_BENIGN) == "wrap":
+            opening, closing = data.draw(_WRAP)
+            tokens.append(f"{opening}{placeholder}{closing}")
+        else:
+            tokens.append(placeholder)
+        expected.append(placeholder)
+    return " ".join(tokens), expected
+
+
+def _check_unmask_accepts(
+    text: str, known: Sequence[str], renderings: Sequence[str], data: st.DataObject
+) -> None:
+    masked, placeholders = mask_quotes(text, _known_spans(text, known))
+    assert len(placeholders) == len(known)
+    output, expected = _benign_output(placeholders, data)
+    restored = quotes.unmask(output, placeholders, renderings)
+    assert restored is not None, (output, renderings)
+    by_placeholder = dict(zip(placeholders, renderings, strict=True))
+    want = " ".join(by_placeholder.get(token, token) for token in expected)
+    assert " ".join(restored.split()) == " ".join(want.split())
+
+
+def _check_unmask_refuses(
+    text: str, known: Sequence[str], renderings: Sequence[str], damage: str
+) -> None:
+    masked, placeholders = mask_quotes(text, _known_spans(text, known))
+    first = placeholders[0]
+    damaged = {
+        "drop": masked.replace(first, "", 1),
+        "duplicate": masked.replace(first, f"{first} {first}", 1),
+        "mangle": masked.replace(first, first.lower(), 1),
+        "split": masked.replace(first, " ".join(first), 1),
+        "invent": f"{masked} {PLACEHOLDER.format(n=len(placeholders) + 1)}",
+        "swap": masked.replace(first, "\0")
+        .replace(placeholders[-1], first)
+        .replace("\0", placeholders[-1]),
+    }[damage]
+    assert quotes.unmask(damaged, placeholders, renderings) is None, (damage, damaged)
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(paragraph(), st.data())
-def test_property_unmask_restores_exactly_the_renderings_or_refuses(
+def test_property_unmask_restores_exactly_the_renderings(
     drawn: tuple[str, list[str]], data: st.DataObject
 ) -> None:
-    text, _ = drawn
-    spans = [(p.start, p.end) for q in find_quotes([text]).quotations for p in q.pieces]
-    masked, placeholders = mask_quotes(text, spans)
+    """Every placeholder kept once, in order: the restored text is the model's words with
+    the renderings (drawn by construction) where the placeholders stood, and no other mark."""
+    text, known = drawn
+    renderings = [data.draw(quotation()) for _ in known]
+    _check_unmask_accepts(text, known, renderings, data)
+
+
+_DAMAGE = st.sampled_from(["drop", "duplicate", "mangle", "split", "invent", "swap"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(paragraph(), _DAMAGE, st.data())
+def test_property_unmask_refuses_a_damaged_placeholder(
+    drawn: tuple[str, list[str]], damage: str, data: st.DataObject
+) -> None:
+    text, known = drawn
+    if not known or (damage == "swap" and len(known) < 2):
+        return  # nothing to damage: the other examples carry the property
+    renderings = [data.draw(quotation()) for _ in known]
+    _check_unmask_refuses(text, known, renderings, damage)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(paragraph(), st.data())
+def test_property_unmask_survives_any_damage_or_refuses(
+    drawn: tuple[str, list[str]], data: st.DataObject
+) -> None:
+    """Robustness on arbitrary damage: a result, when there is one, is the renderings."""
+    text, known = drawn
+    masked, placeholders = mask_quotes(text, _known_spans(text, known))
     renderings = [data.draw(quotation()) for _ in placeholders]
     restored = unmask(_adversary(masked, placeholders, data), placeholders, renderings)
     if restored is not None:
@@ -493,31 +631,95 @@ def test_property_unmask_restores_exactly_the_renderings_or_refuses(
 def test_property_unmask_of_untouched_mask_gives_the_source_back(
     drawn: tuple[str, list[str]],
 ) -> None:
-    text, quotes = drawn
-    spans = [(p.start, p.end) for q in find_quotes([text]).quotations for p in q.pieces]
-    masked, placeholders = mask_quotes(text, spans)
-    assert unmask(masked, placeholders, quotes) == text
+    text, known = drawn
+    masked, placeholders = mask_quotes(text, _known_spans(text, known))
+    assert unmask(masked, placeholders, known) == text
 
 
-def test_styles_table_is_what_find_quotes_knows() -> None:
-    for opening, closing in STYLES:
-        assert texts([f"Er sagte {opening}ja{closing}."]) == [f"{opening}ja{closing}"]
+_SOURCE = "Er sagte „Wir kommen“ und dann »Nein« und ging."
+_KNOWN = ["„Wir kommen“", "»Nein«"]
+_RENDERINGS = ["“We are coming”", "“No”"]
 
 
-def test_strategies_styles_are_exactly_the_table() -> None:
-    """The generator draws every style of the one table, and no other."""
-    table = {(opening, closing) for opening, closers in QUOTE_MARKS.items() for closing in closers}
-    assert table
-    assert set(STYLES) == table
+class _Draws:
+    """A stand-in for hypothesis' data object: the first choice of every strategy."""
+
+    def draw(self, strategy: st.SearchStrategy[object]) -> object:
+        if strategy is _ACTIONS:
+            return 1
+        if strategy is _BENIGN:
+            return "word"
+        raise AssertionError(strategy)
 
 
 @pytest.mark.parametrize(
-    ("opening", "closing"),
-    [(opening, closing) for opening, closers in QUOTE_MARKS.items() for closing in closers],
+    "broken",
+    [
+        pytest.param(lambda translated, placeholders, renderings: None, id="always-refuses"),
+        pytest.param(lambda translated, placeholders, renderings: translated, id="no-restore"),
+        pytest.param(
+            lambda translated, placeholders, renderings: translated.replace(
+                placeholders[0], renderings[0]
+            ),
+            id="restores-only-the-first",
+        ),
+    ],
 )
+def test_the_unmask_oracles_fail_a_broken_unmask(
+    monkeypatch: pytest.MonkeyPatch, broken: Callable[..., str | None]
+) -> None:
+    data: Any = _Draws()
+    _check_unmask_accepts(_SOURCE, _KNOWN, _RENDERINGS, data)  # the real unmask passes
+    for damage in ("drop", "swap"):
+        _check_unmask_refuses(_SOURCE, _KNOWN, _RENDERINGS, damage)
+    monkeypatch.setattr(quotes, "unmask", broken)
+    with pytest.raises(AssertionError):
+        _check_unmask_accepts(_SOURCE, _KNOWN, _RENDERINGS, data)
+        for damage in ("drop", "swap"):
+            _check_unmask_refuses(_SOURCE, _KNOWN, _RENDERINGS, damage)
+
+
+CONTRACT_STYLES = sorted(contract_styles())
+
+
+def _check_style(opening: str, closing: str) -> None:
+    assert texts([f"Er sagte {opening}ja{closing}."]) == [f"{opening}ja{closing}"]
+
+
+@pytest.mark.parametrize(("opening", "closing"), CONTRACT_STYLES)
+def test_every_style_of_the_contract_is_found(opening: str, closing: str) -> None:
+    _check_style(opening, closing)
+
+
+def test_the_style_check_fails_a_finder_that_forgets_a_style(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = find_quotes
+
+    def forgetful(paragraphs: Sequence[str], lines: Any = None) -> Any:
+        scan = real(paragraphs, lines)
+        kept = tuple(q for q in scan.quotations if not q.text.startswith("»"))
+        return type(scan)(kept, scan.warnings)
+
+    monkeypatch.setitem(globals(), "find_quotes", forgetful)
+    with pytest.raises(AssertionError):
+        for opening, closing in CONTRACT_STYLES:
+            _check_style(opening, closing)
+
+
+def test_the_code_the_generator_and_the_document_share_one_table() -> None:
+    """docs/quotes.md §1 is the contract; the code's table (``QUOTE_MARKS``) and the test
+    generator's (``strategies.STYLES``, typed by hand) must both be exactly it."""
+    code = {(opening, closing) for opening, closers in QUOTE_MARKS.items() for closing in closers}
+    assert len(CONTRACT_STYLES) >= 10  # the document's table was read
+    assert code == set(CONTRACT_STYLES)
+    assert set(STYLES) == set(CONTRACT_STYLES)
+
+
+@pytest.mark.parametrize(("opening", "closing"), CONTRACT_STYLES)
 def test_segmentation_and_finder_agree_on_every_style(opening: str, closing: str) -> None:
-    """Sentence splitting knows every mark of the table: a quotation that ends a sentence
-    ends it with its closing mark, and one that starts a sentence starts it."""
+    """Sentence splitting knows every mark of the contract: a quotation that ends a
+    sentence ends it with its closing mark, and one that starts a sentence starts it."""
     first = f"Er sagte: {opening}Wir gehen jetzt.{closing}"
     second = f"{opening}Ja.{closing}"
     text = f"{first} {second} Dann ging er."

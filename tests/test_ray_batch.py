@@ -17,9 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_batch import _article, _done_records, _outputs, _runs, _wait_for_done_records
 
-from tests.batch_helpers import run_batch
+from tests.batch_helpers import (
+    article,
+    done_records,
+    manifest_runs,
+    outputs,
+    run_batch,
+    wait_for_done_records,
+)
 from translator import engines
 from translator.api import Translator
 from translator.batch import (
@@ -60,11 +66,11 @@ def folder_and_reference(
     for number in range(_FILES):
         target = source / f"part{number % 2}" / f"doc{number:03d}.txt"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_article(number, _SENTENCES), encoding="utf-8")
+        target.write_text(article(number, _SENTENCES), encoding="utf-8")
     engine = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
     report = run_batch(BatchSettings(source, root / "local"), engine)
     assert (report.done, report.failed) == (_FILES, 0)
-    return source, _outputs(root / "local")
+    return source, outputs(root / "local")
 
 
 def _translator(model: Path, cls: type[Translator] = Translator) -> Translator:
@@ -95,7 +101,7 @@ def test_ray_outputs_are_the_local_outputs(
             BatchSettings(source, tmp_path / "out"), executor, Options(), progress=snapshots.append
         )
     assert (report.done, report.failed, report.interrupted) == (_FILES, 0, False)
-    assert _outputs(tmp_path / "out") == expected
+    assert outputs(tmp_path / "out") == expected
     _assert_all_done_once(tmp_path / "out", snapshots)
     assert max(s.workers for s in snapshots) == 2
     # The totals are known before the first unit comes back.
@@ -132,7 +138,7 @@ def test_a_worker_killed_mid_run_loses_nothing(
         assert executor.workers_replaced == 1
     assert report.done < _FILES * 2  # a guard against counting files twice
     assert (report.done, report.failed) == (_FILES, 0)
-    assert _outputs(tmp_path / "out") == expected
+    assert outputs(tmp_path / "out") == expected
     _assert_all_done_once(tmp_path / "out", snapshots)
 
 
@@ -188,7 +194,7 @@ def test_poisoned_files_are_recorded_failed_and_the_rest_completes(
         for name, content in expected.items()
         if not name.startswith(("part0/doc004", "part1/doc005"))
     }
-    assert _outputs(output) == unpoisoned
+    assert outputs(output) == unpoisoned
 
 
 def test_the_driver_killed_and_rerun_resumes(
@@ -201,20 +207,20 @@ def test_the_driver_killed_and_rerun_resumes(
     # The CLI joins the test's cluster through RAY_ADDRESS, as it would join a real one.
     environment = {**os.environ, "RAY_ADDRESS": ray_cluster.get_runtime_context().gcs_address}
     process = _start(args, environment)
-    _wait_for_done_records(process, output, at_least=1)
+    wait_for_done_records(process, output, at_least=1)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    finished = _done_records(output)
+    finished = done_records(output)
     assert 1 <= len(finished) < _FILES, "the kill must land in the middle of the run"
 
     process = _start(args, environment)
     _, stderr = process.communicate(timeout=240)
     assert process.returncode == 0, stderr
-    assert _outputs(output) == expected
-    after = _done_records(output)
+    assert outputs(output) == expected
+    after = done_records(output)
     assert len(after) == _FILES
     assert {name: after[name] for name in finished} == finished  # none redone
-    assert [status for _, status, _ in _runs(output)] == ["crashed", "complete"]
+    assert [status for _, status, _ in manifest_runs(output)] == ["crashed", "complete"]
 
 
 def _start(args: Sequence[str], environment: dict[str, str]) -> subprocess.Popen[str]:
@@ -265,7 +271,7 @@ def test_ray_progress_moves_while_workers_translate_a_unit(
         execute_batch(
             BatchSettings(source, tmp_path / "out"), executor, Options(), progress=snapshots.append
         )
-    assert _outputs(tmp_path / "out") == expected
+    assert outputs(tmp_path / "out") == expected
     # Before any file is done, the workers' model batches already move the count.
     moving = [s.sentences_translated for s in snapshots if s.done == 0 and s.sentences_translated]
     unit = 11 * _SENTENCES  # the files of a unit: just over UNIT_SENTENCES

@@ -1,7 +1,7 @@
 """The quotation contract on real German text (tests/data/real_quotes/, see its README).
 
 Three layers:
-- the corpus itself is well formed (runs even before ``translator.quotes`` exists);
+- the corpus itself is well formed;
 - ``gold.jsonl``: hand-verified quotations for a sample of lines (an entry may span
   consecutive lines: a quotation continued over paragraphs), which ``find_quotes`` must
   reproduce exactly;
@@ -15,11 +15,16 @@ Three layers:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.fakes import IdentityTranslator
+from translator import pipeline, quotes
+from translator.options import Options
+from translator.schema import QuoteMarks, QuoteMode
 
 DATA = Path(__file__).parent / "data" / "real_quotes"
 CORPUS_FILES = sorted(DATA.glob("*.txt"))
@@ -63,8 +68,7 @@ def _gold_params() -> list[Any]:
 
 @pytest.fixture(scope="module")
 def find_quotes() -> Callable[..., Any]:
-    quotes = pytest.importorskip("translator.quotes")
-    return quotes.find_quotes  # type: ignore[no-any-return]
+    return quotes.find_quotes
 
 
 # --- the data itself --------------------------------------------------------------
@@ -195,30 +199,9 @@ def test_find_quotes_agrees_with_counting_where_marks_are_distinct(
 # --- the pipeline oracle (quotes.md §4) ----------------------------------------------
 
 
-class _EchoEngine:
-    """A translation engine that returns its input: whatever the pipeline masked or
-    split, it gets back unchanged, so only the pipeline's own handling is tested."""
-
-    def __init__(self) -> None:
-        from translator.schema import ModelInfo
-
-        self.info = ModelInfo(id="echo")
-        self.max_input_tokens = 512
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(text.split()) + 1 for text in texts]
-
-    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
-        return list(texts)
-
-
 def _translate(text: str, mode: str, marks: str = "english") -> Any:
-    pipeline = pytest.importorskip("translator.pipeline")
-    from translator.options import Options
-    from translator.schema import QuoteMarks, QuoteMode
-
     options = Options(quotes=QuoteMode(mode), quote_marks=QuoteMarks(marks))
-    return pipeline.translate_document(text, translator=_EchoEngine(), options=options)
+    return pipeline.translate_document(text, translator=IdentityTranslator(), options=options)
 
 
 @pytest.mark.parametrize("entry", GOLD, ids=[f"gold{i}" for i in range(len(GOLD))])

@@ -14,7 +14,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from fakes import FakeTranslator
+from fakes import HOSTILE, FakeTranslator
+from oracle import SAMPLE, SAMPLE_PARAGRAPHS, SAMPLE_QUOTES
 from typer.testing import CliRunner
 
 from tests.batch_helpers import run_batch
@@ -32,37 +33,6 @@ from translator.render_html import (
     split_segments,
 )
 from translator.schema import QuoteMode
-
-DATA = Path(__file__).parent / "data"
-SAMPLE = DATA / "belousov-dprk.de.txt"
-# The sample's quotations, copied from the article by hand (not found by find_quotes).
-SAMPLE_QUOTES = [
-    '"Im Rahmen des offiziellen Besuchs des russischen Verteidigungsministers in der DVRK '
-    "sind eine Reihe von bilateralen Treffen mit Vertretern der militärischen und "
-    'militärpolitischen Führung der Republik vorgesehen."',
-    '"Heute werden die freundschaftlichen Beziehungen zwischen Russland und der DVRK in allen '
-    "Bereichen, einschließlich der militärischen Zusammenarbeit, aktiv ausgebaut. Wir sind "
-    "entschlossen, alle auf höchster Ebene getroffenen Vereinbarungen umzusetzen. Wir "
-    'erwarten eine enge und fruchtbare Zusammenarbeit mit unseren koreanischen Kameraden."',
-    '"die heutigen Gespräche dazu dienen werden, die russisch-koreanische strategische '
-    'Partnerschaft im Bereich der Verteidigung weiter zu stärken"',
-    '"Diese kontinuierlich zu stärken und zu entwickeln – das ist die ständige Position '
-    'unserer Armee."',
-    '"der Austausch und die Zusammenarbeit zwischen den militärischen Abteilungen beider '
-    'Länder einschließlich des Austauschs hochrangiger Delegationen tatkräftig durchgeführt wird"',
-    '"Wir wissen das zu schätzen."',
-    '"ein Schlüsselmoment für den Austausch nützlicher und konstruktiver Vorschläge ist, die '
-    "zur Stärkung der Verteidigungs- und Sicherheitsfähigkeiten beider Länder beitragen und "
-    'die Freundschaft, Zusammenarbeit und Entwicklung zwischen den Armeen beider Länder fördern"',
-]
-SAMPLE_PARAGRAPHS = 11  # the article's non-empty lines, counted by hand
-HOSTILE = (
-    "Der Titel </title><script>document.title='pwned';window.pwned=1</script> bleibt.\n\n"
-    "Er sagte: \"<img src=x onerror='window.pwned=2'>\" und ging.\n\n"
-    "Ein Stil </style><style>body{display:none}</style> und "
-    '<a href="javascript:window.pwned=3">klick</a> [klick](javascript:window.pwned=4).\n\n'
-    '"Das ist </mark><b data-q="1">nicht</b> fett", sagte sie. Ein loses „Zeichen.'
-)
 
 
 def sample_data(quotes: QuoteMode = QuoteMode.KEEP) -> dict[str, object]:
@@ -127,11 +97,11 @@ def test_sample_page_places_every_quotation_in_both_columns(mode: QuoteMode) -> 
     data = sample_data(mode)
     model = page_model(data)
     assert len(model["paragraphs"]) == SAMPLE_PARAGRAPHS == len(data["paragraphs"])  # type: ignore[arg-type]
-    assert [q["original"] for q in model["quotes"]] == SAMPLE_QUOTES
+    assert [q["original"] for q in model["quotes"]] == list(SAMPLE_QUOTES)
     assert all(q["in_source"] and q["in_translation"] for q in model["quotes"])
     source_marks = [s.text for p in model["paragraphs"] for s in p["source"] if s.quote]
     translation_marks = [s.text for p in model["paragraphs"] for s in p["translation"] if s.quote]
-    assert source_marks == SAMPLE_QUOTES
+    assert source_marks == list(SAMPLE_QUOTES)
     assert translation_marks == [q["rendered"] for q in data["quotes"]]  # type: ignore[attr-defined]
     # The original is shown beside the translation only when the two differ.
     assert all(q["shows_original"] == (mode is not QuoteMode.KEEP) for q in model["quotes"])

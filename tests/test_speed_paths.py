@@ -4,14 +4,12 @@ transformers, balanced CTranslate2 batches, and translation that is streamed, no
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from translator import engines
-from translator.engines import convert
 from translator.engines.marian_pieces import MarianPieces
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,12 +25,9 @@ def _german_lines() -> list[str]:
     return lines
 
 
-@pytest.fixture(scope="module")
-def ct2_dir(tiny_marian_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("speed") / "marian"
-    shutil.copytree(tiny_marian_dir, folder)
-    convert.convert_model(folder)
-    return folder
+@pytest.fixture
+def ct2_dir(ct2_marian_dir: Path) -> Path:
+    return ct2_marian_dir
 
 
 def test_sentencepiece_tokenizer_matches_marian_tokenizer(tiny_marian_dir: Path) -> None:
@@ -66,22 +61,20 @@ def test_sentencepiece_tokenizer_only_for_marian_folders(
     assert not MarianPieces.usable(incomplete)
 
 
-def test_ct2_translation_imports_neither_torch_nor_transformers(ct2_dir: Path) -> None:
+def test_ct2_translation_imports_neither_torch_nor_transformers(
+    ct2_dir: Path, imported_modules: Any
+) -> None:
     """The one-article cold start: the CLI on the CTranslate2 path loads no torch, no
     transformers and no summarization model."""
-    code = (
-        "import sys; from translator.cli import main; from translator import engines; "
-        "engines.load_summarizer = lambda *a, **k: sys.exit('summarizer loaded'); "
-        f"sys.argv = ['translator', 'translate', {str(SAMPLE)!r}, '-m', {str(ct2_dir)!r}, '-q'];\n"
-        "try: main()\nexcept SystemExit as e: assert e.code in (0, None), e.code\n"
-        "heavy = {'torch', 'transformers'} & set(sys.modules)\n"
-        "sys.exit(f'imported {sorted(heavy)}' if heavy else 0)"
+    run = imported_modules(
+        "import sys; from translator.cli import main; from translator import engines\n"
+        "engines.load_summarizer = lambda *a, **k: sys.exit('summarizer loaded')\n"
+        f"sys.argv = ['translator', 'translate', {str(SAMPLE)!r}, '-m', {str(ct2_dir)!r}, '-q']\n"
+        "main()"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip()  # a translation came out
+    assert run.exit_code in (0, None), (run.exit_code, run.stderr)
+    assert run.stdout.strip()  # a translation came out
+    assert not {"torch", "transformers"} & run.modules
 
 
 def test_ct2_engine_uses_sentencepiece_tokenizer_and_translates(ct2_dir: Path) -> None:

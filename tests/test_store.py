@@ -13,6 +13,7 @@ from typing import Any
 from unittest.mock import Mock
 
 import pytest
+from conftest import BART_ID, MARIAN_ID, OLDER, PINNED, install
 
 from translator.config import checkout_root
 from translator.errors import ModelLoadError, ModelNotFoundError
@@ -41,12 +42,18 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     """Every socket connection attempted during the test (each still fails)."""
     attempts: list[Any] = []
     guarded = socket.socket.connect
+    guarded_create = socket.create_connection
 
     def record(self: socket.socket, address: Any, *args: Any) -> Any:
         attempts.append(address)
         return guarded(self, address, *args)
 
+    def record_create(address: Any, *args: Any, **kwargs: Any) -> Any:
+        attempts.append(address)
+        return guarded_create(address, *args, **kwargs)
+
     monkeypatch.setattr(socket.socket, "connect", record)
+    monkeypatch.setattr(socket, "create_connection", record_create)
     yield attempts
 
 
@@ -271,62 +278,39 @@ def test_unknown_hub_repository_is_not_found(monkeypatch: pytest.MonkeyPatch) ->
         resolve_model("nobody/nothing", offline=False)
 
 
-def test_store_does_not_touch_the_network_even_online(connections: list[Any]) -> None:
-    # Online mode against the guarded sockets: huggingface_hub is told it is offline by
-    # the fixture, so it must fail without a single connection attempt.
-    with pytest.raises(ModelNotFoundError):
-        resolve_model(REPO_ID, offline=False)
+def test_offline_store_makes_no_connection_while_the_hub_library_is_online(
+    connections: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # huggingface_hub believes it is online (the isolation's patch undone here), so only
+    # the store's own offline switch stands between the call and the network.
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    with pytest.raises(ModelNotFoundError, match="not available offline"):
+        resolve_model(REPO_ID, offline=True)
     assert connections == []
+
+
+def test_the_connection_recorder_sees_an_online_lookup(
+    connections: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test above can fail: online, with the hub library online, the same lookup tries
+    to connect (and the socket guard refuses it)."""
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    with pytest.raises(Exception, match="tests must stay offline"):
+        resolve_model(REPO_ID, offline=False)
+    assert connections != []
 
 
 # --- the store and the registry --------------------------------------------------------------
 
-PINNED = "fedcba9876543210fedcba9876543210fedcba98"
-OLDER = "1111111111111111111111111111111111111111"
-MARIAN_ID = "tiny-org/registered-marian"
-BART_ID = "tiny-org/registered-bart"
-TEST_REGISTRY = f"""
-[models.tiny-marian]
-hub_id = "{MARIAN_ID}"
-revision = "{PINNED}"
-task = "translation"
-licence = "MIT"
-size_mb = 1
-default = true
-
-[models.tiny-bart]
-hub_id = "{BART_ID}"
-revision = "{PINNED}"
-task = "summarization"
-licence = "MIT"
-size_mb = 1
-default = true
-
-[models.tiny-branch]
-hub_id = "tiny-org/on-a-branch"
-revision = "main"  # unpinned, for the test of branch pins
-task = "summarization"
-licence = "MIT"
-size_mb = 2
-"""
-
 
 @pytest.fixture
-def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Registry:
-    """A test registry (TRANSLATOR_REGISTRY) of tiny models; nothing installed yet."""
-    path = tmp_path / "registry.toml"
-    path.write_text(TEST_REGISTRY, encoding="utf-8")
-    monkeypatch.setenv("TRANSLATOR_REGISTRY", str(path))
+def registry(registry_file: Path) -> Registry:
+    """The registry of tiny models (conftest.TEST_REGISTRY); nothing installed yet."""
     return load_registry()
-
-
-def install(source: Path, alias: str, revision: str | None = PINNED) -> Path:
-    """Copy a model folder into the store as `models pull` leaves it."""
-    folder = entry_dir(alias)
-    shutil.copytree(source, folder)
-    if revision is not None:
-        (folder / REVISION_FILE).write_text(f"{revision}\n", encoding="utf-8")
-    return folder
 
 
 def test_models_dir_follows_the_environment(
@@ -546,7 +530,7 @@ def test_unknown_bare_name_lists_the_aliases(registry: Registry, connections: li
         resolve_model("opus-mt")
     message = str(caught.value)
     assert "No model folder or alias called 'opus-mt'" in message
-    assert "tiny-marian, tiny-bart, tiny-branch" in message
+    assert "tiny-marian, tiny-bart, tiny-extra, tiny-branch" in message
     assert connections == []
 
 

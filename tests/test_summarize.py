@@ -6,18 +6,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from tests.fakes import FakeSummarizer, Reply, TwoWordTranslator
 from tests.oracle import SAMPLE_QUOTES, quotations_in
+from translator import quotes, summarize
 from translator.cli import app
 from translator.options import Options
 from translator.pipeline import translate_document
 from translator.schema import DocumentResult, ModelInfo, QuoteMode, QuoteResult, QuoteStrategy
 from translator.summarize import (
+    FidelityResult,
     SourceQuote,
     chunk_text,
     enforce_quote_fidelity,
@@ -29,41 +33,6 @@ from translator.summarize import (
 
 SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"
 runner = CliRunner()
-
-Reply = str | Callable[[str], str]
-
-
-class FakeSummarizer:
-    """Counts a token per word plus two special tokens; records every call.
-
-    ``reply`` is the summary of every text (or a function of the text); ``strict_reply``
-    replaces it on strict retries.
-    """
-
-    def __init__(
-        self, reply: Reply = "", strict_reply: Reply | None = None, limit: int = 1024
-    ) -> None:
-        self.reply = reply
-        self.strict_reply = strict_reply
-        self.max_input_tokens = limit
-        self.calls: list[tuple[list[str], int, int, bool]] = []
-
-    @property
-    def info(self) -> ModelInfo:
-        return ModelInfo(id="fake-summarizer")
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(text.split()) + 2 for text in texts]
-
-    def summarize(
-        self, texts: Sequence[str], *, min_tokens: int, max_tokens: int, strict: bool = False
-    ) -> list[str]:
-        assert 0 <= min_tokens <= max_tokens
-        assert all(n <= self.max_input_tokens for n in self.count_tokens(texts))
-        self.calls.append((list(texts), min_tokens, max_tokens, strict))
-        reply = self.strict_reply if strict and self.strict_reply is not None else self.reply
-        return [reply(text) if callable(reply) else reply for text in texts]
-
 
 # Three quotations of a document: (original, English translation).
 SAID = (
@@ -129,14 +98,6 @@ def _summarize(
     )
     changes = [(c.found, c.action, c.replacement) for c in result.quote_changes]
     return result.text, changes, result.warnings
-
-
-def _allowed_units(mode: QuoteMode, pairs: Sequence[tuple[str, str]]) -> set[str]:
-    return {
-        unit
-        for original, english in pairs
-        for unit in quotations_in(_rendered(original, english, mode))
-    }
 
 
 # --------------------------------------------------------------------------- lengths
@@ -431,53 +392,137 @@ def test_source_quotes_use_the_translated_field_then_the_english_text() -> None:
     ]
 
 
-_FRAGMENTS = [
-    *SAID,
-    *LONG,
-    *OTHER,
-    "We appreciate",
-    "friendly relations between Russia",
-    "the DPRK",
-    " ",
-    " ",
-    ". ",
-    "said",
-    "Russia's",
-    "“",
-    "”",
-    '"',
-    "„",
-    "“",
-    "»",
-    "«",
-    "‚",
-    "‘",
-    "'",
+# A summary built from segments whose fate is known by construction (quotes.md §3), so the
+# oracle is the expected text itself: no quotation finder on either side.
+# ("plain", words): text outside quotations, kept as it is.
+# ("whole", i): source i's whole rendering, kept as it is ("kept").
+# ("invented", words, style): a quotation of words no source said: marks go ("unquoted").
+# ("partial", i, form, k): the first k words of a form of source i (fewer than all, fewer
+#     than the 4 it takes to stand for a quotation) in marks: marks go ("unquoted").
+# ("remarked", i, form, style): all words of a form of source i in other marks: the whole
+#     rendering stands there instead ("replaced").
+Segment = tuple[Any, ...]
+_PAIRS = (SAID, LONG, OTHER)
+_PLAIN_WORDS = ("The", "minister", "visited", "Pyongyang", "on", "Tuesday", "talks", "went")
+_INVENTED_WORDS = ("rain", "tomorrow", "nobody", "ever", "promised", "peace", "soon")
+# Styles with a distinct closing mark or a typewriter pair (an apostrophe-like single mark
+# is the finder's business, tested in test_quotes; here it would blur the construction).
+_STYLES = (("“", "”"), ("„", "“"), ("»", "«"), ("«", "»"), ('"', '"'), ("‚", "‘"), ("›", "‹"))
+
+
+def _form_text(index: int, form: int) -> str:
+    """Source ``index``'s English (form 0) or German (form 1), without its marks."""
+    return _PAIRS[index][1 - form][1:-1]
+
+
+def _segments() -> st.SearchStrategy[Segment]:
+    source = st.integers(0, len(_PAIRS) - 1)
+    form = st.integers(0, 1)
+    style = st.sampled_from(_STYLES)
+    plain = st.lists(st.sampled_from(_PLAIN_WORDS), min_size=1, max_size=5).map(" ".join)
+    invented = st.lists(st.sampled_from(_INVENTED_WORDS), min_size=1, max_size=6).map(" ".join)
+    return st.one_of(
+        st.tuples(st.just("plain"), plain),
+        st.tuples(st.just("whole"), source),
+        st.tuples(st.just("invented"), invented, style),
+        st.tuples(st.just("partial"), source, form, st.integers(1, 3)),
+        st.tuples(st.just("remarked"), source, form, style),
+    )
+
+
+def _build(segments: Sequence[Segment], mode: QuoteMode) -> tuple[str, str, list[str]]:
+    """The summary the model emits, the text fidelity must make of it, and the actions."""
+    emitted: list[str] = []
+    expected: list[str] = []
+    actions: list[str] = []
+    for segment in segments:
+        kind = segment[0]
+        if kind == "plain":
+            emitted.append(segment[1])
+            expected.append(segment[1])
+        elif kind == "whole":
+            rendering = _rendered(*_PAIRS[segment[1]], mode)
+            emitted.append(rendering)
+            expected.append(rendering)
+            actions.append("kept")
+        elif kind == "invented":
+            words, (opening, closing) = segment[1], segment[2]
+            emitted.append(f"{opening}{words}{closing}")
+            expected.append(words)
+            actions.append("unquoted")
+        elif kind == "partial":
+            tokens = _form_text(segment[1], segment[2]).split()
+            k = min(segment[3], len(tokens) - 1)
+            words = " ".join(tokens[:k]).rstrip(".,")
+            emitted.append(f"“{words}”")
+            expected.append(words)
+            actions.append("unquoted")
+        else:
+            index, form, (opening, closing) = segment[1], segment[2], segment[3]
+            quoted = f"{opening}{_form_text(index, form)}{closing}"
+            rendering = _rendered(*_PAIRS[index], mode)
+            emitted.append(quoted)
+            expected.append(rendering)
+            actions.append("kept" if quoted == rendering else "replaced")
+    return " ".join(emitted), " ".join(expected), actions
+
+
+def _check_fidelity(segments: Sequence[Segment], mode: QuoteMode) -> None:
+    emitted, expected, actions = _build(segments, mode)
+    sources = [
+        SourceQuote(original=o, rendered=_rendered(o, e, mode), translated=e) for o, e in _PAIRS
+    ]
+    result = summarize.enforce_quote_fidelity(emitted, sources)
+    assert result.text == expected
+    assert [change.action for change in result.changes] == actions
+    assert result.warnings == ()
+
+
+ADVERSARIAL: list[Segment] = [
+    ("plain", "The minister"),
+    ("whole", 0),
+    ("partial", 1, 0, 3),
+    ("invented", "nobody promised peace", ("»", "«")),
+    ("remarked", 2, 1, ('"', '"')),
+    ("partial", 0, 1, 2),
 ]
 
 
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.sampled_from(_FRAGMENTS), max_size=14),
-    st.sampled_from(list(QuoteMode)),
-)
-@example([SAID[1], " said ", "“", "friendly relations between Russia", "”"], QuoteMode.TRANSLATE)
-@example(["„", *LONG, "”"], QuoteMode.BOTH)
+@given(st.lists(_segments(), min_size=1, max_size=8), st.sampled_from(list(QuoteMode)))
+@example(ADVERSARIAL, QuoteMode.TRANSLATE)
+@example(ADVERSARIAL, QuoteMode.BOTH)
+@example([("whole", 1), ("whole", 1)], QuoteMode.KEEP)
 def test_any_summary_quotes_only_whole_source_quotations(
-    fragments: list[str], mode: QuoteMode
+    segments: list[Segment], mode: QuoteMode
 ) -> None:
-    """The oracle of quotes.md §3, whatever the model emits."""
-    pairs = (SAID, LONG, OTHER)
-    sources = [
-        SourceQuote(original=o, rendered=_rendered(o, e, mode), translated=e) for o, e in pairs
-    ]
-    result = enforce_quote_fidelity("".join(fragments), sources)
-    allowed = _allowed_units(mode, pairs)
-    assert allowed
-    # An empty list is a pass here (a summary need not quote): that quotations are kept
-    # at all is what the explicit examples below and the "kept" tests check.
-    stray = [found for found in quotations_in(result.text) if found not in allowed]
-    assert stray == []
+    """The oracle of quotes.md §3 on summaries built with a known outcome: whole renderings
+    stay, words that are a source quotation's take its whole rendering, any other
+    quotation (invented, partial) loses its marks and keeps its words."""
+    _check_fidelity(segments, mode)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(lambda text, sources: FidelityResult(text, (), ()), id="passes-everything"),
+        pytest.param(
+            lambda text, sources: FidelityResult(quotes.neutralize_marks(text), (), ()),
+            id="unquotes-everything",
+        ),
+        pytest.param(
+            lambda text, sources: FidelityResult(text.replace("“", "").replace("”", ""), (), ()),
+            id="unquotes-some-styles",
+        ),
+    ],
+)
+def test_the_fidelity_oracle_fails_a_broken_enforcer(
+    monkeypatch: pytest.MonkeyPatch, broken: Callable[[str, object], FidelityResult]
+) -> None:
+    _check_fidelity(ADVERSARIAL, QuoteMode.TRANSLATE)  # the real one passes
+    monkeypatch.setattr(summarize, "enforce_quote_fidelity", broken)
+    with pytest.raises(AssertionError):
+        _check_fidelity(ADVERSARIAL, QuoteMode.TRANSLATE)
 
 
 @pytest.mark.parametrize("mode", list(QuoteMode))
@@ -488,29 +533,11 @@ def test_a_summary_quoting_a_whole_rendering_keeps_it(mode: QuoteMode) -> None:
     ]
     rendering = sources[0].rendered
     result = enforce_quote_fidelity(f"He said {rendering} and left.", sources)
-    found = quotations_in(result.text)
-    assert found
-    assert found == quotations_in(rendering)
+    assert result.text == f"He said {rendering} and left."
     assert [change.action for change in result.changes] == ["kept"]
 
 
 # --------------------------------------------------------------------------- pipeline
-
-
-class _Translator:
-    """Translates only "Heute" and "schätzen", so quotations can be told apart."""
-
-    max_input_tokens = 512
-
-    @property
-    def info(self) -> ModelInfo:
-        return ModelInfo(id="fake-translator")
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(text.split()) + 1 for text in texts]
-
-    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
-        return [text.replace("Heute", "Today").replace("schätzen", "appreciate") for text in texts]
 
 
 def test_pipeline_summarizer_reads_translated_quotes_even_in_keep_mode() -> None:
@@ -518,7 +545,7 @@ def test_pipeline_summarizer_reads_translated_quotes_even_in_keep_mode() -> None
     summarizer = FakeSummarizer("Belousov visited the DPRK.")
     result = translate_document(
         source,
-        _Translator(),
+        TwoWordTranslator(),
         Options(quotes=QuoteMode.KEEP, summarize=True),
         summarizer=summarizer,
     )
@@ -535,7 +562,7 @@ def test_pipeline_keep_mode_summary_quotes_the_original() -> None:
     summarizer = FakeSummarizer('No said: "Wir wissen das zu appreciate." Talks went on.')
     result = translate_document(
         source,
-        _Translator(),
+        TwoWordTranslator(),
         Options(quotes=QuoteMode.KEEP, summarize=True),
         summarizer=summarizer,
     )
@@ -545,10 +572,6 @@ def test_pipeline_keep_mode_summary_quotes_the_original() -> None:
 
 
 # --------------------------------------------------------------------------- CLI
-
-
-def _quote_units(renderings: Sequence[str]) -> set[str]:
-    return {unit for rendering in renderings for unit in quotations_in(rendering)}
 
 
 def _tiny_models(marian: Path, bart: Path) -> list[str]:
@@ -565,22 +588,29 @@ def _tiny_models(marian: Path, bart: Path) -> list[str]:
 
 @pytest.mark.parametrize("mode", ["keep", "translate", "both"])
 def test_cli_translate_summarize_quotes_only_whole_quotations(
-    tiny_marian_dir: Path, tiny_bart_dir: Path, mode: str
+    tiny_marian_dir: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    models = _tiny_models(tiny_marian_dir, tiny_bart_dir)
+    """Through the CLI, with a summary whose fate is known: a sample quotation's words in
+    other marks become its whole rendering, an invented quotation loses its marks."""
+    from translator import engines
+
+    said = SAMPLE_QUOTES[5]  # "Wir wissen das zu schätzen."
+    summarizer = FakeSummarizer(f"Er sagte »{said[1:-1]}« und «niemand hat das gesagt».")
+    monkeypatch.setattr(engines, "load_summarizer", lambda *args, **kwargs: summarizer)
     result = runner.invoke(
-        app, ["translate", str(SAMPLE), *models, "--quotes", mode, "--summarize", "-f", "json"]
+        app,
+        ["translate", str(SAMPLE), "-m", str(tiny_marian_dir), "--quotes", mode]
+        + ["--summarize", "-f", "json"],
     )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["summary_chunks"] >= 1
-    assert data["summary_model"]["id"] == str(tiny_bart_dir)
-    allowed = _quote_units([q["rendered"] for q in data["quotes"]])
-    assert allowed
-    # A random-weight summarizer may quote nothing: then there is nothing stray either.
-    assert [found for found in quotations_in(data["summary"]) if found not in allowed] == []
-    actions = {change["action"] for change in data["summary_quotes"]}
-    assert actions <= {"kept", "replaced", "unquoted"}
+    assert [quote["original"] for quote in data["quotes"]] == list(SAMPLE_QUOTES)
+    rendering = data["quotes"][5]["rendered"]
+    if mode == "keep":
+        assert rendering == said
+    assert data["summary"] == f"Er sagte {rendering} und niemand hat das gesagt."
+    actions = [change["action"] for change in data["summary_quotes"]]
+    assert actions == ["replaced", "unquoted"]
 
 
 def test_cli_reports_what_was_done_to_each_summary_quotation(
