@@ -16,28 +16,18 @@ import pytest
 from fakes import (
     DroppingTranslator,
     FailingTranslator,
-    FakeTranslator,
     MarkupEmittingTranslator,
 )
+from server_helpers import expected, library
 
 pytest.importorskip("fastapi")
 from starlette.testclient import TestClient  # noqa: E402
 
-from translator import Translator  # noqa: E402
 from translator.server import ServerSettings  # noqa: E402
 from translator.server.app import create_app  # noqa: E402
 
 GERMAN = "Der Minister sagte, dass wir nicht gehen. Er ist in der Stadt."
 OTHER = "Die Regierung und der Präsident sagte nicht, dass sie mit uns gehen."
-
-
-def library(engine: FakeTranslator | None = None) -> Translator:
-    return Translator.from_engines(engine or FakeTranslator(), cache=False)
-
-
-def expected(text: str) -> str:
-    """What the library gives for ``text`` (a fresh engine: no shared state)."""
-    return library().translate(text).translation
 
 
 @pytest.fixture
