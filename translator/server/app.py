@@ -340,7 +340,11 @@ async def translate_html(state: ServerState, fragments: list[str], deadline: flo
     fallback: list[tuple[int, htmltext.Run]] = []
     for number, (fragment, (document, plans)) in enumerate(zip(parsed, planned, strict=True)):
         done: dict[int, str] = {}
-        paragraphs = iter(next(results).paragraphs if document.paragraphs else ())
+        translated = next(results).paragraphs if document.paragraphs else ()
+        if len(translated) != len(document.paragraphs):
+            translated = ()  # not one result per run: every run goes the safe way
+            plans = [None] * len(plans)
+        paragraphs = iter(translated)
         for run, plan in zip(fragment.runs, plans, strict=True):
             restored = None
             if plan is not None:

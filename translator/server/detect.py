@@ -1,6 +1,6 @@
 """Language detection for ``source: auto`` and ``/detect``: py3langid (langid.py's model,
-4.5 MB, about 50 µs a sentence on this machine) over German, English and their
-neighbours; the README's Server section has the measurement behind the choice.
+4.5 MB) over German, English and their neighbours; the README's Server section has the
+measurement behind the choice (``benchmarks/detect_bench.py``).
 
 The model loads once, on first use (``translator serve`` loads it at start).
 """

@@ -1,0 +1,213 @@
+"""Benchmark `translator serve`: throughput and latency on loopback with 1, 8 and 32
+concurrent clients, each sending one news paragraph per request, against the same
+paragraphs through `Translator.translate_many` in one process (the server's overhead,
+and what batching across requests gains).
+
+The server is the real CLI (`python -m translator serve`) in a child process; the
+clients are threads with one httpx connection each. The model is the tests' tiny
+random-weight Marian (its speed shows what the server adds around a model) unless
+--model names another folder.
+
+    .venv/bin/python -m benchmarks.server_bench                 # rows to stdout and JSON
+    .venv/bin/python -m benchmarks.server_bench --requests 96 --model models/opus-mt-de-en
+
+Not a test: nothing is asserted; the rows go to benchmarks/server_results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+_ROOT = Path(__file__).resolve().parent.parent
+_SAMPLE = _ROOT / "tests" / "data" / "belousov-dprk.de.txt"
+RESULTS = Path(__file__).resolve().parent / "server_results.json"
+
+
+def paragraphs(count: int) -> list[str]:
+    """``count`` news paragraphs of one to three sentences (about a post's length, at most
+    500 characters) from the sample article, numbered so that none repeats."""
+    import re
+
+    text = _SAMPLE.read_text(encoding="utf-8")
+    sentences = [s for s in re.split(r"(?<=[.!?:])\s+", text) if s.strip()]
+    pieces: list[str] = []
+    current = ""
+    for sentence in sentences:
+        if current and len(current) + len(sentence) > 400:
+            pieces.append(current)
+            current = ""
+        current = f"{current} {sentence}".strip()
+    pieces.append(current)
+    pieces = [piece[:500] for piece in pieces]
+    return [f"{pieces[i % len(pieces)]} ({i})" for i in range(count)]
+
+
+def tiny_model(cache: Path) -> Path:
+    folder = cache / "tiny-marian"
+    if not (folder / "config.json").exists():
+        sys.path.insert(0, str(_ROOT / "tests"))
+        from tiny_models import build_tiny_marian
+
+        build_tiny_marian(folder)
+    return folder
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def in_process(model: Path, texts: list[str]) -> dict[str, Any]:
+    """The same paragraphs through translate_many, in this process (model loaded first)."""
+    from translator import Translator
+
+    translator = Translator(str(model), cache=False, offline=True)
+    translator.translate_many(texts[:2])  # load and warm up
+    started = time.perf_counter()
+    list(translator.translate_many(texts))
+    seconds = time.perf_counter() - started
+    return {
+        "clients": "in-process translate_many",
+        "seconds": round(seconds, 3),
+        "per_s": round(len(texts) / seconds, 2),
+        "p50_ms": None,
+        "p95_ms": None,
+    }
+
+
+def against_server(url: str, texts: list[str], clients: int) -> dict[str, Any]:
+    """``clients`` threads share ``texts``, each sending one paragraph per request."""
+    import httpx
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    queue = list(texts)
+    errors = 0
+
+    def client() -> None:
+        nonlocal errors
+        with httpx.Client(timeout=120) as http:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    text = queue.pop()
+                started = time.perf_counter()
+                answer = http.post(
+                    f"{url}/translate", json={"q": text, "source": "de", "target": "en"}
+                )
+                elapsed = time.perf_counter() - started
+                with lock:
+                    latencies.append(elapsed)
+                    errors += answer.status_code != 200
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "clients": clients,
+        "seconds": round(seconds, 3),
+        "per_s": round(len(texts) / seconds, 2),
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, 1),
+        "errors": errors,
+    }
+
+
+def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "translator",
+        "serve",
+        "--port",
+        str(port),
+        "-m",
+        str(model),
+        "--no-cache",
+        "--offline",
+        "--req-limit",
+        "0",
+        "--char-limit",
+        "0",
+        "-q",
+    ]
+    process = subprocess.Popen(command, cwd=_ROOT, env={**os.environ, "PYTHONPATH": str(_ROOT)})
+    import httpx
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("the server did not become ready")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=32, help="paragraphs per row")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--model", help="a model folder (default: the tests' tiny model)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    options = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="server-bench-"))
+    try:
+        model = Path(options.model) if options.model else tiny_model(work)
+        texts = paragraphs(options.requests)
+        rows = [in_process(model, texts)]
+        port = free_port()
+        server = start_server(model, port)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            against_server(url, texts[:4], 1)  # warm up
+            rows += [against_server(url, texts, clients) for clients in options.clients]
+        finally:
+            server.terminate()
+            server.wait(timeout=120)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    report = {
+        "model": str(model.name),
+        "requests": options.requests,
+        "machine": machine,
+        "rows": rows,
+    }
+    options.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"model {model.name}; {options.requests} paragraphs per row; {machine}")
+    print(f"{'clients':>28} {'seconds':>8} {'para/s':>7} {'p50 ms':>7} {'p95 ms':>7}")
+    for row in rows:
+        p50 = "" if row["p50_ms"] is None else f"{row['p50_ms']:.0f}"
+        p95 = "" if row["p95_ms"] is None else f"{row['p95_ms']:.0f}"
+        print(
+            f"{row['clients']!s:>28} {row['seconds']:>8.2f} {row['per_s']:>7.1f} {p50:>7} {p95:>7}"
+        )
+
+
+if __name__ == "__main__":
+    main()
