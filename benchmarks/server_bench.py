@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.batch_bench import tiny_model
+
 _ROOT = Path(__file__).resolve().parent.parent
 _SAMPLE = _ROOT / "tests" / "data" / "belousov-dprk.de.txt"
 RESULTS = Path(__file__).resolve().parent / "server_results.json"
@@ -53,16 +55,6 @@ def paragraphs(count: int) -> list[str]:
     pieces.append(current)
     pieces = [piece[:500] for piece in pieces]
     return [f"{pieces[i % len(pieces)]} ({i})" for i in range(count)]
-
-
-def tiny_model(cache: Path) -> Path:
-    folder = cache / "tiny-marian"
-    if not (folder / "config.json").exists():
-        sys.path.insert(0, str(_ROOT / "tests"))
-        from tiny_models import build_tiny_marian
-
-        build_tiny_marian(folder)
-    return folder
 
 
 def free_port() -> int:

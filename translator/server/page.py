@@ -39,20 +39,22 @@ def _style_source() -> str:
     return f"'sha256-{digest}'"
 
 
-def page_policy() -> str:
+def page_policy(header: bool = True) -> str:
     """The Content-Security-Policy of the page and the docs: their inline stylesheet, a form
-    that posts back here, nothing else."""
-    return (
+    that posts back here, nothing else. The header also forbids framing (browsers ignore
+    frame-ancestors in a <meta> policy, with a console warning)."""
+    policy = (
         f"default-src 'none'; style-src {_style_source()}; img-src 'none'; "
-        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        "form-action 'self'; base-uri 'none'"
     )
+    return policy + "; frame-ancestors 'none'" if header else policy
 
 
 def _document(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{page_policy()}">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{page_policy(header=False)}">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )

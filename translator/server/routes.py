@@ -187,10 +187,8 @@ def add_routes(app: FastAPI, state: ServerState) -> None:
         values = await parameters(request, upload_limit)
         char_limit = authorize(state, request, values)
         summarize = summarize or _flag(values.get("summarize"))
-        upload = values.get("file")
         overrides = _overrides(values)
-        name = ""
-        if upload is not None and not isinstance(upload, str):
+        if _has_file(values):
             source, name = await _uploaded(values)
             check_chars(_characters(source), char_limit)
             result = await state.batcher.run_alone(
@@ -280,6 +278,13 @@ def _page_headers(policy: str | None = None) -> dict[str, str]:
     return headers
 
 
+def _has_file(values: dict[str, Any]) -> bool:
+    """Whether a file was uploaded: a browser sends an empty, nameless part for a form's
+    file field left empty."""
+    upload = values.get("file")
+    return upload is not None and not isinstance(upload, str) and bool(upload.filename)
+
+
 def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -324,9 +329,9 @@ async def _uploaded(values: dict[str, Any]) -> tuple[Source, str]:
     from translator import formats
     from translator.server.files import safe_name
 
-    upload = values.get("file")
-    if upload is None or isinstance(upload, str):
+    if not _has_file(values):
         raise ApiError(400, "Invalid request: missing file parameter (a multipart upload)")
+    upload = values["file"]
     name = safe_name(upload.filename or "upload.txt")
     data = await upload.read()
     if Path(name).suffix.lower() not in FILE_EXTENSIONS and Path(name).suffix:
