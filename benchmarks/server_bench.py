@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -167,38 +168,46 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=RESULTS)
     options = parser.parse_args()
 
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
     work = Path(tempfile.mkdtemp(prefix="server-bench-"))
+    model = Path(options.model) if options.model else tiny_model(work)
+    texts = paragraphs(options.requests)
+    report: dict[str, Any] = {
+        "model": model.name,
+        "requests": options.requests,
+        "machine": machine,
+        "rows": [],
+    }
+    print(f"model {model.name}; {options.requests} paragraphs per row; {machine}")
+    print(f"{'clients':>28} {'seconds':>8} {'para/s':>7} {'p50 ms':>7} {'p95 ms':>7}")
+
+    def record(row: dict[str, Any]) -> None:
+        """Print the row and rewrite the results file: a cut-short run keeps its rows."""
+        report["rows"].append(row)
+        options.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        p50 = "" if row["p50_ms"] is None else f"{row['p50_ms']:.0f}"
+        p95 = "" if row["p95_ms"] is None else f"{row['p95_ms']:.0f}"
+        print(
+            f"{row['clients']!s:>28} {row['seconds']:>8.2f} {row['per_s']:>7.1f} {p50:>7} {p95:>7}",
+            flush=True,
+        )
+
+    # SIGTERM (a timeout) ends the run through the finally blocks: no server left behind.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     try:
-        model = Path(options.model) if options.model else tiny_model(work)
-        texts = paragraphs(options.requests)
-        rows = [in_process(model, texts)]
+        record(in_process(model, texts))
         port = free_port()
         server = start_server(model, port)
         try:
             url = f"http://127.0.0.1:{port}"
-            against_server(url, texts[:4], 1)  # warm up
-            rows += [against_server(url, texts, clients) for clients in options.clients]
+            against_server(url, texts[:2], 1)  # warm up
+            for clients in options.clients:
+                record(against_server(url, texts, clients))
         finally:
             server.terminate()
             server.wait(timeout=120)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
-    report = {
-        "model": str(model.name),
-        "requests": options.requests,
-        "machine": machine,
-        "rows": rows,
-    }
-    options.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"model {model.name}; {options.requests} paragraphs per row; {machine}")
-    print(f"{'clients':>28} {'seconds':>8} {'para/s':>7} {'p50 ms':>7} {'p95 ms':>7}")
-    for row in rows:
-        p50 = "" if row["p50_ms"] is None else f"{row['p50_ms']:.0f}"
-        p95 = "" if row["p95_ms"] is None else f"{row['p95_ms']:.0f}"
-        print(
-            f"{row['clients']!s:>28} {row['seconds']:>8.2f} {row['per_s']:>7.1f} {p50:>7} {p95:>7}"
-        )
 
 
 if __name__ == "__main__":
