@@ -35,6 +35,7 @@ from translator.server.app import (
 )
 
 if TYPE_CHECKING:
+    from translator.api import Translator
     from translator.formats import Source
     from translator.schema import DocumentResult
 
@@ -166,10 +167,9 @@ def add_routes(app: FastAPI, state: ServerState) -> None:
         check_languages(values)
         source, name = await _uploaded(values)
         check_chars(_characters(source), char_limit)
-        result = await state.batcher.run_alone(
-            lambda: state.translator.translate_input(source, source=name), settings.deadline_s
+        out_name, data = await state.batcher.run_alone(
+            lambda: _translated_file(state.translator, source, name), settings.deadline_s
         )
-        out_name, data = _translated_file(source, result, name)
         file_id, served = state.files.put(out_name, data)
         return JSONResponse({"translatedFileUrl": f"/download_file/{file_id}/{served}"})
 
@@ -208,7 +208,7 @@ def add_routes(app: FastAPI, state: ServerState) -> None:
                     settings.deadline_s,
                 )
         if (values.get("format") or "json") == "html":
-            return HTMLResponse(_review_page(state, result, summarize, overrides))
+            return HTMLResponse(_review_page(state, result, summarize))
         return JSONResponse(result.to_dict())
 
     @guarded
@@ -351,38 +351,27 @@ def _characters(source: Source) -> int:
     return sum(len(p.text) for p in source.document.paragraphs)
 
 
-def _translated_file(source: Source, result: DocumentResult, name: str) -> tuple[str, bytes]:
-    """The translation as a file in the source's structure, and its name."""
+def _translated_file(translator: Translator, source: Source, name: str) -> tuple[str, bytes]:
+    """Translate an uploaded file: its translation as ``translator translate`` writes it
+    (the same name, in the source's own format; a Word file stays Word)."""
+    from pathlib import PurePosixPath
+
     from translator import formats
+    from translator.output import output_names, render_result
     from translator.render import OutputFormat
 
-    path = Path(name)
-    stem = path.name.removesuffix(path.suffix).removesuffix(".de") or "translation"
+    (out_name,) = output_names(PurePosixPath(name), OutputFormat.TEXT, False)
     if isinstance(source, formats.DocxSource):
-        from translator.formats.docx import write_docx_bytes
-
-        return f"{stem}.en.docx", write_docx_bytes(source, result)
-    if isinstance(source, formats.TextSource):
-        text = result.translation
-        return f"{stem}.en.txt", (text if text.endswith("\n") else text + "\n").encode("utf-8")
-    from translator.formats.output import render_structured
-
-    text = render_structured(source, result, OutputFormat.MARKDOWN, name)
-    return f"{stem}.en.md", text.encode("utf-8")
+        _, data = translator.translate_docx(source, source=name)
+        return out_name.name, data
+    result = translator.translate_input(source, source=name)
+    return out_name.name, render_result(source, result, OutputFormat.TEXT).encode("utf-8")
 
 
-def _review_page(
-    state: ServerState, result: DocumentResult, summarize: bool, overrides: dict[str, Any]
-) -> str:
-    from dataclasses import replace
+def _review_page(state: ServerState, result: DocumentResult, summarize: bool) -> str:
+    """The review page of a result, as ``--format html`` writes it."""
+    from translator.output import footer_details
+    from translator.render import OutputFormat, render
 
-    from translator.render import OutputFormat, render, run_details
-
-    engine = None
-    if result.paragraphs:
-        from translator.engines.memory import unwrap
-
-        engine = type(unwrap(state.translator.translation_engine())).__name__
-    options = replace(state.translator.options, summarize=summarize)
-    run = run_details(options, engine)
+    run = footer_details(state.translator, summarize, result)
     return render(result, OutputFormat.HTML, run=run)
