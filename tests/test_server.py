@@ -146,6 +146,22 @@ def test_html_never_runs_or_reflects_scripts(client: TestClient) -> None:
     assert out.startswith("<p>the Hund.</p>")
 
 
+def test_html_detected_as_english_comes_back_without_scripts(client: TestClient) -> None:
+    english = "<p>The minister said that the talks were fruitful and would go on.</p>"
+    status, body = post(
+        client,
+        "/translate",
+        json={
+            "q": english + "<script>alert(1)</script>",
+            "source": "auto",
+            "target": "en",
+            "format": "html",
+        },
+    )
+    assert status == 200 and body["detectedLanguage"]["language"] == "en"
+    assert body["translatedText"] == english
+
+
 def test_html_escapes_what_the_model_writes() -> None:
     with TestClient(create_app(library(MarkupEmittingTranslator()))) as client:
         out = translate_html(client, "<p>Der Hund ist <b>in</b> der Stadt.</p>")

@@ -242,3 +242,25 @@ def test_a_client_killed_mid_request_disturbs_nobody(monkeypatch: pytest.MonkeyP
             {"translatedText": expected(text)} for text in client_texts(4)
         ]
         assert httpx.get(f"{url}/health", timeout=5).json() == {"status": "ok"}
+
+
+def test_the_no_mixing_check_sees_mixed_answers_meta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the queue's results handed out in the wrong order, the comparison with the
+    library's translations must fail for some client."""
+    allow_loopback(monkeypatch)
+    app = create_app(library(SlowTranslator(delay=0.2)), ServerSettings(req_limit=0))
+    batcher = app.state.server.batcher
+    honest = batcher.translate_many
+    batcher.translate_many = lambda jobs: list(reversed(honest(jobs)))
+    texts = client_texts(8)
+    with running(app) as url, ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(
+                lambda text: httpx.post(
+                    f"{url}/translate", json={"q": text, "source": "de", "target": "en"}, timeout=30
+                ).json(),
+                texts,
+            )
+        )
+    assert max(batcher.stats.calls) > 1  # some call held several requests ...
+    assert answers != [{"translatedText": expected(text)} for text in texts]  # ... and mixed

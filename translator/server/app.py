@@ -316,7 +316,8 @@ async def translate_texts(
             detect.rank(htmltext.plain_text(text) if html else text, 1)[0] for text in texts
         ]
         todo = [i for i in todo if detected[i][0] != TARGET_LANGUAGE]
-    out = list(texts)
+    # Untranslated HTML goes back without what would run, like translated HTML.
+    out = [htmltext.sanitized(text) for text in texts] if html else list(texts)
     deadline = state.settings.deadline_s
     if html:
         translated = await translate_html(state, [texts[i] for i in todo], deadline)

@@ -72,6 +72,7 @@ class Batcher:
         self._pending: list[_Pending] = []
         self._queued = 0
         self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._worker: asyncio.Task[None] | None = None
 
     @property
@@ -80,8 +81,10 @@ class Batcher:
         return self._queued
 
     def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._worker = asyncio.get_running_loop().create_task(self._work())
+        self._pending, self._queued = [], 0
+        self._worker = self._loop.create_task(self._work())
 
     async def stop(self) -> None:
         if self._worker is not None:
@@ -101,8 +104,8 @@ class Batcher:
         """
         if not jobs:
             return []
-        if self._wake is None:
-            self.start()
+        if self._wake is None or self._loop is not asyncio.get_running_loop():
+            self.start()  # first use, or a new event loop (a test client's, say)
         if self._queued + len(jobs) > self.max_queue:
             raise QueueFull(f"{self._queued} texts are waiting (at most {self.max_queue})")
         future: asyncio.Future[list[DocumentResult]] = asyncio.get_running_loop().create_future()

@@ -355,6 +355,12 @@ def fragment_document(fragment: Fragment) -> tuple[Document, list[RunPlan | None
     return Document(paragraphs), plans
 
 
+def sanitized(markup: str) -> str:
+    """The fragment as it is, less what would run (what an untranslated answer gives)."""
+    pieces = parse_fragment(markup).pieces
+    return "".join(piece if isinstance(piece, str) else piece.markup() for piece in pieces)
+
+
 def plain_text(markup: str) -> str:
     """The fragment's text without tags (for language detection)."""
     runs = parse_fragment(markup).runs
