@@ -3,13 +3,14 @@ concurrent clients, each sending one news paragraph per request, against the sam
 paragraphs through `Translator.translate_many` in one process (the server's overhead,
 and what batching across requests gains).
 
-The server is the real CLI (`python -m translator serve`) in a child process; the
-clients are threads with one httpx connection each. The model is the tests' tiny
-random-weight Marian (its speed shows what the server adds around a model) unless
---model names another folder.
+The server is the app `translator serve` runs (`create_app`, uvicorn) on 127.0.0.1, in a
+thread of this process; the clients are threads with one httpx connection each. The
+model is the tests' tiny random-weight Marian unless --model names another folder. A
+random model never ends a sentence, so every output would run to the length bound: as
+in `make bench`, each output is fixed at 1.1x its source's tokens (--free-lengths: not).
 
     .venv/bin/python -m benchmarks.server_bench                 # rows to stdout and JSON
-    .venv/bin/python -m benchmarks.server_bench --requests 96 --model models/opus-mt-de-en
+    .venv/bin/python -m benchmarks.server_bench --requests 64 --model models/opus-mt-de-en
 
 Not a test: nothing is asserted; the rows go to benchmarks/server_results.json.
 """
@@ -24,11 +25,12 @@ import shutil
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +66,23 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def in_process(model: Path, texts: list[str]) -> dict[str, Any]:
-    """The same paragraphs through translate_many, in this process (model loaded first)."""
+def make_translator(model: Path, fixed_lengths: bool) -> Any:
+    """A Translator on ``model`` with its model loaded (outputs at 1.1x the source's
+    tokens when ``fixed_lengths``)."""
     from translator import Translator
 
     translator = Translator(str(model), cache=False, offline=True)
-    translator.translate_many(texts[:2])  # load and warm up
+    engine = translator.translation_engine()
+    if fixed_lengths:
+        engine._output_bounds = lambda counts, strict: [max(2, round(1.1 * c)) for c in counts]
+        if hasattr(engine, "_exact_row_limits"):
+            engine._exact_row_limits = False
+    return translator
+
+
+def in_process(translator: Any, texts: list[str]) -> dict[str, Any]:
+    """The paragraphs through translate_many, in this process."""
+    list(translator.translate_many(texts[:2]))  # warm up
     started = time.perf_counter()
     list(translator.translate_many(texts))
     seconds = time.perf_counter() - started
@@ -126,38 +139,31 @@ def against_server(url: str, texts: list[str], clients: int) -> dict[str, Any]:
     }
 
 
-def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "translator",
-        "serve",
-        "--port",
-        str(port),
-        "-m",
-        str(model),
-        "--no-cache",
-        "--offline",
-        "--req-limit",
-        "0",
-        "--char-limit",
-        "0",
-        "-q",
-    ]
-    process = subprocess.Popen(command, cwd=_ROOT, env={**os.environ, "PYTHONPATH": str(_ROOT)})
-    import httpx
+@contextmanager
+def serving(translator: Any) -> Iterator[str]:
+    """The server's app on 127.0.0.1 in a thread; yields its URL."""
+    import uvicorn
 
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with {process.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("the server did not become ready")
+    from translator.server import ServerSettings
+    from translator.server.app import create_app
+
+    settings = ServerSettings(req_limit=0, char_limit=0, deadline_s=600)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(translator, settings), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise SystemExit("the server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=120)
 
 
 def main() -> None:
@@ -166,6 +172,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--model", help="a model folder (default: the tests' tiny model)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--free-lengths", action="store_true", help="let outputs run as the model decides"
+    )
     options = parser.parse_args()
 
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
@@ -174,6 +183,7 @@ def main() -> None:
     texts = paragraphs(options.requests)
     report: dict[str, Any] = {
         "model": model.name,
+        "fixed_lengths": not options.free_lengths,
         "requests": options.requests,
         "machine": machine,
         "rows": [],
@@ -195,17 +205,13 @@ def main() -> None:
     # SIGTERM (a timeout) ends the run through the finally blocks: no server left behind.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     try:
-        record(in_process(model, texts))
-        port = free_port()
-        server = start_server(model, port)
-        try:
-            url = f"http://127.0.0.1:{port}"
+        alone = make_translator(model, not options.free_lengths)
+        record(in_process(alone, texts))
+        with serving(make_translator(model, not options.free_lengths)) as url:
             against_server(url, texts[:2], 1)  # warm up
             for clients in options.clients:
                 record(against_server(url, texts, clients))
-        finally:
-            server.terminate()
-            server.wait(timeout=120)
+        record(in_process(alone, texts))  # again: the machine's load drifts
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
