@@ -166,13 +166,16 @@ class WholeTextSummarizer:
 
 class SlowTranslator(FakeTranslator):
     """A faithful fake that takes ``delay`` seconds per model call: a run slow enough to
-    be interrupted while it works."""
+    be interrupted while it works, or requests that pile up in a server's queue. Records
+    the number of texts of each call (a server's batching shows in ``batch_sizes``)."""
 
     def __init__(self, delay: float) -> None:
         super().__init__()
         self.delay = delay
+        self.batch_sizes: list[int] = []
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        self.batch_sizes.append(len(texts))
         time.sleep(self.delay)
         return super().translate(texts, strict=strict)
 
@@ -204,20 +207,3 @@ class FailingTranslator(FakeTranslator):
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
         raise RuntimeError("engine exploded")
-
-
-class SlowTranslator(FakeTranslator):
-    """Takes ``delay`` seconds per call and records the size of each call (a server's
-    batching shows in ``batch_sizes``)."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        super().__init__()
-        self.delay = delay
-        self.batch_sizes: list[int] = []
-
-    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
-        import time
-
-        self.batch_sizes.append(len(texts))
-        time.sleep(self.delay)
-        return super().translate(texts, strict=strict)
