@@ -252,13 +252,16 @@ class RetryScriptedTranslator(FakeTranslator):
 
 class SlowTranslator(FakeTranslator):
     """A faithful fake that takes ``delay`` seconds per model call: a run slow enough to
-    be interrupted while it works."""
+    be interrupted while it works, or requests that pile up in a server's queue. Records
+    the number of texts of each call (a server's batching shows in ``batch_sizes``)."""
 
     def __init__(self, delay: float) -> None:
         super().__init__()
         self.delay = delay
+        self.batch_sizes: list[int] = []
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        self.batch_sizes.append(len(texts))
         time.sleep(self.delay)
         return super().translate(texts, strict=strict)
 
@@ -276,3 +279,17 @@ def cli_with_fake_engine(*args: str, delay: float = 0.0) -> list[str]:
         "main()\n"
     )
     return [sys.executable, "-c", script, *args]
+
+
+class MarkupEmittingTranslator(FakeTranslator):
+    """Writes HTML of its own into every output, as a hostile or confused model might."""
+
+    def tamper(self, text: str, placeholders: list[str]) -> str:
+        return text + ' <img src=x onerror="alert(1)"><script>alert(2)</script>'
+
+
+class FailingTranslator(FakeTranslator):
+    """Raises what no caller expects (a bug, as far as a server can tell)."""
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        raise RuntimeError("engine exploded")

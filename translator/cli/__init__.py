@@ -9,6 +9,7 @@ from translator.cli import (
     cache_cmd,
     convert_cmd,
     models_cmd,
+    serve_cmd,
     summarize_cmd,
     translate_cmd,
 )
@@ -20,5 +21,6 @@ app.command()(batch_cmd.batch)
 app.add_typer(models_cmd.models_app, name="models")
 models_cmd.models_app.command("convert")(convert_cmd.convert)
 app.add_typer(cache_cmd.cache_app, name="cache")
+app.command()(serve_cmd.serve)
 
 __all__ = ["app", "main"]

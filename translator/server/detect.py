@@ -1,0 +1,39 @@
+"""Language detection for ``source: auto`` and ``/detect``: py3langid (langid.py's model,
+4.5 MB) over German, English and their neighbours; the README's Server section has the
+measurement behind the choice (``benchmarks/detect_bench.py``).
+
+The model loads once, on first use (``translator serve`` loads it at start).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+# Candidates: German, English and the languages a German newsroom's text is most often
+# confused with. A small set makes short texts far more reliable than all 97.
+LANGUAGES = ("de", "en", "nl", "da", "sv", "fr", "it", "es", "pl", "cs")
+NAMES = {"de": "German", "en": "English"}
+
+
+@cache
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def load() -> None:
+    """Load the model now rather than on the first request."""
+    _identifier()
+
+
+def rank(text: str, top: int = 3) -> list[tuple[str, float]]:
+    """The likeliest languages of ``text`` with a confidence of 0 to 100, best first;
+    German with confidence 0 for text with no letters."""
+    if not any(character.isalpha() for character in text):
+        return [("de", 0.0)]
+    ranked = _identifier().rank(text)[:top]
+    return [(str(language), round(float(p) * 100, 1)) for language, p in ranked]
