@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from translator.server import detect
-from translator.server.app import (
+from translator.server.handling import (
     FILE_EXTENSIONS,
     SOURCE_LANGUAGE,
     TARGET_LANGUAGE,
@@ -255,7 +255,7 @@ def add_routes(app: FastAPI, state: ServerState) -> None:
 
 
 def _error(status: int, message: str) -> Response:
-    from translator.server.app import error_response
+    from translator.server.handling import error_response
 
     return error_response(status, message)
 
