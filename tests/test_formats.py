@@ -9,16 +9,20 @@ from __future__ import annotations
 import io
 import json
 import re
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import ADVERSARIES, FakeTranslator, IdentityTranslator, WholeTextSummarizer
+from tests.fakes import (
+    ADVERSARIES,
+    FakeTranslator,
+    IdentityTranslator,
+    WholeTextSummarizer,
+    tiny_png,
+)
 from tests.oracle import SAMPLE_QUOTES
 from translator import pipeline
 from translator.cli import app
@@ -383,17 +387,6 @@ def test_large_page_warns_and_oversized_page_is_refused(
 # --- Word -----------------------------------------------------------------------------------
 
 
-def _png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    return b"\x89PNG\r\n\x1a\n" + chunks
-
-
 def _make_docx() -> bytes:
     import docx
 
@@ -419,7 +412,7 @@ def _make_docx() -> bytes:
         (1, 1): "der Verteidigungsminister",
     }.items():
         table.cell(row, column).text = text
-    document.add_picture(io.BytesIO(_png()))
+    document.add_picture(io.BytesIO(tiny_png()))
     document.add_paragraph("Er sagte, das sei gut.", style="Quote")
     out = io.BytesIO()
     document.save(out)

@@ -34,7 +34,7 @@ from translator.schema import (
 
 if TYPE_CHECKING:  # the engines package is imported when a model is first needed
     from translator.engines import SummarizationEngine, TranslationEngine
-    from translator.formats import DocxSource, InputFormat, Source
+    from translator.formats import DocxSource, InputFormat, PackageSource, Source
     from translator.memory_store import TranslationMemory
 
 GlossaryArg = Glossary | str | os.PathLike[str] | None
@@ -338,15 +338,26 @@ class Translator:
 
         Takes the keyword arguments of ``translate``.
         """
+        return self.translate_to_file(read, **overrides)
+
+    def translate_to_file(
+        self, read: DocxSource | PackageSource, **overrides: object
+    ) -> tuple[DocumentResult, bytes]:
+        """Translate a file written back in its own format (Word, PowerPoint, OpenDocument
+        text or presentation, EPUB; ``translator.formats.writes_file``): the result (as
+        ``translate_input`` gives it) and the translated file, its formatting kept.
+
+        Takes the keyword arguments of ``translate``.
+        """
         from translator import formats
-        from translator.formats.docx import write_docx_bytes
+        from translator.output import file_bytes
 
         marked = self._translate_marked(read, **overrides)
-        return formats.plain_result(read, marked), write_docx_bytes(read, marked)
+        return formats.plain_result(read, marked), file_bytes(read, marked)
 
     def _translate_marked(self, read: Source, **overrides: object) -> DocumentResult:
-        """The pipeline's result, with the formatting markers a Word file's runs carry
-        (the Word writer needs them; nothing else may see them)."""
+        """The pipeline's result, with the formatting markers a Word (PowerPoint, ...)
+        file's runs carry (its writer needs them; nothing else may see them)."""
         from translator import formats
 
         text = read.text if isinstance(read, formats.TextSource) else read.document

@@ -3,7 +3,8 @@
 ``translate``, ``summarize`` and ``batch`` all write through here, so a result looks the
 same whichever command made it: text, Markdown, JSON or the HTML review page rendered from
 the result (in the source's structure where it has one: Markdown stays Markdown, an HTML
-page's article becomes Markdown), or, for Word input, a Word file.
+page's article becomes Markdown), or, for Word, PowerPoint, OpenDocument and EPUB input, a
+file of the same format.
 
 Names: ``article.txt`` gives ``article.en.txt``; a ``.de`` language tag is replaced
 (``article.de.txt`` gives ``article.en.txt``).
@@ -20,10 +21,12 @@ from translator.schema import DocumentResult
 
 if TYPE_CHECKING:
     from translator.api import Translator
-    from translator.formats.types import DocxSource, Source
+    from translator.formats.types import DocxSource, PackageSource, Source
 
 _LANGUAGE_TAG = ".de"  # "article.de.txt" becomes "article.en.txt", not "article.de.en.txt"
 _PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
+# Inputs written back as files of their own format; their summary is a text file.
+_FILE_SUFFIXES = (".docx", ".pptx", ".odt", ".odp", ".epub")
 
 
 def output_names(
@@ -38,9 +41,10 @@ def output_names(
     ``a/b.txt`` gives ``a/b.en.txt`` (and ``a/b.summary.en.txt`` when summarizing) in text
     format; a text-format output keeps the source's suffix (``b.md`` gives ``b.en.md``),
     since it keeps the source's layout, except for a page (``b.html`` gives the article's
-    text, ``b.en.txt``) and a Word file (``b.docx`` gives ``b.en.docx``, its summary
-    ``b.summary.en.txt``). Markdown and JSON give one ``b.en.md`` / ``b.en.json`` with the
-    summary inside. A ``.de`` language tag is replaced: ``b.de.txt`` gives ``b.en.txt``.
+    text, ``b.en.txt``) and a file written back (``b.docx`` gives ``b.en.docx``, its summary
+    ``b.summary.en.txt``; .pptx, .odt, .odp and .epub likewise). Markdown and JSON give
+    one ``b.en.md`` / ``b.en.json`` with the summary inside. A ``.de`` language tag is
+    replaced: ``b.de.txt`` gives ``b.en.txt``.
 
     ``keep_source_name`` keeps the whole input name in front (``b.html`` gives
     ``b.html.en.txt``), for inputs whose outputs would otherwise be the same file.
@@ -51,7 +55,7 @@ def output_names(
     summary_suffix = suffix
     if suffix.lower() in _PAGE_SUFFIXES:
         suffix = summary_suffix = ".txt"
-    elif suffix.lower() == ".docx":
+    elif suffix.lower() in _FILE_SUFFIXES:
         summary_suffix = ".txt"
     if keep_source_name:
         stem = relative.name
@@ -91,12 +95,19 @@ def render_result(
     return render_structured(source, result, output_format, name)
 
 
-def docx_bytes(source: DocxSource, marked: DocumentResult) -> bytes:
-    """The Word file of a result, from the pipeline's result with its formatting markers
-    (what ``Translator.translate_docx`` does for a single file)."""
-    from translator.formats.docx import write_docx_bytes
+def file_bytes(source: DocxSource | PackageSource, marked: DocumentResult) -> bytes:
+    """The file of a result in the source's own format (Word, PowerPoint, OpenDocument,
+    EPUB), from the pipeline's result with its formatting markers (what
+    ``Translator.translate_to_file`` does for a single file)."""
+    from translator import formats
 
-    return write_docx_bytes(source, marked)
+    if isinstance(source, formats.DocxSource):
+        from translator.formats.docx import write_docx_bytes
+
+        return write_docx_bytes(source, marked)
+    from translator.formats.package import write_package
+
+    return write_package(source, marked)
 
 
 def summary_text(result: DocumentResult) -> str:
@@ -123,8 +134,8 @@ def batch_files(
     if output_format is not OutputFormat.TEXT:
         return [render_result(source, result, output_format, run=run, source_name=source_name)]
     texts: list[str | bytes]
-    if isinstance(source, formats.DocxSource):
-        texts = [docx_bytes(source, marked)]
+    if isinstance(source, formats.DocxSource | formats.PackageSource):
+        texts = [file_bytes(source, marked)]
     else:
         without_summary = replace(result, summary=None)
         texts = [render_result(source, without_summary, output_format, source_name=source_name)]

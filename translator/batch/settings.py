@@ -15,7 +15,10 @@ from translator.render import OutputFormat
 from translator.schema import ModelInfo
 from translator.version import __version__
 
-DEFAULT_PATTERNS = ("*.txt", "*.md", "*.html", "*.htm", "*.docx")
+DEFAULT_PATTERNS = (
+    *("*.txt", "*.md", "*.html", "*.htm", "*.docx"),
+    *("*.pptx", "*.odt", "*.odp", "*.epub"),
+)
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ PatternOpt = Annotated[
         "--pattern",
         "-p",
         help="Glob of the files to translate; repeat for several (default: *.txt, *.md, "
-        "*.html, *.htm, *.docx).",
+        "*.html, *.htm, *.docx, *.pptx, *.odt, *.odp, *.epub).",
         show_default=False,
     ),
 ]

@@ -89,10 +89,10 @@ def translate(
     translator = shared.translator()
     given = ctx.get_parameter_source("output_format")
     format_given = given is not None and given.name != "DEFAULT"
-    if isinstance(source, formats.DocxSource) and not format_given:
+    if formats.writes_file(source) and not format_given:
         written = output or _refuse_to_replace(_docx_output(input_path), force)
         with progress_on_stderr(show_progress) as progress:
-            result, word_file = translator.translate_docx(
+            result, word_file = translator.translate_to_file(
                 source, summarize=summarize, source=shown_name, progress=progress
             )
         log_result(result)

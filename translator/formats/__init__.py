@@ -8,7 +8,9 @@ the format's writer uses the ``DocumentResult``'s paragraphs, one per block, in 
 
 Formats (``--input-format``): ``text`` (the plain-text path, unchanged), ``markdown``
 (markdown-it-py, CommonMark), ``html`` (the article extracted by trafilatura, offline),
-``docx`` (python-docx). ``auto`` picks one by the file's extension, else by its content.
+``docx`` (python-docx), ``pptx``, ``odt``, ``odp`` and ``epub`` (zips of XML parts,
+``package``). ``auto`` picks one by the file's extension, else by its content; a zip by
+what it holds, whatever its extension says.
 The parsers are imported only when a file of their format is read, so ``--help`` stays
 instant.
 """
@@ -17,11 +19,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from translator.formats.types import (
     HEADING,
     LIST_ITEM,
+    PACKAGE_FORMATS,
     PARAGRAPH,
     QUOTE,
     TABLE_CELL,
@@ -29,6 +32,7 @@ from translator.formats.types import (
     DocxSource,
     InputFormat,
     MarkdownSource,
+    PackageSource,
     Placement,
     Region,
     Source,
@@ -50,6 +54,7 @@ __all__ = [
     "DocxSource",
     "InputFormat",
     "MarkdownSource",
+    "PackageSource",
     "Placement",
     "Region",
     "Source",
@@ -62,6 +67,7 @@ __all__ = [
     "read_bytes",
     "read_input",
     "read_warnings",
+    "writes_file",
 ]
 
 
@@ -72,6 +78,10 @@ _EXTENSIONS: dict[str, InputFormat] = {
     ".htm": InputFormat.HTML,
     ".xhtml": InputFormat.HTML,
     ".docx": InputFormat.DOCX,
+    ".pptx": InputFormat.PPTX,
+    ".odt": InputFormat.ODT,
+    ".odp": InputFormat.ODP,
+    ".epub": InputFormat.EPUB,
     ".txt": InputFormat.TEXT,
 }
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -85,13 +95,47 @@ def _looks_like_html(data: bytes) -> bool:
     return _HTML_START.match(data[:4096].removeprefix(b"\xef\xbb\xbf")) is not None
 
 
+# What a zip holds, by format: an OpenDocument or EPUB file's first member, "mimetype",
+# names it; an Office file has its main part.
+_ZIP_MIMETYPES = {
+    b"application/vnd.oasis.opendocument.text": InputFormat.ODT,
+    b"application/vnd.oasis.opendocument.presentation": InputFormat.ODP,
+    b"application/epub+zip": InputFormat.EPUB,
+}
+_ZIP_MAIN_PARTS = {"word/document.xml": InputFormat.DOCX, "ppt/presentation.xml": InputFormat.PPTX}
+
+
+def _zip_format(data: bytes) -> InputFormat | None:
+    """The format of a zip by its members (None when it is none of ours or unreadable).
+    Reads the central directory and at most 100 bytes of ``mimetype``."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                with archive.open("mimetype") as member:
+                    found = _ZIP_MIMETYPES.get(member.read(100).strip())
+                if found is not None:
+                    return found
+            return next((f for part, f in _ZIP_MAIN_PARTS.items() if part in names), None)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+        return None
+
+
 def detect_format(name: str, data: bytes) -> InputFormat:
-    """The format of an input: by its extension, else by its first bytes (a zip is a
-    docx, ``<!DOCTYPE html``/``<html``, after an optional ``<?xml`` declaration, is HTML);
+    """The format of an input: a zip by what it holds (``_zip_format``; an extension may
+    lie), else by its extension, else by its first bytes (another zip is a docx,
+    ``<!DOCTYPE html``/``<html``, after an optional ``<?xml`` declaration, is HTML);
     anything else is text.
 
     Markdown has no signature: without the extension it is read as text.
     """
+    if data.startswith(_ZIP_MAGIC):
+        by_content = _zip_format(data)
+        if by_content is not None:
+            return by_content
     by_extension = _EXTENSIONS.get(Path(name).suffix.lower())
     if by_extension is not None:
         return by_extension
@@ -127,6 +171,10 @@ def read_bytes(
         from translator.formats.docx import read_docx
 
         return read_docx(data, name)
+    if input_format in PACKAGE_FORMATS:
+        from translator.formats.package import read_package
+
+        return read_package(data, name, input_format)
     text = textio.decode_bytes(data, name, encoding)
     if input_format is InputFormat.TEXT and _looks_like_html(data):
         from translator.formats.html import page_text
@@ -209,10 +257,17 @@ def is_empty(source: Source) -> bool:
 
 
 def plain_result(source: Source, result: DocumentResult) -> DocumentResult:
-    """``result`` as callers see it: for a Word file, without the formatting markers the
-    pipeline carried (private-use characters) in any of its texts; else as it is."""
-    if isinstance(source, DocxSource):
-        from translator.formats.docx import plain_result as without_markers
+    """``result`` as callers see it: for a file written back in its own format (Word,
+    PowerPoint, OpenDocument, EPUB), without the formatting markers the pipeline carried
+    (private-use characters) in any of its texts; else as it is."""
+    if writes_file(source):
+        from translator.formats.markers import plain_result as without_markers
 
         return without_markers(result)
     return result
+
+
+def writes_file(source: Source) -> TypeGuard[DocxSource | PackageSource]:
+    """Whether the source is written back as a file of its own format (Word, PowerPoint,
+    OpenDocument, EPUB): ``translator.output.file_bytes``."""
+    return isinstance(source, DocxSource | PackageSource)

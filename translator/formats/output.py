@@ -7,7 +7,8 @@ a Word file.
   metadata header, headings, lists, quotes, tables); ``text`` the blocks, one paragraph
   each; ``json`` the usual schema plus ``input_format``, ``metadata`` and each
   paragraph's ``kind``.
-- Word in: a Word file (``write_docx_bytes``), or any of the above.
+- Word in: a Word file (``write_docx_bytes``), or any of the above; PowerPoint,
+  OpenDocument and EPUB likewise (``package.write_package``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from translator.formats.types import (
     ArticleSource,
     DocxSource,
     MarkdownSource,
+    PackageSource,
     Placement,
     StructuredSource,
 )
@@ -39,8 +41,8 @@ def render_structured(
     source_name: str = "",
 ) -> str:
     """The result of a structured source in ``output_format`` (text, markdown or json)."""
-    if isinstance(source, DocxSource):
-        from translator.formats.docx import plain_result
+    if isinstance(source, DocxSource | PackageSource):
+        from translator.formats.markers import plain_result
 
         result = plain_result(result)  # callers may pass the pipeline's marked result
     if output_format is OutputFormat.JSON:

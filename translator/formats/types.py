@@ -17,6 +17,10 @@ class InputFormat(StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
     DOCX = "docx"
+    PPTX = "pptx"
+    ODT = "odt"
+    ODP = "odp"
+    EPUB = "epub"
 
 
 # Blocks' kinds, as they appear in --format json ("kind" of each paragraph).
@@ -94,5 +98,21 @@ class DocxSource:
     format: InputFormat = InputFormat.DOCX
 
 
-StructuredSource = MarkdownSource | ArticleSource | DocxSource
+@dataclass(frozen=True)
+class PackageSource:
+    """A zip of XML parts written back in its own format (PowerPoint, OpenDocument text
+    and presentation, EPUB): its bytes (the writer rewrites the text of a fresh copy's
+    parts and copies every other member as it is) and its blocks."""
+
+    data: bytes
+    document: Document
+    placements: tuple[Placement, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    format: InputFormat = InputFormat.PPTX
+
+
+# The formats read by ``translator.formats.package``: zips of XML parts, written back.
+PACKAGE_FORMATS = frozenset({InputFormat.PPTX, InputFormat.ODT, InputFormat.ODP, InputFormat.EPUB})
+
+StructuredSource = MarkdownSource | ArticleSource | DocxSource | PackageSource
 Source = TextSource | StructuredSource
