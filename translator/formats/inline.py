@@ -7,6 +7,8 @@ A paragraph's children are of four sorts (``InlineRules`` says which is which):
   the format allows it (``mixed``);
 - runs: inline elements holding formatted text (``a:r``, ``text:span``, ``<em>``, a link);
 - characters: elements that stand for one (a line break, a tab, ``text:s``);
+- unexpanded entity references count as characters: a predefined HTML one (``&nbsp;``)
+  is its character, any other is nothing (never expanded, left out of the output);
 - anchors: everything else (an image, a footnote, a bookmark, a field, paragraph
   properties). An anchor is never touched: it stays where it is, its text untranslated
   (a footnote's or a text box's own paragraphs are blocks of their own).
@@ -74,9 +76,23 @@ class _Text:
     attribute: str
 
 
+def _is_entity(node: Any) -> bool:
+    from lxml import etree
+
+    return isinstance(node, etree._Entity)
+
+
+def _entity_text(node: Any) -> str:
+    """An unexpanded entity reference as text: a predefined HTML one (``&nbsp;``) is its
+    character, any other (declared in the part's own doctype) nothing: never expanded."""
+    import html.entities
+
+    return html.entities.html5.get(f"{node.name};", "")
+
+
 def _sort(child: Any, rules: InlineRules) -> str:
     tag = child.tag if isinstance(child.tag, str) else ""
-    if tag in rules.characters:
+    if tag in rules.characters or _is_entity(child):
         return "character"
     # A mixed-content run's descendants are text (flattened when it is rewritten): one
     # holding anything else is an anchor. A PowerPoint run holds its properties and text.
@@ -100,7 +116,7 @@ def items(paragraph: Any, rules: InlineRules) -> list[Item]:
     for child in paragraph:
         sort = _sort(child, rules)
         if sort == "character":
-            listed.append((child, rules.characters[child.tag](child), None))
+            listed.append((child, _character(child, rules), None))
         elif sort == "run":
             key = ("link", id(child)) if child.tag in rules.links else rules.run_key(child)
             listed.append((child, rules.run_text(child), key))
@@ -148,7 +164,7 @@ def rewrite(paragraph: Any, translation: str, rules: InlineRules) -> None:
     for item, _, _ in listed:
         if not isinstance(item, _Text):
             if _sort_of(item, rules) == "character":
-                characters.setdefault(rules.characters[item.tag](item), item)
+                characters.setdefault(_character(item, rules), item)
             paragraph.remove(item)
     position = paragraph.index(sentinel)
     paragraph.remove(sentinel)
@@ -168,6 +184,10 @@ def rewrite(paragraph: Any, translation: str, rules: InlineRules) -> None:
                     builder.insert(deepcopy(piece))
         else:
             builder.add(template, text)
+
+
+def _character(node: Any, rules: InlineRules) -> str:
+    return _entity_text(node) if _is_entity(node) else rules.characters[node.tag](node)
 
 
 def _sort_of(item: Any, rules: InlineRules) -> str:

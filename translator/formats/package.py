@@ -216,12 +216,16 @@ def serialize(tree: Any) -> bytes:
 
 def rewrite_zip(data: bytes, changed: Mapping[str, bytes]) -> bytes:
     """``data``'s zip with the ``changed`` members' contents; every member in its place,
-    with its name, date and compression."""
+    with its name, date and compression, except that a ``mimetype`` member (EPUB,
+    OpenDocument) is written first and stored, as readers of those formats require."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
+        members = sorted(source.infolist(), key=lambda info: info.filename != "mimetype")
+        for info in members:
             content = changed.get(info.filename)
             if content is None:
                 content = source.read(info)
-            target.writestr(info, content, compress_type=info.compress_type)
+            stored = info.filename == "mimetype"
+            compression = zipfile.ZIP_STORED if stored else info.compress_type
+            target.writestr(info, content, compress_type=compression)
     return out.getvalue()
