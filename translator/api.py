@@ -324,6 +324,30 @@ class Translator:
         source, _ = formats.read_input(file, _input_format(input_format), encoding)
         return self.translate_input(source, source=file.name, **overrides)
 
+    def translate_url(
+        self,
+        url: str,
+        *,
+        encoding: str | None = None,
+        input_format: str = "auto",
+        **overrides: object,
+    ) -> DocumentResult:
+        """Fetch an article's page (``http``/``https`` only; bounded in time, size and
+        redirects: ``translator.fetch``) and translate it as a saved page is translated
+        (its article; all of its text with ``input_format="text"``). ``result.source``
+        is the URL.
+
+        Takes the keyword arguments of ``translate``.
+
+        Raises:
+            InputError: the page cannot be fetched (unreachable, too slow, too large, an
+                error status, not a web page) or read.
+        """
+        from translator import formats
+
+        source = formats.read_url(url, _input_format(input_format), encoding)
+        return self.translate_input(source, source=url, **overrides)
+
     def translate_input(self, read: Source, **overrides: object) -> DocumentResult:
         """Translate an input read by ``translator.formats`` (``read_input``/``read_bytes``);
         takes the keyword arguments of ``translate``. Its ``to_dict()`` is what

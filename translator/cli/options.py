@@ -22,8 +22,9 @@ InputArg = Annotated[
     str,
     typer.Argument(
         metavar="INPUT",
-        help="The German article: a text, Markdown, HTML or Word (.docx) file, or - (the "
-        "default) to read stdin.",
+        help="The German article: a text, Markdown, HTML, Word (.docx), PowerPoint (.pptx), "
+        "OpenDocument (.odt, .odp) or EPUB file, an http(s):// address, or - (the default) "
+        "to read stdin.",
         show_default=False,
     ),
 ]

@@ -69,7 +69,7 @@ def translate(
     # Text, JSON or Markdown without a summary can be written as it is made: a long
     # plain text is read and translated section by section, in flat memory.
     source, source_name = formats.open_input(
-        None if input_path == "-" else Path(input_path),
+        None if input_path == "-" else input_path,
         input_format,
         encoding,
         stream=output_format in _STREAMED_FORMATS and not summarize,

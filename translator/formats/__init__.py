@@ -66,6 +66,7 @@ __all__ = [
     "plain_result",
     "read_bytes",
     "read_input",
+    "read_url",
     "read_warnings",
     "writes_file",
 ]
@@ -192,21 +193,52 @@ def read_bytes(
 
 
 def read_input(
-    path: Path | None, input_format: InputFormat = InputFormat.AUTO, encoding: str | None = None
+    path: Path | str | None,
+    input_format: InputFormat = InputFormat.AUTO,
+    encoding: str | None = None,
 ) -> tuple[Source, str]:
-    """Read a file (stdin when ``path`` is None) in ``input_format``; see ``read_bytes``.
+    """Read a file (stdin when ``path`` is None; a page when it is an ``http(s)://``
+    address, ``read_url``) in ``input_format``; see ``read_bytes``.
 
     Returns:
-        The source and a name for messages (``"<stdin>"`` for stdin).
+        The source and a name for messages (``"<stdin>"`` for stdin, the URL for a page).
     """
-    from translator import textio
+    from translator import fetch, textio
 
-    data, name = textio.read_raw(path)
+    if isinstance(path, str) and fetch.is_url(path):
+        return read_url(path, input_format, encoding), path
+    data, name = textio.read_raw(None if path is None else Path(path))
     return read_bytes(data, name, input_format, encoding), name
 
 
+def read_url(
+    url: str, input_format: InputFormat = InputFormat.AUTO, encoding: str | None = None
+) -> Source:
+    """Fetch a page (``translator.fetch``, bounded) and read it as a saved page is read:
+    its article, or with ``--input-format text`` all of its text. The charset the server
+    names is used unless ``encoding`` is given.
+
+    Raises:
+        InputError: the page cannot be fetched (see ``fetch.fetch``) or read.
+    """
+    from translator import fetch
+
+    pdf = "PDF" in InputFormat.__members__  # once a PDF reader is part of the formats
+    page = fetch.fetch(url, accept_pdf=pdf)
+    if input_format is InputFormat.AUTO:
+        is_pdf = page.content_type == fetch.PDF_TYPE
+        input_format = InputFormat("pdf") if is_pdf else InputFormat.HTML
+    if encoding is None and page.charset:
+        try:
+            page.data.decode(page.charset)
+            encoding = page.charset
+        except (LookupError, UnicodeDecodeError):
+            pass  # a header that does not fit the body: detected instead
+    return read_bytes(page.data, page.url, input_format, encoding)
+
+
 def open_input(
-    path: Path | None,
+    path: Path | str | None,
     input_format: InputFormat = InputFormat.AUTO,
     encoding: str | None = None,
     *,
@@ -220,10 +252,11 @@ def open_input(
     Returns:
         The source or stream, and a name for messages (``"<stdin>"`` for stdin).
     """
-    from translator import textio
+    from translator import fetch, textio
 
-    if not stream:
+    if not stream or (isinstance(path, str) and fetch.is_url(path)):
         return read_input(path, input_format, encoding)
+    path = None if path is None else Path(path)
     head, rest, name, size = textio.open_stream(path, encoding)
     streamable = (
         len(head) == textio.STREAM_HEAD_BYTES
