@@ -374,10 +374,9 @@ class Translator:
         Takes the keyword arguments of ``translate``.
         """
         from translator import formats
-        from translator.output import file_bytes
 
         marked = self._translate_marked(read, **overrides)
-        return formats.plain_result(read, marked), file_bytes(read, marked)
+        return formats.plain_result(read, marked), formats.write_file(read, marked)
 
     def _translate_marked(self, read: Source, **overrides: object) -> DocumentResult:
         """The pipeline's result, with the formatting markers a Word (PowerPoint, ...)

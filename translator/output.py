@@ -21,7 +21,7 @@ from translator.schema import DocumentResult
 
 if TYPE_CHECKING:
     from translator.api import Translator
-    from translator.formats.types import DocxSource, PackageSource, Source
+    from translator.formats.types import Source
 
 _LANGUAGE_TAG = ".de"  # "article.de.txt" becomes "article.en.txt", not "article.de.en.txt"
 _PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -95,21 +95,6 @@ def render_result(
     return render_structured(source, result, output_format, name)
 
 
-def file_bytes(source: DocxSource | PackageSource, marked: DocumentResult) -> bytes:
-    """The file of a result in the source's own format (Word, PowerPoint, OpenDocument,
-    EPUB), from the pipeline's result with its formatting markers (what
-    ``Translator.translate_to_file`` does for a single file)."""
-    from translator import formats
-
-    if isinstance(source, formats.DocxSource):
-        from translator.formats.docx import write_docx_bytes
-
-        return write_docx_bytes(source, marked)
-    from translator.formats.package import write_package
-
-    return write_package(source, marked)
-
-
 def summary_text(result: DocumentResult) -> str:
     """The summary alone, ending with a newline ("" when there is none)."""
     summary = result.summary.text if result.summary is not None else ""
@@ -135,7 +120,7 @@ def batch_files(
         return [render_result(source, result, output_format, run=run, source_name=source_name)]
     texts: list[str | bytes]
     if isinstance(source, formats.DocxSource | formats.PackageSource):
-        texts = [file_bytes(source, marked)]
+        texts = [formats.write_file(source, marked)]
     else:
         without_summary = replace(result, summary=None)
         texts = [render_result(source, without_summary, output_format, source_name=source_name)]

@@ -68,6 +68,7 @@ __all__ = [
     "read_input",
     "read_url",
     "read_warnings",
+    "write_file",
     "writes_file",
 ]
 
@@ -302,5 +303,18 @@ def plain_result(source: Source, result: DocumentResult) -> DocumentResult:
 
 def writes_file(source: Source) -> TypeGuard[DocxSource | PackageSource]:
     """Whether the source is written back as a file of its own format (Word, PowerPoint,
-    OpenDocument, EPUB): ``translator.output.file_bytes``."""
+    OpenDocument, EPUB): ``write_file``."""
     return isinstance(source, DocxSource | PackageSource)
+
+
+def write_file(source: DocxSource | PackageSource, marked: DocumentResult) -> bytes:
+    """The file of a result in the source's own format (Word, PowerPoint, OpenDocument,
+    EPUB), from the pipeline's result with its formatting markers (what
+    ``Translator.translate_to_file`` does for a single file)."""
+    if isinstance(source, DocxSource):
+        from translator.formats.docx import write_docx_bytes
+
+        return write_docx_bytes(source, marked)
+    from translator.formats.package import write_package
+
+    return write_package(source, marked)
