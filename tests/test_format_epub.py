@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from tests.fakes import FakeTranslator, tiny_png
+from tests.fakes import FakeTranslator, IdentityTranslator, tiny_png
 from translator import pipeline
 from translator.api import Translator
 from translator.cli import app
@@ -310,13 +310,11 @@ def test_a_book_without_chapters_is_a_clear_error() -> None:
 
 
 def test_identity_translation_gives_every_member_back() -> None:
-    class Identity(FakeTranslator):
-        def translate_one(self, text: str) -> str:
-            return text
-
     data = make_epub()
     source = read_bytes(data, "buch.epub")
     assert isinstance(source, PackageSource)
-    written = write_package(source, pipeline.translate_document(source.document, Identity()))
+    written = write_package(
+        source, pipeline.translate_document(source.document, IdentityTranslator())
+    )
     with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(io.BytesIO(written)) as new:
         assert {n: new.read(n) for n in new.namelist()} == {n: old.read(n) for n in old.namelist()}
