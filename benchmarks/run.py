@@ -28,7 +28,7 @@ quotation in pieces) stay on: that extra work counts against translator.
 
 The yardstick is the bare CTranslate2 script (``run_bare``) that someone who knows the
 field writes: sentences given pre-split, sorted by length, ``translate_batch`` on
-``inter_threads`` = cores workers, the best of 8, 16 and 32 sentences a batch; one row
+``inter_threads`` = cores workers, the best of 8, 16, 32 and 64 sentences a batch; one row
 for beam 4 and one for greedy, and every row's ratio to the one that decodes the same way.
 
 Each configuration runs in its own process, so its peak RSS is its own, and the rounds
