@@ -275,3 +275,55 @@ def test_a_stream_that_dies_leaves_no_output_and_the_rerun_restarts_the_file(
     assert not list(out.glob(".*.tmp"))
     run_batch(BatchSettings(big_text_folder, tmp_path / "whole"), FakeTranslator())
     assert (out / "big.en.txt").read_bytes() == (tmp_path / "whole" / "big.en.txt").read_bytes()
+
+
+# -- the torch engine's dtype on CUDA (checked on the CPU: the GPU's answers are mocked)
+
+
+@pytest.mark.parametrize(
+    ("device", "requested", "bf16", "expected"),
+    [
+        ("cpu", "", True, "float32"),  # the CPU keeps float32: int8/fp32 paths are tuned
+        ("cuda", "", True, "bfloat16"),
+        ("cuda", "", False, "float16"),  # an older GPU without bfloat16
+        ("cuda", "auto", True, "bfloat16"),
+        ("cuda", "float32", True, "float32"),  # the variable wins
+        ("cpu", "bfloat16", False, "bfloat16"),
+    ],
+)
+def test_the_torch_dtype_choice(device: str, requested: str, bf16: bool, expected: str) -> None:
+    from translator.engines.torch_engine import pick_dtype
+
+    assert pick_dtype(device, requested, bf16_supported=bf16) == expected
+
+
+def test_an_unknown_torch_dtype_is_refused() -> None:
+    from translator.engines.torch_engine import pick_dtype
+    from translator.errors import ModelLoadError
+
+    with pytest.raises(ModelLoadError, match="TRANSLATOR_TORCH_DTYPE"):
+        pick_dtype("cuda", "float8", bf16_supported=True)
+
+
+def test_a_cuda_load_moves_the_model_to_half_precision(
+    tiny_marian_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CUDA path with torch's CUDA answers mocked: the model is moved with the dtype
+    ``pick_dtype`` chose (on a CPU machine the move itself is recorded, not made)."""
+    import torch
+
+    from translator.engines import torch_engine
+
+    moves: list[dict[str, object]] = []
+
+    def record(self: torch.nn.Module, *args: object, **kwargs: object) -> torch.nn.Module:
+        moves.append(kwargs)
+        return self
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.nn.Module, "to", record)
+    torch_engine.load_seq2seq(tiny_marian_dir, task="translation", device="cuda")
+    assert moves == [{"device": "cuda", "dtype": torch.float16}]
+    moves.clear()
+    torch_engine.load_seq2seq(tiny_marian_dir, task="translation", device="cpu")
+    assert moves == [{"device": "cpu", "dtype": torch.float32}]
