@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from translator.config import torch_dtype as requested_torch_dtype
 from translator.engines import common
 from translator.engines.base import Device, parse_device
 from translator.engines.common import (
@@ -224,7 +225,7 @@ def load_seq2seq(folder: Path, *, task: str, device: str) -> tuple[Any, Any]:
             torch.set_num_threads(common.usable_cpus())
         dtype = pick_dtype(
             device,
-            os.environ.get("TRANSLATOR_TORCH_DTYPE", ""),
+            requested_torch_dtype(),
             bf16_supported=device == "cuda" and bool(torch.cuda.is_bf16_supported()),
         )
         model.to(device=device, dtype=getattr(torch, dtype))
