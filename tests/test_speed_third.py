@@ -327,3 +327,33 @@ def test_a_cuda_load_moves_the_model_to_half_precision(
     moves.clear()
     torch_engine.load_seq2seq(tiny_marian_dir, task="translation", device="cpu")
     assert moves == [{"device": "cpu", "dtype": torch.float32}]
+
+
+def test_a_locked_output_folder_is_refused_before_ray_starts(tmp_path: Path) -> None:
+    import fcntl
+
+    from translator.manifest import LOCK_NAME
+
+    inputs = _german_folder(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    out.mkdir()
+    script = _CLI_THEN_MODULES.replace(
+        "engine = [", "engine = ['ray'] if 'ray' in sys.modules else []\nengine += ["
+    )
+    with open(out / LOCK_NAME, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                script,
+                json.dumps(["batch", str(inputs), "-o", str(out), "--ray"]),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+    assert "another `translator batch` is writing" in done.stderr
+    assert "ENGINE [] EXIT 1" in done.stderr  # neither ray nor an engine was imported

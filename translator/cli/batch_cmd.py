@@ -139,6 +139,9 @@ def batch(
         beams=translator.beams,
     )
     check_folders(settings)  # before the models load: a wrong folder fails at once
+    from translator.manifest import check_not_locked
+
+    check_not_locked(output_dir)  # before a Ray cluster starts (local runs load nothing)
     options = replace(translator.options, summarize=summarize)
     ray_settings = None
     if ray or ray_address is not None:
