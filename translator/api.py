@@ -186,6 +186,45 @@ class Translator:
             self._translators[key] = self._remembering(loaded, key.beams)
         return self._translators[key]
 
+    def translation_plan(self) -> tuple[ModelInfo, str]:
+        """The translation model and the engine class (``TorchTranslator``,
+        ``CT2Translator``) that ``translation_engine()`` gives, found without loading a
+        model or importing an engine module (a loaded engine answers for itself): what a
+        batch fingerprints before it knows whether anything needs translating. Resolving
+        the model may fetch it, as loading would.
+
+        One case differs from loading: ``engine="auto"`` on a GPU whose CUDA libraries
+        CTranslate2 cannot use is predicted ``CT2Translator`` but loads torch.
+
+        Raises:
+            TranslatorError: the model cannot be found, or the engine asked for is unusable.
+        """
+        key = self._key(self.translation_model, None, None, None)
+        loaded = self._translators.get(key)
+        if loaded is not None:
+            from translator.engines.base import engine_name
+
+            return loaded.info, engine_name(loaded)
+        from translator.engines.choice import TRANSLATOR_CLASSES, pick_engine
+        from translator.store import resolve_model
+
+        resolved = resolve_model(key.model, offline=key.offline, task="translation")
+        return resolved.info, TRANSLATOR_CLASSES[pick_engine(key.engine, resolved.path, quiet=True)]
+
+    def summarization_info(self) -> ModelInfo:
+        """The summarization model, found without loading it (see ``translation_plan``)."""
+        key = self._key(self.summarization_model, None, None, None)
+        loaded = self._summarizers.get(key)
+        if loaded is not None:
+            return loaded.info
+        from translator.store import resolve_model
+
+        return resolve_model(key.model, offline=key.offline, task="summarization").info
+
+    def translation_engine_loaded(self) -> TranslationEngine | None:
+        """The default translation engine when it is loaded already; None otherwise."""
+        return self._translators.get(self._key(self.translation_model, None, None, None))
+
     @property
     def memory(self) -> TranslationMemory | None:
         """The translation memory (opened on first use), or None when there is none."""

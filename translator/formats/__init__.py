@@ -259,13 +259,7 @@ def open_input(
         return read_input(path, input_format, encoding)
     path = None if path is None else Path(path)
     head, rest, name, size = textio.open_stream(path, encoding)
-    streamable = (
-        len(head) == textio.STREAM_HEAD_BYTES
-        and input_format in (InputFormat.AUTO, InputFormat.TEXT)
-        and (input_format is InputFormat.TEXT or detect_format(name, head) is InputFormat.TEXT)
-        and not _looks_like_html(head)
-    )
-    if streamable:
+    if len(head) == textio.STREAM_HEAD_BYTES and streams_as_text(name, head, input_format):
         return textio.TextStream(head, rest, name, size, encoding, owns_file=path is not None), name
     try:
         # A short head ended at the end of the input: reading on would wait for a second
@@ -275,6 +269,16 @@ def open_input(
         if path is not None:
             rest.close()
     return read_bytes(data, name, input_format, encoding), name
+
+
+def streams_as_text(name: str, head: bytes, input_format: InputFormat = InputFormat.AUTO) -> bool:
+    """Whether an input starting with ``head`` is plain text that may be translated as a
+    stream (not Markdown, HTML or Word, by its name or its first bytes)."""
+    return (
+        input_format in (InputFormat.AUTO, InputFormat.TEXT)
+        and (input_format is InputFormat.TEXT or detect_format(name, head) is InputFormat.TEXT)
+        and not _looks_like_html(head)
+    )
 
 
 def read_warnings(source: Source) -> tuple[str, ...]:
