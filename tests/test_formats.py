@@ -344,25 +344,57 @@ def test_input_format_text_takes_the_whole_page_without_markup() -> None:
     assert "<p>" not in text and "gtag(" not in text
 
 
-@pytest.mark.parametrize(
-    "html",
-    [
-        "<html><body><article><p>Unvollständiger Absatz mit <b>fettem Text und "
-        "einem zweiten Satz, der nicht endet",
-        "<html><body><p>Erster Absatz</div></span><p>Zweiter Absatz</td></body>",
-        "<<<>>> &&& </p></p></p>",
-        "\ufeff<!DOCTYPE html><html><body><main><p>" + "Ein Satz. " * 50 + "</p></main>",
-    ],
-    ids=["truncated", "stray-closing-tags", "garbage", "bom"],
+_ARTICLE_SENTENCE = (
+    "Der Ausschuss hat am Montag über den Haushalt beraten und keine Einigung erzielt."
 )
-def test_malformed_html_reads_or_fails_cleanly(html: str) -> None:
-    try:
-        source = read_bytes(html.encode("utf-8"), "page.html")
-    except InputError as error:
-        assert "--input-format text" in str(error)
+# Four sentences: 335 characters, over the README's 250-character minimum for an article.
+_ARTICLE = " ".join([_ARTICLE_SENTENCE] * 4)
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # Under 250 characters of article text: the README's "no article" error.
+        (
+            "<html><body><article><p>Unvollständiger Absatz mit <b>fettem Text und "
+            "einem zweiten Satz, der nicht endet",
+            None,
+        ),
+        ("<html><body><p>Erster Absatz</div></span><p>Zweiter Absatz</td></body>", None),
+        ("<<<>>> &&& </p></p></p>", None),
+        # Long enough: read, no text lost to the broken markup.
+        (
+            f"<html><body><article><p>{_ARTICLE} <b>fettem Text und einem Satz, der nicht endet",
+            [f"{_ARTICLE} fettem Text und einem Satz, der nicht endet"],
+        ),
+        (
+            f"<html><body><p>{_ARTICLE}</div></span><p>Zweiter Absatz: {_ARTICLE}</td></body>",
+            [_ARTICLE, f"Zweiter Absatz: {_ARTICLE}"],
+        ),
+        (
+            "\ufeff<!DOCTYPE html><html><body><main><p>" + "Ein Satz. " * 50 + "</p></main>",
+            [("Ein Satz. " * 50).strip()],
+        ),
+    ],
+    ids=[
+        "short-truncated",
+        "short-stray-closing-tags",
+        "garbage",
+        "truncated",
+        "stray-closing-tags",
+        "bom",
+    ],
+)
+def test_malformed_html_reads_or_fails_cleanly(html: str, expected: list[str] | None) -> None:
+    """Each input pins one branch: the article's paragraphs, or the no-article error."""
+    if expected is None:
+        assert len(html) < 250
+        with pytest.raises(InputError, match="no article found in page.html") as error:
+            read_bytes(html.encode("utf-8"), "page.html")
+        assert "--input-format text" in str(error.value)
         return
-    assert source.document.paragraphs
-    assert all("<" not in p.text for p in source.document.paragraphs)
+    source = read_bytes(html.encode("utf-8"), "page.html")
+    assert [p.text for p in source.document.paragraphs] == expected
 
 
 def test_large_page_warns_and_oversized_page_is_refused(
