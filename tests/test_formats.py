@@ -620,20 +620,23 @@ def test_consent_classes_on_page_wrappers_do_not_remove_the_article() -> None:
     assert not any("Cookies" in text for text in texts)
 
 
-def test_summarize_reads_the_article_of_a_page(tiny_marian_dir: Path, tiny_bart_dir: Path) -> None:
-    result = runner.invoke(
-        app,
-        [
-            "summarize",
-            str(PAGE),
-            "-m",
-            str(tiny_marian_dir),
-            "--summarization-model",
-            str(tiny_bart_dir),
-        ],
-    )
+def test_summarize_reads_the_article_of_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    from translator import engines
+
+    summarizer = WholeTextSummarizer()
+    monkeypatch.setattr(engines, "load_translator", lambda *a, **k: FakeTranslator())
+    monkeypatch.setattr(engines, "load_summarizer", lambda *a, **k: summarizer)
+    result = runner.invoke(app, ["summarize", str(PAGE), "--no-cache"])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip()
+    # The summarizer gives back what it read: the article's title and first sentence
+    # (translated by the fake), none of the page's furniture.
+    assert summarizer.seen
+    summary = result.stdout
+    assert summary.startswith("Beloussow zu Besuch in Pjöngjang: Russland and DVRK"), summary
+    assert "Verteidigungsminister Andrei Beloussow is zu einem Staatsbesuch" in summary
+    for furniture in FURNITURE:
+        assert furniture not in summary
+        assert all(furniture not in text for text in summarizer.seen)
 
 
 def test_docx_hyperlink_keeps_its_address_and_translates_its_text() -> None:
