@@ -149,3 +149,63 @@ def test_the_detector_is_imported_lazily() -> None:
         "assert 'py3langid' not in sys.modules and 'numpy' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def _language_folder(tmp_path: Path) -> Path:
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "de.txt").write_text(GERMAN_ARTICLE + "\n", encoding="utf-8")
+    (source / "en.txt").write_text("\n\n".join([FOREIGN["en"]] * 3) + "\n", encoding="utf-8")
+    (source / "fr.txt").write_text("\n\n".join([FOREIGN["fr"]] * 3) + "\n", encoding="utf-8")
+    return source
+
+
+def test_batch_skips_inputs_that_are_not_german(tmp_path: Path) -> None:
+    from tests.batch_helpers import run_batch
+    from translator.batch import BatchSettings
+    from translator.manifest import FileStatus
+    from translator.render import OutputFormat
+
+    source = _language_folder(tmp_path)
+    output = tmp_path / "out"
+    engine = FakeTranslator()
+    settings = BatchSettings(source, output, output_format=OutputFormat.HTML)
+    report = run_batch(settings, engine)
+    assert (report.done, report.not_german) == (1, 2)
+    assert [(p.path, p.status) for p in report.problems] == [
+        ("en.txt", FileStatus.NOT_GERMAN),
+        ("fr.txt", FileStatus.NOT_GERMAN),
+    ]
+    assert "detected language: en" in report.problems[0].error
+    assert FOREIGN["fr"] not in engine.seen
+    index = (output / "index.html").read_text(encoding="utf-8")
+    assert "2 not_german" in index
+
+
+def test_batch_force_language_translates_them(tmp_path: Path) -> None:
+    from tests.batch_helpers import run_batch
+    from translator.batch import BatchSettings
+
+    source = _language_folder(tmp_path)
+    report = run_batch(
+        BatchSettings(source, tmp_path / "out", force_language=True), FakeTranslator()
+    )
+    assert (report.done, report.not_german) == (3, 0)
+
+
+def test_batch_cli_counts_not_german_in_the_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from translator import engines
+    from translator.cli import app
+
+    monkeypatch.setattr(engines, "load_translator", lambda *a, **k: FakeTranslator())
+    source = _language_folder(tmp_path)
+    result = CliRunner().invoke(
+        app, ["batch", str(source), "-o", str(tmp_path / "out"), "--no-cache"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 not German" in result.output
+    assert "not_german" in result.output

@@ -57,6 +57,7 @@ __all__ = [
     "ProgressCallback",
     "TextCallback",
     "count_sentences",
+    "input_language",
     "merge_quote_pieces",
     "translate_document",
     "translate_documents",
@@ -360,6 +361,13 @@ class _RestoredSentence:
 
 
 _Restored = dict[tuple[int, int], _RestoredSentence]
+
+
+def input_language(text: str | Document) -> str | None:
+    """A document's language, as ``DocumentResult.language`` reports it ("de", another
+    ISO 639-1 code, or None for text without words): a batch skips what is not German."""
+    document = text if isinstance(text, Document) else segment.parse_document(text)
+    return _document_language(document)
 
 
 def _document_language(document: Document) -> str | None:
