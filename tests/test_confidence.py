@@ -7,6 +7,7 @@ every other input high, so which sentences are weakest is known before translati
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,60 @@ def test_torch_score_is_the_mean_log_probability_of_its_tokens(
         assert tokenizer.decode(target[0], skip_special_tokens=True).strip() == scored.text
     assert scored.score is not None and scored.score <= 0
     assert math.isclose(scored.score, float(real.mean()), abs_tol=2e-3)
+
+
+# --- the review page -----------------------------------------------------------------
+
+
+def _review(text: str, **options: Any) -> str:
+    from translator.options import Options
+    from translator.render_html import render_page
+
+    result = translate_document(text, ScoringTranslator(), Options(**options))
+    return render_page(result.to_dict())
+
+
+def _weak_article(weak: int, strong: int) -> str:
+    """``weak`` sentences holding the weak word and ``strong`` without, alternating."""
+    lines = [f"Satz {n} ist {WEAK} geworden." for n in range(weak)]
+    lines += [f"Die Regierung handelt im Fall {n}." for n in range(strong)]
+    return "\n\n".join(lines)
+
+
+def test_review_page_marks_the_weakest_sentences_and_counts_them() -> None:
+    page = _review(_weak_article(weak=2, strong=18))  # 20 sentences: the weakest tenth is 2
+    assert '<span id="check-count">2</span>' in page
+    checks = re.findall(r'<li class="check" id="c\d+"[^>]*>(.*?)</li>', page)
+    assert len(checks) == 2 and all(WEAK in check for check in checks)
+    first, second = (page.split(f'id="p{n}"')[1].split("</section>")[0] for n in (1, 2))
+    assert 'id="c1"' in first and 'id="c2"' in second
+
+
+def test_review_page_without_scores_has_nothing_to_check() -> None:
+    from translator.options import Options
+    from translator.render_html import render_page
+
+    result = translate_document(ARTICLE, FakeTranslator(), Options())
+    page = render_page(result.to_dict())
+    assert '<span id="check-count">0</span>' in page and 'class="check"' not in page
+    assert 'id="next-check" disabled' in page
+
+
+def test_review_page_shows_alternatives_on_demand() -> None:
+    page = _review("Die Regierung handelt.", alternatives=2)
+    details = page.split('<details class="alternatives">')[1].split("</details>")[0]
+    assert "(v1)" in details and "(v2)" in details
+    assert "<details open" not in page  # closed until asked
+
+
+def test_meta_the_weakest_check_fails_if_the_strongest_were_marked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from translator import render_html
+
+    def strongest(paragraphs: Any) -> set[tuple[int, int]]:
+        return {(i, 0) for i in range(len(paragraphs) - 2, len(paragraphs))}
+
+    monkeypatch.setattr(render_html, "weakest_sentences", strongest)
+    with pytest.raises(AssertionError):
+        test_review_page_marks_the_weakest_sentences_and_counts_them()
