@@ -34,12 +34,14 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 @functools.cache
-def _detector() -> Any:
+def identifier(languages: tuple[str, ...] = LANGUAGES) -> Any:
+    """py3langid's identifier over ``languages``, with probabilities; loaded once per set
+    (the server's ``/detect`` uses a wider set than the pipeline)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
+    made = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    made.set_languages(list(languages))
+    return made
 
 
 def detect_language(text: str) -> tuple[str, float]:
@@ -47,7 +49,7 @@ def detect_language(text: str) -> tuple[str, float]:
     ``LANGUAGES``; ("de", 0.0) when nothing in it is a word (German is the default)."""
     if not _WORD.search(text):
         return GERMAN, 0.0
-    code, confidence = _detector().classify(text)
+    code, confidence = identifier().classify(text)
     return str(code), float(confidence)
 
 

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from translator import config
 from translator.cli.options import (
-    BatchSizeOpt,
     AlternativesOpt,
+    BatchSizeOpt,
     BeamsOpt,
     CacheMaxMbOpt,
     CacheOpt,
