@@ -272,8 +272,11 @@ def _generate(
     *,
     output_limits: Sequence[int] | None = None,
 ) -> list[str]:
-    """Generate for one batch; ``output_limits`` caps each text's new tokens separately."""
-    outputs = _generate_hypotheses(model, tokenizer, texts, options, output_limits=output_limits)
+    """Generate for one batch; ``output_limits`` caps each text's new tokens separately.
+    No scores (summaries need none, and they cost a pass over the vocabulary per step)."""
+    outputs = _generate_hypotheses(
+        model, tokenizer, texts, options, output_limits=output_limits, scored=False
+    )
     return [hypotheses[0].text for hypotheses in outputs]
 
 
@@ -284,6 +287,7 @@ def _generate_hypotheses(
     options: dict[str, Any],
     *,
     output_limits: Sequence[int] | None = None,
+    scored: bool = True,
 ) -> list[list[Hypothesis]]:
     """Each text's ``num_return_sequences`` hypotheses, best first, with the average
     log-probability per generated token (the end token included, padding not)."""
@@ -304,6 +308,10 @@ def _generate_hypotheses(
                 ),
             }
     with torch.inference_mode(), out_of_memory_as_error():
+        if not scored:
+            plain = model.generate(**inputs, **options)
+            texts_out: list[str] = tokenizer.batch_decode(plain, skip_special_tokens=True)
+            return [[Hypothesis(text.strip())] for text in texts_out]
         generated = model.generate(
             **inputs, **options, output_scores=True, return_dict_in_generate=True
         )
