@@ -193,18 +193,16 @@ def test_batch_force_language_translates_them(tmp_path: Path) -> None:
     assert (report.done, report.not_german) == (3, 0)
 
 
-def test_batch_cli_counts_not_german_in_the_summary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_batch_cli_counts_not_german_in_the_summary(tmp_path: Path, tiny_marian_dir: Path) -> None:
     from typer.testing import CliRunner
 
-    from translator import engines
     from translator.cli import app
 
-    monkeypatch.setattr(engines, "load_translator", lambda *a, **k: FakeTranslator())
     source = _language_folder(tmp_path)
     result = CliRunner().invoke(
-        app, ["batch", str(source), "-o", str(tmp_path / "out"), "--no-cache"]
+        app,
+        ["batch", str(source), "-o", str(tmp_path / "out"), "-m", str(tiny_marian_dir)]
+        + ["--no-cache", "--offline"],
     )
     assert result.exit_code == 0, result.output
     assert "2 not German" in result.output
