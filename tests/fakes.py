@@ -14,6 +14,7 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from translator import quotes
 from translator.engines.base import Hypothesis, ScoredTranslation
@@ -321,15 +322,33 @@ class SlowTranslator(FakeTranslator):
         return super().translate(texts, strict=strict)
 
 
+def plan_of(engine: FakeTranslator) -> tuple[ModelInfo, str]:
+    """What ``Translator.translation_plan`` says of ``engine`` without loading a model: a
+    test that hands the CLI a fake engine in place of ``engines.load_translator`` patches
+    the plan too, or a batch resolves the (absent) real model before it loads anything."""
+    return engine.info, type(engine).__name__
+
+
+def use_fake_engine(monkeypatch: Any, engine: FakeTranslator) -> FakeTranslator:
+    """Every ``Translator`` without engines of its own plans and loads ``engine``."""
+    from translator import api, engines
+
+    monkeypatch.setattr(engines, "load_translator", lambda *args, **kwargs: engine)
+    monkeypatch.setattr(api.Translator, "translation_plan", lambda self: plan_of(engine))
+    return engine
+
+
 def cli_with_fake_engine(*args: str, delay: float = 0.0) -> list[str]:
     """The argv of a real ``translator`` process (its own signals, exit code and files)
     whose translation engine is a ``SlowTranslator(delay)``: no model, no torch."""
     script = (
         "import sys\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
-        "from tests.fakes import SlowTranslator\n"
-        "from translator import engines\n"
-        f"engines.load_translator = lambda *args, **kwargs: SlowTranslator({delay!r})\n"
+        "from tests.fakes import SlowTranslator, plan_of\n"
+        "from translator import api, engines\n"
+        f"engine = SlowTranslator({delay!r})\n"
+        "engines.load_translator = lambda *args, **kwargs: engine\n"
+        "api.Translator.translation_plan = lambda self: plan_of(engine)\n"
         "from translator.cli import main\n"
         "main()\n"
     )

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import FakeTranslator, RetryScriptedTranslator
-from translator import engines, memory_store
+from tests.fakes import FakeTranslator, RetryScriptedTranslator, use_fake_engine
+from translator import memory_store
 from translator.cli import app
 from translator.errors import ClusterError
 from translator.pipeline import translate_document
@@ -26,9 +26,7 @@ SENTENCE = "Der Minister sagte heute, dass die Gespräche fortgesetzt werden."
 
 @pytest.fixture
 def fake_engine(monkeypatch: pytest.MonkeyPatch) -> FakeTranslator:
-    engine = FakeTranslator()
-    monkeypatch.setattr(engines, "load_translator", lambda *args, **kwargs: engine)
-    return engine
+    return use_fake_engine(monkeypatch, FakeTranslator())
 
 
 # --- the length guard: "an output far longer or shorter than its source ... is regenerated

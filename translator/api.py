@@ -209,11 +209,11 @@ class Translator:
             from translator.engines.base import engine_name
 
             return loaded.info, engine_name(loaded)
-        from translator.engines.choice import TRANSLATOR_CLASSES, pick_engine
+        from translator.engines.choice import ENGINE_CLASS_NAMES, pick_engine
         from translator.store import resolve_model
 
         resolved = resolve_model(key.model, offline=key.offline, task="translation")
-        return resolved.info, TRANSLATOR_CLASSES[pick_engine(key.engine, resolved.path, quiet=True)]
+        return resolved.info, ENGINE_CLASS_NAMES[pick_engine(key.engine, resolved.path, quiet=True)]
 
     def summarization_info(self) -> ModelInfo:
         """The summarization model, found without loading it (see ``translation_plan``)."""

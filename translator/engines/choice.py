@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 # The class each engine's translator has (``type(engine).__name__``): what a batch's
 # fingerprint records. A test checks them against the loaded classes.
-TRANSLATOR_CLASSES = {EngineName.CT2: "CT2Translator", EngineName.TORCH: "TorchTranslator"}
+ENGINE_CLASS_NAMES = {EngineName.CT2: "CT2Translator", EngineName.TORCH: "TorchTranslator"}
 
 
 def pick_engine(engine: str, model_folder: Path, *, quiet: bool = False) -> EngineName:
