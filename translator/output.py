@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 _LANGUAGE_TAG = ".de"  # "article.de.txt" becomes "article.en.txt", not "article.de.en.txt"
 _PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
+# Inputs whose text-format output is a file of their own format, summary beside it as text.
+_OWN_FORMAT_SUFFIXES = (".docx", ".srt", ".vtt")
 
 
 def output_names(
@@ -38,9 +40,11 @@ def output_names(
     ``a/b.txt`` gives ``a/b.en.txt`` (and ``a/b.summary.en.txt`` when summarizing) in text
     format; a text-format output keeps the source's suffix (``b.md`` gives ``b.en.md``),
     since it keeps the source's layout, except for a page (``b.html`` gives the article's
-    text, ``b.en.txt``) and a Word file (``b.docx`` gives ``b.en.docx``, its summary
-    ``b.summary.en.txt``). Markdown and JSON give one ``b.en.md`` / ``b.en.json`` with the
-    summary inside. A ``.de`` language tag is replaced: ``b.de.txt`` gives ``b.en.txt``.
+    text, ``b.en.txt``), a Word file (``b.docx`` gives ``b.en.docx``, its summary
+    ``b.summary.en.txt``; subtitles likewise: ``b.srt`` gives ``b.en.srt``) and a PDF (a
+    Word file of its headings and paragraphs: ``b.pdf`` gives ``b.en.docx``). Markdown and
+    JSON give one ``b.en.md`` / ``b.en.json`` with the summary inside. A ``.de`` language
+    tag is replaced: ``b.de.txt`` gives ``b.en.txt``.
 
     ``keep_source_name`` keeps the whole input name in front (``b.html`` gives
     ``b.html.en.txt``), for inputs whose outputs would otherwise be the same file.
@@ -51,8 +55,10 @@ def output_names(
     summary_suffix = suffix
     if suffix.lower() in _PAGE_SUFFIXES:
         suffix = summary_suffix = ".txt"
-    elif suffix.lower() == ".docx":
+    elif suffix.lower() in _OWN_FORMAT_SUFFIXES:
         summary_suffix = ".txt"
+    elif suffix.lower() == ".pdf":
+        suffix, summary_suffix = ".docx", ".txt"
     if keep_source_name:
         stem = relative.name
     elif stem.lower().endswith(_LANGUAGE_TAG) and len(stem) > len(_LANGUAGE_TAG):

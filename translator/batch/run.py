@@ -331,9 +331,14 @@ class _Run:
             self._finish_file(FileOutcome(relative, FileStatus.SKIPPED, outputs))
             return None
         try:
-            source = formats.read_bytes(data, relative)
+            source = formats.read_bytes(data, relative, self.settings.input_format)
         except InputError as error:
-            detected = formats.detect_format(relative, data).value
+            given = self.settings.input_format
+            detected = (
+                given
+                if given is not formats.InputFormat.AUTO
+                else formats.detect_format(relative, data)
+            ).value
             self._fail(planned, str(error), sha256, started, detected)
             return None
         if formats.is_empty(source):

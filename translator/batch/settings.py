@@ -9,13 +9,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from translator.formats.types import InputFormat
 from translator.model_identity import model_identity
 from translator.options import Options
 from translator.render import OutputFormat
 from translator.schema import ModelInfo
 from translator.version import __version__
 
-DEFAULT_PATTERNS = ("*.txt", "*.md", "*.html", "*.htm", "*.docx")
+DEFAULT_PATTERNS = (
+    "*.txt",
+    "*.md",
+    "*.html",
+    "*.htm",
+    "*.docx",
+    "*.srt",
+    "*.vtt",
+    "*.pdf",
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class BatchSettings:
     # Decoding settings that change outputs but are not visible in the engine's ModelInfo;
     # they are part of the fingerprint, so changing them redoes the files.
     beams: int | None = None
+    input_format: InputFormat = InputFormat.AUTO  # every input read in this format
 
 
 def settings_fingerprint(
@@ -58,6 +69,8 @@ def settings_fingerprint(
         "translation_model": model_identity(translator),
         "summary": None,
     }
+    if settings.input_format is not InputFormat.AUTO:  # only then: fingerprints stay
+        data["input_format"] = settings.input_format.value
     if options.glossary is not None:  # only then: fingerprints without one stay as they were
         data["glossary"] = options.glossary.digest
     if summarize and summarizer is not None:

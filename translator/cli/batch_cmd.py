@@ -24,9 +24,10 @@ from translator.cli.app import (
     PartialFailure,
     Terminated,
 )
-from translator.cli.options import FormatOpt, SummarizeOpt
+from translator.cli.options import FormatOpt, InputFormatOpt, SummarizeOpt
 from translator.cli.shared import SharedOptions, shared_options
 from translator.cli.verbosity import is_quiet
+from translator.formats import InputFormat
 from translator.render import OutputFormat
 
 if TYPE_CHECKING:  # translator.batch pulls in the pipeline: imported when a run starts
@@ -58,7 +59,7 @@ PatternOpt = Annotated[
         "--pattern",
         "-p",
         help="Glob of the files to translate; repeat for several (default: *.txt, *.md, "
-        "*.html, *.htm, *.docx).",
+        "*.html, *.htm, *.docx, *.srt, *.vtt, *.pdf).",
         show_default=False,
     ),
 ]
@@ -110,6 +111,7 @@ def batch(
     output_format: FormatOpt = OutputFormat.TEXT,
     force: ForceOpt = False,
     summarize: SummarizeOpt = False,
+    input_format: InputFormatOpt = InputFormat.AUTO,
     ray: RayOpt = False,
     ray_address: RayAddressOpt = None,
     ray_workers: RayWorkersOpt = None,
@@ -137,6 +139,7 @@ def batch(
         output_format=output_format,
         force=force,
         beams=translator.beams,
+        input_format=input_format,
     )
     check_folders(settings)  # before the models load: a wrong folder fails at once
     options = replace(translator.options, summarize=summarize)

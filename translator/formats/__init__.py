@@ -8,7 +8,9 @@ the format's writer uses the ``DocumentResult``'s paragraphs, one per block, in 
 
 Formats (``--input-format``): ``text`` (the plain-text path, unchanged), ``markdown``
 (markdown-it-py, CommonMark), ``html`` (the article extracted by trafilatura, offline),
-``docx`` (python-docx). ``auto`` picks one by the file's extension, else by its content.
+``docx`` (python-docx), ``srt`` and ``vtt`` (subtitles, ``formats.subtitles``), ``pdf`` (the
+text layer, pdfminer.six: the optional extra ``translator[pdf]``). ``auto`` picks one by the
+file's extension, else by its content.
 The parsers are imported only when a file of their format is read, so ``--help`` stays
 instant.
 """
@@ -29,10 +31,12 @@ from translator.formats.types import (
     DocxSource,
     InputFormat,
     MarkdownSource,
+    PdfSource,
     Placement,
     Region,
     Source,
     StructuredSource,
+    SubtitleSource,
     TextSource,
 )
 
@@ -50,10 +54,12 @@ __all__ = [
     "DocxSource",
     "InputFormat",
     "MarkdownSource",
+    "PdfSource",
     "Placement",
     "Region",
     "Source",
     "StructuredSource",
+    "SubtitleSource",
     "TextSource",
     "detect_format",
     "is_empty",
@@ -73,8 +79,14 @@ _EXTENSIONS: dict[str, InputFormat] = {
     ".xhtml": InputFormat.HTML,
     ".docx": InputFormat.DOCX,
     ".txt": InputFormat.TEXT,
+    ".srt": InputFormat.SRT,
+    ".vtt": InputFormat.VTT,
+    ".pdf": InputFormat.PDF,
 }
 _ZIP_MAGIC = b"PK\x03\x04"
+_PDF_MAGIC = b"%PDF-"
+_VTT_START = re.compile(rb"(\xef\xbb\xbf)?WEBVTT[ \t\r\n]")
+_SRT_START = re.compile(rb"(\xef\xbb\xbf)?\s*\d+\r?\n\d{1,3}:\d\d:\d\d,\d{3} +--> ")
 # A page's start: an XML declaration (XHTML), comments, then its doctype or first tag.
 _HTML_START = re.compile(
     rb"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S
@@ -87,7 +99,8 @@ def _looks_like_html(data: bytes) -> bool:
 
 def detect_format(name: str, data: bytes) -> InputFormat:
     """The format of an input: by its extension, else by its first bytes (a zip is a
-    docx, ``<!DOCTYPE html``/``<html``, after an optional ``<?xml`` declaration, is HTML);
+    docx, ``%PDF-`` a PDF, ``WEBVTT`` WebVTT, a cue number and an SRT timing line SRT,
+    ``<!DOCTYPE html``/``<html``, after an optional ``<?xml`` declaration, is HTML);
     anything else is text.
 
     Markdown has no signature: without the extension it is read as text.
@@ -97,6 +110,12 @@ def detect_format(name: str, data: bytes) -> InputFormat:
         return by_extension
     if data.startswith(_ZIP_MAGIC):
         return InputFormat.DOCX
+    if data[:1024].lstrip().startswith(_PDF_MAGIC):
+        return InputFormat.PDF
+    if _VTT_START.match(data[:16]):
+        return InputFormat.VTT
+    if _SRT_START.match(data[:64]):
+        return InputFormat.SRT
     if _looks_like_html(data):
         return InputFormat.HTML
     return InputFormat.TEXT
@@ -140,6 +159,10 @@ def read_bytes(
         from translator.formats.html import read_html
 
         return read_html(text, name)
+    if input_format in (InputFormat.SRT, InputFormat.VTT):
+        from translator.formats.subtitles import read_subtitles
+
+        return read_subtitles(text, name, vtt=input_format is InputFormat.VTT)
     return TextSource(text)
 
 
