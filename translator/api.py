@@ -34,7 +34,7 @@ from translator.schema import (
 
 if TYPE_CHECKING:  # the engines package is imported when a model is first needed
     from translator.engines import SummarizationEngine, TranslationEngine
-    from translator.formats import DocxSource, InputFormat, Source
+    from translator.formats import DocxSource, InputFormat, PdfSource, Source
     from translator.memory_store import TranslationMemory
 
 GlossaryArg = Glossary | str | os.PathLike[str] | None
@@ -308,7 +308,8 @@ class Translator:
         **overrides: object,
     ) -> DocumentResult:
         """Read a German file and translate it: plain text (encoding detected unless given),
-        Markdown, an HTML page (its article) or a Word file, by extension or content unless
+        Markdown, an HTML page (its article), a Word file, subtitles (SRT, WebVTT) or a
+        PDF's text layer (``translator[pdf]``), by extension or content unless
         ``input_format`` says. ``result.source`` is the file's name; ``input_format`` and
         ``metadata`` say how it was read. To write Markdown or Word back in the source's
         structure, read it with ``translator.formats.read_input`` and use ``translate_input``.
@@ -332,9 +333,12 @@ class Translator:
 
         return formats.plain_result(read, self._translate_marked(read, **overrides))
 
-    def translate_docx(self, read: DocxSource, **overrides: object) -> tuple[DocumentResult, bytes]:
-        """Translate a Word file read by ``translator.formats``: the result (as
-        ``translate_input`` gives it) and the translated Word file, its formatting kept.
+    def translate_docx(
+        self, read: DocxSource | PdfSource, **overrides: object
+    ) -> tuple[DocumentResult, bytes]:
+        """Translate a Word file (or a PDF) read by ``translator.formats``: the result (as
+        ``translate_input`` gives it) and the translated Word file, its formatting kept (a
+        PDF's: its headings, paragraphs and tables in a new Word file).
 
         Takes the keyword arguments of ``translate``.
         """
@@ -342,6 +346,10 @@ class Translator:
         from translator.formats.docx import write_docx_bytes
 
         marked = self._translate_marked(read, **overrides)
+        if isinstance(read, formats.PdfSource):
+            from translator.formats.pdf import as_docx
+
+            return marked, write_docx_bytes(as_docx(read), marked)
         return formats.plain_result(read, marked), write_docx_bytes(read, marked)
 
     def _translate_marked(self, read: Source, **overrides: object) -> DocumentResult:

@@ -3,7 +3,7 @@
 ``translate``, ``summarize`` and ``batch`` all write through here, so a result looks the
 same whichever command made it: text, Markdown, JSON or the HTML review page rendered from
 the result (in the source's structure where it has one: Markdown stays Markdown, an HTML
-page's article becomes Markdown), or, for Word input, a Word file.
+page's article becomes Markdown), or, for Word and PDF input, a Word file.
 
 Names: ``article.txt`` gives ``article.en.txt``; a ``.de`` language tag is replaced
 (``article.de.txt`` gives ``article.en.txt``).
@@ -20,7 +20,7 @@ from translator.schema import DocumentResult
 
 if TYPE_CHECKING:
     from translator.api import Translator
-    from translator.formats.types import DocxSource, Source
+    from translator.formats.types import DocxSource, PdfSource, Source
 
 _LANGUAGE_TAG = ".de"  # "article.de.txt" becomes "article.en.txt", not "article.de.en.txt"
 _PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -97,11 +97,17 @@ def render_result(
     return render_structured(source, result, output_format, name)
 
 
-def docx_bytes(source: DocxSource, marked: DocumentResult) -> bytes:
+def docx_bytes(source: DocxSource | PdfSource, marked: DocumentResult) -> bytes:
     """The Word file of a result, from the pipeline's result with its formatting markers
-    (what ``Translator.translate_docx`` does for a single file)."""
+    (what ``Translator.translate_docx`` does for a single file); for a PDF, a Word file of
+    its headings, paragraphs and tables."""
     from translator.formats.docx import write_docx_bytes
+    from translator.formats.types import PdfSource
 
+    if isinstance(source, PdfSource):
+        from translator.formats.pdf import as_docx
+
+        return write_docx_bytes(as_docx(source), marked)
     return write_docx_bytes(source, marked)
 
 
@@ -129,7 +135,7 @@ def batch_files(
     if output_format is not OutputFormat.TEXT:
         return [render_result(source, result, output_format, run=run, source_name=source_name)]
     texts: list[str | bytes]
-    if isinstance(source, formats.DocxSource):
+    if isinstance(source, formats.DocxSource | formats.PdfSource):
         texts = [docx_bytes(source, marked)]
     else:
         without_summary = replace(result, summary=None)

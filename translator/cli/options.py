@@ -38,7 +38,8 @@ InputFormatOpt = Annotated[
     InputFormat,
     typer.Option(
         "--input-format",
-        help="auto: by extension (.md, .html/.htm, .docx, else text), else by content. "
+        help="auto: by extension (.md, .html/.htm, .docx, .srt, .vtt, .pdf, else text), "
+        "else by content. "
         "html: the article alone (trafilatura); with - for a piped page.",
     ),
 ]

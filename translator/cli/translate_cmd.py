@@ -89,7 +89,7 @@ def translate(
     translator = shared.translator()
     given = ctx.get_parameter_source("output_format")
     format_given = given is not None and given.name != "DEFAULT"
-    if isinstance(source, formats.DocxSource) and not format_given:
+    if isinstance(source, formats.DocxSource | formats.PdfSource) and not format_given:
         written = output or _refuse_to_replace(_docx_output(input_path), force)
         with progress_on_stderr(show_progress) as progress:
             result, word_file = translator.translate_docx(
@@ -166,7 +166,8 @@ def _docx_output(input_path: str) -> Path:
 
     if input_path == "-":
         raise InputError(
-            "a Word file read from stdin needs -o OUTPUT.docx (or --format text|markdown|json)."
+            "a Word file or PDF read from stdin needs -o OUTPUT.docx "
+            "(or --format text|markdown|json)."
         )
     path = Path(input_path)
     name = output_names(PurePosixPath(path.name), OutputFormat.TEXT, summarize=False)[0]

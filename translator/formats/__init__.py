@@ -146,6 +146,10 @@ def read_bytes(
         from translator.formats.docx import read_docx
 
         return read_docx(data, name)
+    if input_format is InputFormat.PDF:
+        from translator.formats.pdf import read_pdf
+
+        return read_pdf(data, name)
     text = textio.decode_bytes(data, name, encoding)
     if input_format is InputFormat.TEXT and _looks_like_html(data):
         from translator.formats.html import page_text
