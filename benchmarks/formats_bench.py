@@ -18,24 +18,19 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from collections.abc import Callable
-from pathlib import Path
 
-_ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.common import ROOT, timed
+
 ROUNDS = 5
 
 
 def _median_seconds(work: Callable[[], object]) -> tuple[float, float]:
     """The median wall and CPU seconds of ``work`` (CPU time: what other work on a shared
     machine disturbs less)."""
-    walls, cpus = [], []
-    for _ in range(ROUNDS):
-        started, cpu = time.perf_counter(), time.process_time()
-        work()
-        walls.append(time.perf_counter() - started)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+    cpu: list[float] = []
+    walls = timed(work, ROUNDS, cpu)
+    return statistics.median(walls), statistics.median(cpu)
 
 
 def _srt(sentences: list[str], copies: int) -> tuple[bytes, int]:
@@ -64,7 +59,7 @@ def _srt(sentences: list[str], copies: int) -> tuple[bytes, int]:
 
 
 def measure() -> list[dict[str, object]]:
-    sys.path.insert(0, str(_ROOT))
+    sys.path.insert(0, str(ROOT))
     from tests.fakes import FakeTranslator
     from tests.pdf_fixtures import NEWS, news_pdf
     from translator import Translator, formats
@@ -76,7 +71,7 @@ def measure() -> list[dict[str, object]]:
     pdf_pages = 3
     sentences = [block.text for block in NEWS if block.kind == "paragraph"]
     srt, cues = _srt(sentences, 10)
-    text = (_ROOT / "tests" / "data" / "belousov-dprk.de.txt").read_bytes()
+    text = (ROOT / "tests" / "data" / "belousov-dprk.de.txt").read_bytes()
 
     def pdf_whole() -> None:
         source = formats.read_bytes(pdf, "news.pdf")

@@ -258,6 +258,12 @@ def test_cli_and_batch_with_the_tiny_model(tmp_path: Path, tiny_marian_dir: Path
     assert [q for q in QUOTES if q not in shown.stdout] == []
     page = runner.invoke(app, ["translate", str(path), *model, "--format", "html"])
     assert page.exit_code == 0 and "<html" in page.stdout.lower()
+    # From stdin, by its content: text when asked for; a Word file only with -o.
+    piped = runner.invoke(app, ["translate", "-", *model, "--format", "text"], input=news_pdf())
+    assert piped.exit_code == 0, piped.stderr
+    assert [q for q in QUOTES if q not in piped.stdout] == []
+    no_output = runner.invoke(app, ["translate", "-", *model], input=news_pdf())
+    assert no_output.exit_code != 0 and "-o OUTPUT.docx" in no_output.stderr
     # batch picks .pdf up: a Word file per PDF.
     inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
@@ -310,3 +316,14 @@ def test_a_paragraph_goes_on_over_a_column_break_mid_sentence() -> None:
     pdf.save()
     texts = [p.text for p in _read(out.getvalue(), "columns.pdf").document.paragraphs]
     assert texts == [" ".join(left + right)]
+
+
+def test_a_text_file_named_pdf_is_a_clear_error() -> None:
+    with pytest.raises(InputError, match="not a readable PDF.*--input-format text"):
+        _read("Die Regierung sagte, „alles ist gut“.".encode(), "lies.pdf")
+
+
+def test_a_pdf_without_extension_is_read_by_its_content() -> None:
+    source = read_bytes(news_pdf(), "download")
+    assert isinstance(source, PdfSource)
+    assert len(source.document.paragraphs) == len(NEWS)

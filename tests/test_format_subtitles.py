@@ -8,7 +8,6 @@ file's own (``_cues``), never by the reader under test.
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -203,23 +202,27 @@ def test_broken_timestamp_is_an_error_naming_the_cue() -> None:
         read_bytes(vtt.encode(), "broken.vtt")
 
 
-def test_overlapping_cues_warn_and_are_kept(caplog: pytest.LogCaptureFixture) -> None:
+def test_overlapping_cues_warn_and_are_kept() -> None:
     overlapping = _srt().replace(TIMINGS[4], "00:00:07,000 --> 00:00:09,900")
-    with caplog.at_level(logging.WARNING, logger="translator.formats.subtitles"):
-        output = _translated(overlapping, "overlap.srt")
-    assert "cue 5" in caplog.text and "overlaps cue 4" in caplog.text
+    source = read_bytes(overlapping.encode(), "overlap.srt")
+    result = Translator.from_engines(FakeTranslator()).translate_input(source)
+    assert any("cue 5" in w and "overlaps cue 4" in w for w in result.warnings)
+    output = render_result(source, result, OutputFormat.TEXT)
     assert "00:00:07,000 --> 00:00:09,900" in output
     assert _problems(overlapping, output, QUOTES) == []
+    backwards = _srt().replace(TIMINGS[1], "00:00:03,900 --> 00:00:02,000")
+    warned = read_bytes(backwards.encode(), "backwards.srt")
+    assert isinstance(warned, SubtitleSource)
+    assert any("cue 2" in w and "ends before it starts" in w for w in warned.warnings)
 
 
-def test_blank_line_inside_a_cue_is_read_as_that_cue(caplog: pytest.LogCaptureFixture) -> None:
+def test_blank_line_inside_a_cue_is_read_as_that_cue() -> None:
     text = "1\n00:00:01,000 --> 00:00:02,000\nErste Zeile\n\nzweite Zeile\n\n"
     text += "2\n00:00:03,000 --> 00:00:04,000\nNoch ein Satz.\n"
-    with caplog.at_level(logging.WARNING, logger="translator.formats.subtitles"):
-        source = read_bytes(text.encode(), "gap.srt")
+    source = read_bytes(text.encode(), "gap.srt")
     assert isinstance(source, SubtitleSource)
     assert len(source.cues) == 2
-    assert "after cue 1" in caplog.text
+    assert any("after cue 1" in warning for warning in source.warnings)
 
 
 @pytest.mark.parametrize(

@@ -223,9 +223,9 @@ def open_input(
 
 
 def read_warnings(source: Source) -> tuple[str, ...]:
-    """What reading the input noticed (an HTML article much shorter than its page); they
-    come first in the result's warnings."""
-    return source.warnings if isinstance(source, ArticleSource) else ()
+    """What reading the input noticed (an HTML article much shorter than its page,
+    overlapping subtitle cues); they come first in the result's warnings."""
+    return source.warnings if isinstance(source, ArticleSource | SubtitleSource) else ()
 
 
 def is_empty(source: Source) -> bool:

@@ -14,7 +14,8 @@ their settings, the WebVTT header, NOTE, STYLE and REGION blocks, the label befo
 (``<i>…</i>``). Tags inside a line (``ein <i>sehr</i> gutes``) are inline markup: the
 pipeline keeps them and translates their inner text.
 
-Decisions on bad input: a timing line that cannot be read is an error naming the cue and
+Decisions on bad input (warnings go into the source's ``warnings``, and so into the
+result's): a timing line that cannot be read is an error naming the cue and
 its line (the timing of every cue is written back as it was, so a cue without one has
 nowhere to go); overlapping cues and cues that end before they start are a warning and
 kept as they are (overlaps are legitimate for two speakers, and the file's timing is the
@@ -24,7 +25,6 @@ a cue's text) is read as part of that cue, with a warning.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 
@@ -38,8 +38,6 @@ from translator.formats.types import (
     SubtitleSource,
 )
 from translator.schema import Document, Markup, Paragraph
-
-log = logging.getLogger(__name__)
 
 LINE_WIDTH = 42  # the usual subtitle line (Netflix, BBC: 37 to 42 characters)
 WIDEST_LINE = 50  # a source with longer lines than 42 is followed up to this width
@@ -79,8 +77,9 @@ def read_subtitles(text: str, name: str = "<subtitles>", *, vtt: bool) -> Subtit
     """
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = tuple(text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n"))
-    cues = _vtt_cues(lines, name) if vtt else _srt_cues(lines, name)
-    _warn_about_timing(cues, name, vtt)
+    warnings: list[str] = []
+    cues = _vtt_cues(lines, name, warnings) if vtt else _srt_cues(lines, name, warnings)
+    warnings += _timing_warnings(cues, name, vtt)
     parts = [part for index, cue in enumerate(cues) for part in _parts(index, cue, lines)]
     groups = _groups(parts)
     paragraphs: list[Paragraph] = []
@@ -98,6 +97,7 @@ def read_subtitles(text: str, name: str = "<subtitles>", *, vtt: bool) -> Subtit
         document=Document(tuple(paragraphs)),
         placements=tuple(Placement() for _ in paragraphs),
         format=InputFormat.VTT if vtt else InputFormat.SRT,
+        warnings=tuple(warnings),
     )
 
 
@@ -225,7 +225,7 @@ def _blocks(lines: Sequence[str]) -> list[tuple[int, int]]:
     return blocks
 
 
-def _srt_cues(lines: Sequence[str], name: str) -> list[Cue]:
+def _srt_cues(lines: Sequence[str], name: str, warnings: list[str]) -> list[Cue]:
     cues: list[Cue] = []
     for start, end in _blocks(lines):
         number = len(cues) + 1
@@ -241,7 +241,7 @@ def _srt_cues(lines: Sequence[str], name: str) -> list[Cue]:
                 "cannot be read; SRT wants HH:MM:SS,mmm --> HH:MM:SS,mmm. Fix that cue."
             )
         elif cues:
-            _continue(cues, start, end, name)
+            warnings.append(_continue(cues, start, end, name))
             continue
         else:
             raise InputError(
@@ -252,7 +252,7 @@ def _srt_cues(lines: Sequence[str], name: str) -> list[Cue]:
     return cues
 
 
-def _vtt_cues(lines: Sequence[str], name: str) -> list[Cue]:
+def _vtt_cues(lines: Sequence[str], name: str, warnings: list[str]) -> list[Cue]:
     blocks = _blocks(lines)
     if not blocks:
         return []  # an empty file: nothing to translate, written back as it is
@@ -270,9 +270,9 @@ def _vtt_cues(lines: Sequence[str], name: str) -> list[Cue]:
         number = len(cues) + 1
         if timing_at is None:
             if cues:
-                _continue(cues, start, end, name)
+                warnings.append(_continue(cues, start, end, name))
                 continue
-            log.warning("%s, line %d: a block that is not a cue is kept as it is.", name, start + 1)
+            warnings.append(f"{name}, line {start + 1}: a block that is no cue is kept as it is.")
             continue
         if not _VTT_TIMING.match(lines[timing_at]):
             raise InputError(
@@ -284,17 +284,15 @@ def _vtt_cues(lines: Sequence[str], name: str) -> list[Cue]:
     return cues
 
 
-def _continue(cues: list[Cue], start: int, end: int, name: str) -> None:
+def _continue(cues: list[Cue], start: int, end: int, name: str) -> str:
     """A block without a timing line after a cue: that cue's text went on after a blank
-    line. Read as part of it (the blank line is kept)."""
+    line. Read as part of it (the blank line is kept); the warning that says so."""
     last = cues[-1]
-    log.warning(
-        "%s, line %d: text without a timing line after cue %d is read as part of that cue.",
-        name,
-        start + 1,
-        last.number,
-    )
     cues[-1] = Cue(last.number, last.line, last.timing, last.text_start, end)
+    return (
+        f"{name}, line {start + 1}: text without a timing line after cue {last.number} "
+        "is read as part of that cue."
+    )
 
 
 def _milliseconds(timing: str, vtt: bool) -> tuple[int, int]:
@@ -306,28 +304,21 @@ def _milliseconds(timing: str, vtt: bool) -> tuple[int, int]:
     return start, end
 
 
-def _warn_about_timing(cues: Sequence[Cue], name: str, vtt: bool) -> None:
+def _timing_warnings(cues: Sequence[Cue], name: str, vtt: bool) -> list[str]:
+    """Cues that end before they start or overlap an earlier one (kept as they are)."""
+    warnings: list[str] = []
     previous_end = -1
     previous = 0
     for cue in cues:
         start, end = _milliseconds(cue.timing, vtt)
+        where = f"{name}, cue {cue.number} (line {cue.line})"
         if end < start:
-            log.warning(
-                "%s, cue %d (line %d) ends before it starts; kept as it is.",
-                name,
-                cue.number,
-                cue.line,
-            )
+            warnings.append(f"{where} ends before it starts; kept as it is.")
         if start < previous_end:
-            log.warning(
-                "%s, cue %d (line %d) overlaps cue %d; kept as it is.",
-                name,
-                cue.number,
-                cue.line,
-                previous,
-            )
+            warnings.append(f"{where} overlaps cue {previous}; kept as it is.")
         if end > previous_end:
             previous_end, previous = end, cue.number
+    return warnings
 
 
 def _parts(index: int, cue: Cue, lines: Sequence[str]) -> list[CuePart]:

@@ -141,6 +141,7 @@ class SubtitleSource:
     placements: tuple[Placement, ...]
     metadata: Mapping[str, str] = field(default_factory=dict)
     format: InputFormat = InputFormat.SRT
+    warnings: tuple[str, ...] = ()  # what reading noticed (overlapping cues, ...)
 
 
 @dataclass(frozen=True)
