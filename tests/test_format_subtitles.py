@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import ADVERSARIES, FakeTranslator
+from tests.fakes import ADVERSARIES, FakeTranslator, WholeTextSummarizer
 from translator import Translator
 from translator.cli import app
 from translator.errors import InputError
@@ -305,3 +305,20 @@ def test_batch_picks_up_subtitles_and_takes_input_format(
     result = runner.invoke(app, [*args, "--input-format", "srt"])
     assert result.exit_code == 0, result.stderr
     assert _problems(_srt(), (other_out / "clip.en.txt").read_text(encoding="utf-8"), QUOTES) == []
+
+
+@pytest.mark.parametrize(("name", "text"), [("news.vtt", _vtt()), ("news.srt", _srt())])
+def test_summary_follows_the_cues_without_breaking_them(name: str, text: str) -> None:
+    source = read_bytes(text.encode("utf-8"), name)
+    translator = Translator.from_engines(FakeTranslator(), WholeTextSummarizer())
+    result = translator.translate_input(source, summarize=True)
+    assert result.summary is not None and result.summary.text.strip()
+    output = render_result(source, result, OutputFormat.TEXT)
+    cues_end = output.index(_cues(output)[-1][1][-1]) + len(_cues(output)[-1][1][-1])
+    subtitles, after = output[:cues_end], output[cues_end:]
+    assert _problems(text, subtitles, QUOTES) == []
+    if name.endswith(".vtt"):
+        assert after.startswith("\n\nNOTE Summary\n")  # a block players skip
+        assert "-->" not in after
+    else:
+        assert after.startswith("\n\n---- Summary ----")
