@@ -217,7 +217,7 @@ def _extract(
         if declared > MAX_PAGES:
             raise InputError(
                 f"{name} has {declared} pages; at most {MAX_PAGES} are read. Split it "
-                "(for example qpdf --split-pages=500) and translate the parts."
+                "(with qpdf, for example) and translate the parts."
             )
         metadata = _metadata(document)
         manager = PDFResourceManager(caching=True)
