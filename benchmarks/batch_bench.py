@@ -10,6 +10,11 @@ sizes show whether memory stays flat as the folder grows.
     .venv/bin/python -m benchmarks.batch_bench --files 2000 --one-cpu
 
 Not a test: nothing is asserted, numbers are printed.
+
+`make bench` runs two rows of it (``run_rows``): a rerun of a folder of done files
+(its time, and whether an engine module -- and so a model -- was loaded: it must not be),
+and the peak RSS of one large plain-text file in a batch folder, streamed section by
+section, with the fast fake engine in place of the model (its ratio to the file size).
 """
 
 from __future__ import annotations
@@ -54,8 +59,38 @@ def tiny_model(cache: Path) -> Path:
     return folder
 
 
-def run_cli(args: list[str], one_cpu: bool) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MiB, stderr) of one `translator batch` process."""
+# Runs `translator batch` in this interpreter (with the fast fake engine when the first
+# argument says so), then says on stderr whether an engine module was imported.
+_PROBED_CLI = """
+import sys
+if sys.argv[1] == "fake":
+    from benchmarks.runners import FastFakeEngine
+    from translator import engines
+    engines.load_translator = lambda *args, **kwargs: FastFakeEngine()
+from translator.cli import main
+sys.argv = ["translator", "batch", *sys.argv[2:]]
+try:
+    main()
+except SystemExit as done:
+    code = done.code
+loaded = [m for m in ("translator.engines.torch_engine", "translator.engines.ct2_engine",
+                      "torch", "ctranslate2") if m in sys.modules]
+print("ENGINE_MODULES", ",".join(loaded) or "none", file=sys.stderr)
+# VmHWM is this process's own peak: rusage would count the parent's before the exec.
+with open("/proc/self/status") as status:
+    peak = [line.split()[1] for line in status if line.startswith("VmHWM:")]
+print("PEAK_KIB", peak[0] if peak else 0, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def run_cli(args: list[str], one_cpu: bool, probe: str = "") -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MiB, stderr) of one `translator batch` process; with
+    ``probe`` ("real" or "fake": the fast fake engine) it says which engine modules it
+    imported (``_PROBED_CLI``)."""
+    command = [sys.executable, "-m", "translator", "batch", *args]
+    if probe:
+        command = [sys.executable, "-c", _PROBED_CLI, probe, *args]
 
     def pin() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -63,12 +98,12 @@ def run_cli(args: list[str], one_cpu: bool) -> tuple[float, float, str]:
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "translator", "batch", *args],
+            command,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             preexec_fn=pin if one_cpu else None,
-            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+            env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)},
         )
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -78,6 +113,78 @@ def run_cli(args: list[str], one_cpu: bool) -> tuple[float, float, str]:
     if process.returncode not in (0, 1):
         raise SystemExit(f"batch failed ({process.returncode}):\n{text}")
     return wall, usage.ru_maxrss / 1024, text  # ru_maxrss is in KiB on Linux
+
+
+def _own_peak_mb(stderr: str) -> float:
+    """The probed child's own peak RSS (``_PROBED_CLI``), in MiB."""
+    return int(stderr.rsplit("PEAK_KIB ", 1)[-1].split()[0]) / 1024
+
+
+def rerun_row(work: Path, files: int) -> dict:
+    """A folder of ``files`` done files run again: its time, and whether a model loaded."""
+    model = tiny_model(work)
+    source = make_folder(work, files, 3)
+    output = work / f"out-{files}"
+    args = [str(source), "-o", str(output), "-m", str(model), "--offline", "-q"]
+    run_cli(args, one_cpu=False)
+    wall, _, stderr = run_cli(args, one_cpu=False, probe="real")
+    loaded = stderr.rsplit("ENGINE_MODULES ", 1)[-1].split()[0]
+    rss = _own_peak_mb(stderr)
+    return {
+        "name": f"rerun of {files:,} done files",
+        "seconds": round(wall, 2),
+        "peak_rss_mb": round(rss),
+        "model_loaded": loaded != "none",
+        "engine_modules": loaded,
+    }
+
+
+def stream_row(work: Path, megabytes: int) -> dict:
+    """Peak RSS of a batch folder holding one ``megabytes`` MB plain text, streamed, with
+    the fast fake engine (the benchmark's ``FastFakeEngine``) in place of the model."""
+    from benchmarks.workload import stream_input
+
+    source = work / f"big-{megabytes}"
+    source.mkdir(exist_ok=True)
+    target = source / "big.txt"
+    if not target.exists():
+        shutil.copyfile(stream_input(megabytes), target)
+    output = work / f"big-out-{megabytes}"
+    shutil.rmtree(output, ignore_errors=True)
+    model = tiny_model(work)  # resolved for the fingerprint; the fake engine translates
+    args = [str(source), "-o", str(output), "-m", str(model), "--offline", "-q", "--no-cache"]
+    wall, _, stderr = run_cli(args, one_cpu=False, probe="fake")
+    rss = _own_peak_mb(stderr)
+    size_mb = target.stat().st_size / (1 << 20)
+    return {
+        "name": f"{megabytes} MB plain text in a batch folder (streamed)",
+        "seconds": round(wall, 1),
+        "peak_rss_mb": round(rss),
+        "rss_per_input_mb": round(rss / size_mb, 2),
+    }
+
+
+def run_rows(quick: bool) -> list[dict]:
+    """`make bench`'s batch rows: a rerun of done files, and a large file's memory."""
+    work = Path(tempfile.mkdtemp(prefix="batch-bench-"))
+    try:
+        return [rerun_row(work, 200 if quick else 2000), stream_row(work, 10 if quick else 100)]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def render_rows(rows: list[dict]) -> str:
+    lines = [
+        "| batch | seconds | peak RSS MiB | |",
+        "|---|---:|---:|---|",
+    ]
+    for row in rows:
+        if "model_loaded" in row:
+            note = f"model loaded: {'yes' if row['model_loaded'] else 'no'}"
+        else:
+            note = f"{row['rss_per_input_mb']}x the input's size"
+        lines.append(f"| {row['name']} | {row['seconds']} | {row['peak_rss_mb']:,} | {note} |")
+    return "\n".join(lines)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks import glossary_bench, memory_bench
+from benchmarks import batch_bench, glossary_bench, memory_bench
 from benchmarks.common import cores, target_tokens, threads
 from benchmarks.runners import (
     BARE,
@@ -184,6 +184,8 @@ def render(report: dict) -> str:
         lines.append(f"| {entry['name']} | {entry['seconds']:.1f} | {entry['peak_rss_mb']:,} |")
     if "translation_memory" in report:
         lines += ["", memory_bench.render_rows(report["translation_memory"])]
+    if "batch" in report:
+        lines += ["", batch_bench.render_rows(report["batch"])]
     if "glossary" in report:
         lines += ["", glossary_bench.render_rows(report["glossary"])]
     return "\n".join(lines)

@@ -28,7 +28,7 @@ quotation in pieces) stay on: that extra work counts against translator.
 
 The yardstick is the bare CTranslate2 script (``run_bare``) that someone who knows the
 field writes: sentences given pre-split, sorted by length, ``translate_batch`` on
-``inter_threads`` = cores workers, the best of 8, 16 and 32 sentences a batch; one row
+``inter_threads`` = cores workers, the best of 8, 16, 32 and 64 sentences a batch; one row
 for beam 4 and one for greedy, and every row's ratio to the one that decodes the same way.
 
 Each configuration runs in its own process, so its peak RSS is its own, and the rounds
@@ -59,7 +59,7 @@ import statistics
 import sys
 import time
 
-from benchmarks import glossary_bench, memory_bench
+from benchmarks import batch_bench, glossary_bench, memory_bench
 from benchmarks.common import RESULTS, in_child, progress, quick, rounds, threads
 from benchmarks.report import add_ratios, machine, render, summarize_runs, workload_description
 from benchmarks.runners import (
@@ -163,7 +163,10 @@ def main() -> None:
     translation_memory = memory_bench.run_rows(in_child)
     progress("running: 100,000-entry glossary")
     glossary = glossary_bench.run_rows(in_child)
+    progress("running: batch rerun of done files, and a large file in a batch")
+    batch_rows = batch_bench.run_rows(quick())
     report = {
+        "batch": batch_rows,
         "translation_memory": translation_memory,
         "glossary": glossary,
         "machine": machine(),

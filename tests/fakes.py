@@ -8,8 +8,10 @@ interferes with them.
 from __future__ import annotations
 
 import re
+import struct
 import sys
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -293,3 +295,16 @@ class FailingTranslator(FakeTranslator):
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
         raise RuntimeError("engine exploded")
+
+
+def tiny_png() -> bytes:
+    """A 1x1 PNG picture, for documents built in tests."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks

@@ -114,10 +114,43 @@ def test_from_engines_uses_the_given_engine() -> None:
     assert QUOTED in result.text
 
 
+def _public(name: str) -> Any:
+    """``from translator import <name>``, the way the package docstring says to import it."""
+    namespace: dict[str, Any] = {}
+    exec(f"from translator import {name}", namespace)
+    return namespace[name]
+
+
 def test_public_surface() -> None:
-    assert "Translator" in translator.__all__
-    for name in translator.__all__:
-        assert hasattr(translator, name), name
+    """Each name in ``__all__`` imports as the documented object: the one door (api's
+    Translator), the errors the library raises (translator/errors.py, all TranslatorError),
+    the results (frozen dataclasses) and their enums (translator/schema.py)."""
+    import dataclasses
+    import enum
+
+    from translator import api, errors, schema
+
+    names = set(translator.__all__)
+    assert len(names) == len(translator.__all__)
+    assert _public("Translator") is api.Translator
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", _public("__version__"))
+    # Every error a caller may catch is exported (ClusterError belongs to the cluster module).
+    raised = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, errors.TranslatorError)
+    }
+    assert raised - {"ClusterError"} <= names
+    for name in sorted(names - {"Translator", "__version__"}):
+        value = _public(name)
+        assert isinstance(value, type), name
+        if issubclass(value, Exception):
+            assert value is getattr(errors, name)
+            assert issubclass(value, errors.TranslatorError), name
+        else:
+            assert value is getattr(schema, name), name
+            frozen = dataclasses.is_dataclass(value) and value.__dataclass_params__.frozen  # type: ignore[attr-defined]
+            assert frozen or issubclass(value, enum.Enum), name
     assert (Path(translator.__file__).parent / "py.typed").is_file()
     # In a fresh interpreter: the CLI tests in this process install their own handler.
     code = (

@@ -56,11 +56,30 @@ def test_json_output_parses_and_lists_every_quotation(tiny_marian_dir: Path, mod
         assert quotations_in(data["translation"]) == originals
 
 
-def test_markdown_output(tiny_marian_dir: Path) -> None:
-    code, out, err = _translate(str(SAMPLE), "-m", str(tiny_marian_dir), "--format", "markdown")
+def test_markdown_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heading, the translation's paragraphs in order (the same as the text format's),
+    then every quotation (gold) numbered in order, then the model line."""
+    from tests.fakes import FakeTranslator
+    from translator import engines
+
+    monkeypatch.setattr(engines, "load_translator", lambda *a, **k: FakeTranslator())
+    code, text, err = _translate(str(SAMPLE), "--no-cache")
     assert code == 0, err
-    assert out.startswith("# Translation of belousov-dprk.de.txt")
-    assert "## Quotations" in out
+    code, out, err = _translate(str(SAMPLE), "--format", "markdown", "--no-cache")
+    assert code == 0, err
+    head, rest = out.split("\n\n", 1)
+    assert head == "# Translation of belousov-dprk.de.txt"
+    body, quotations = rest.split("\n\n## Quotations\n\n", 1)
+    paragraphs = text.rstrip("\n").split("\n")
+    assert len(paragraphs) == len(SAMPLE.read_text(encoding="utf-8").rstrip("\n").split("\n"))
+    assert body.split("\n\n") == paragraphs
+    assert paragraphs[0].startswith("Russlands Verteidigungsminister Andrei Beloussow is zu")
+    items, footer = quotations.rstrip("\n").split("\n\n")
+    listed = [re.fullmatch(r"(\d+)\. (.*) \((\w+)\)", line) for line in items.split("\n")]
+    assert all(listed), items
+    assert [int(m.group(1)) for m in listed if m] == list(range(1, len(SAMPLE_QUOTES) + 1))
+    assert [m.group(2) for m in listed if m] == list(SAMPLE_QUOTES)
+    assert footer == "*Translated by translator with FakeTranslator @ fake.*"
 
 
 def test_output_file_is_written(tiny_marian_dir: Path, tmp_path: Path) -> None:
@@ -86,9 +105,17 @@ def test_unavailable_model_is_a_clear_error() -> None:
     assert "Traceback" not in err
 
 
-def test_usage_error_exits_2() -> None:
-    code, _, _ = _translate("--beams", "0")
+def test_usage_error_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    from translator import engines
+
+    loaded: list[object] = []
+    monkeypatch.setattr(engines, "load_translator", lambda *a, **k: loaded.append(a))
+    code, out, err = _translate("--beams", "0", input_text="Ein Satz.\n")
     assert code == 2
+    assert out == ""  # nothing translated, nothing on stdout
+    assert "Invalid value for '--beams'" in err and "greater than or equal to 1" in err
+    assert "Traceback" not in err
+    assert loaded == []  # refused before any model is loaded
 
 
 def test_help_imports_neither_torch_nor_transformers(imported_modules: Any) -> None:

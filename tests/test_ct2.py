@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.engine_checks import assert_real_outputs, assert_strict_breaks_loops
 from translator import engines
 from translator.engines import (
     CT2Summarizer,
@@ -138,6 +139,7 @@ def test_token_counts_limits_and_info_agree(
     assert translator.max_input_tokens == 512
     assert translator.info.revision is None
     too_long = "Wort " * 600
+    assert translator.count_tokens([too_long])[0] > 512  # refused, not truncated
     with pytest.raises(ValueError, match="more than the model's 512"):
         translator.translate(["Ja.", too_long])
 
@@ -149,8 +151,20 @@ def test_strict_retry_gives_other_bounded_output(
     translator = make_translator(kind)
     relaxed = translator.translate(SENTENCES)
     strict = translator.translate(SENTENCES, strict=True)
-    assert len(strict) == len(SENTENCES)
-    assert strict != relaxed
+    assert_real_outputs(strict, SENTENCES)
+    assert_strict_breaks_loops(relaxed, strict)
+
+
+def test_strict_check_fails_on_an_engine_that_ignores_strict(
+    make_translator: Callable[..., TranslationEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Meta-test: an engine whose strict retry is its relaxed decoding fails the check."""
+    translator = make_translator("torch")
+    relaxed_only = translator.translate
+    monkeypatch.setattr(translator, "translate", lambda texts, **_: relaxed_only(texts))
+    relaxed = translator.translate(SENTENCES)
+    with pytest.raises(AssertionError):
+        assert_strict_breaks_loops(relaxed, translator.translate(SENTENCES, strict=True))
 
 
 @pytest.mark.parametrize("kind", ENGINES)
@@ -161,13 +175,35 @@ def test_summarizer_behaviour(
     assert summarizer.max_input_tokens == 1024
     paragraphs = [p for p in sample_article.splitlines() if p.strip()][:3]
     summaries = summarizer.summarize(paragraphs, min_tokens=5, max_tokens=20)
-    assert len(summaries) == len(paragraphs)
-    assert all(isinstance(summary, str) for summary in summaries)
+    assert_real_outputs(summaries, paragraphs)
+    one_by_one = [summarizer.summarize([p], min_tokens=5, max_tokens=20)[0] for p in paragraphs]
+    assert summaries == one_by_one
     assert summarizer.summarize([], min_tokens=5, max_tokens=20) == []
     with pytest.raises(ValueError, match="min_tokens"):
         summarizer.summarize(paragraphs, min_tokens=10, max_tokens=5)
     with pytest.raises(ValueError, match="more than the model's 1024"):
         summarizer.summarize([sample_article * 2], min_tokens=2, max_tokens=8)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [lambda texts: [""] * len(texts), lambda texts: ["the same summary"] * len(texts)],
+    ids=["empty", "constant"],
+)
+def test_summary_check_fails_on_a_broken_summarizer(
+    make_summarizer: Callable[..., SummarizationEngine],
+    sample_article: str,
+    broken: Callable[[list[str]], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Meta-test: a summarizer answering "" (or one text) for every input fails the check."""
+    summarizer = make_summarizer("torch")
+    monkeypatch.setattr(summarizer, "summarize", lambda texts, **_: broken(list(texts)))
+    paragraphs = [p for p in sample_article.splitlines() if p.strip()][:3]
+    with pytest.raises(AssertionError):
+        assert_real_outputs(
+            summarizer.summarize(paragraphs, min_tokens=5, max_tokens=20), paragraphs
+        )
 
 
 @pytest.mark.parametrize("kind", ENGINES)
@@ -337,7 +373,12 @@ def test_conversion_lives_in_the_model_folder_with_a_marker(ct2_marian_dir: Path
         p.name for p in converted.iterdir()
     }
     marker = json.loads((converted / convert.MARKER_FILE).read_text(encoding="utf-8"))
-    assert marker["quantization"] == "int8_float16"
+    # README: conversions store int8 weights, so they load as int8 on the CPU as they are.
+    assert "int8" in marker["quantization"]
+    import ctranslate2
+
+    loaded = ctranslate2.Translator(str(converted), device="cpu")
+    assert loaded.compute_type.startswith("int8"), loaded.compute_type
     assert marker["source"]["weights"] == "model.safetensors"
     # No leftovers from the staging folder.
     assert [p.name for p in ct2_marian_dir.iterdir() if p.name.startswith(".ctranslate2")] == []
@@ -380,15 +421,29 @@ def test_ct2_cuda_without_cuda_is_a_load_error(
     )
 
 
-@pytest.mark.parametrize(
-    ("cores", "omp", "expected"), [(2, "", (2, 1)), (2, "1", (1, 1)), (16, "", (4, 4))]
-)
-def test_ct2_threads_one_worker_per_core(
-    cores: int, omp: str, expected: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("omp", ["", "1", "3", "0", "junk"])
+def test_ct2_threads_fit_the_cores_and_omp_num_threads(
+    omp: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engines.common, "usable_cpus", lambda: cores)
+    """One thread per worker, workers * threads within the budget (the cores, capped by a
+    positive OMP_NUM_THREADS), all of it used but a remainder smaller than the workers,
+    and more cores never mean fewer workers."""
     monkeypatch.setenv("OMP_NUM_THREADS", omp)
-    assert engines.ct2_engine._ct2_threads() == expected
+    cap = int(omp) if omp.isdigit() and int(omp) > 0 else None
+    previous_workers = 0
+    for cores in range(1, 33):
+        monkeypatch.setattr(engines.common, "usable_cpus", lambda cores=cores: cores)
+        workers, threads = engines.ct2_engine._ct2_threads()
+        budget = min(cores, cap) if cap else cores
+        assert workers >= 1 and threads >= 1
+        assert workers * threads <= budget
+        assert budget - workers * threads < workers
+        assert workers >= previous_workers
+        previous_workers = workers
+    if cap == 1:
+        assert previous_workers == 1  # OMP_NUM_THREADS=1: one thread in all
+    if cap is None:
+        assert previous_workers > 1  # many cores: more than one worker
 
 
 def test_convert_module_imports_nothing_heavy(imported_modules: Any) -> None:

@@ -9,16 +9,20 @@ from __future__ import annotations
 import io
 import json
 import re
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import ADVERSARIES, FakeTranslator, IdentityTranslator, WholeTextSummarizer
+from tests.fakes import (
+    ADVERSARIES,
+    FakeTranslator,
+    IdentityTranslator,
+    WholeTextSummarizer,
+    tiny_png,
+)
 from tests.oracle import SAMPLE_QUOTES
 from translator import pipeline
 from translator.cli import app
@@ -344,25 +348,57 @@ def test_input_format_text_takes_the_whole_page_without_markup() -> None:
     assert "<p>" not in text and "gtag(" not in text
 
 
-@pytest.mark.parametrize(
-    "html",
-    [
-        "<html><body><article><p>Unvollständiger Absatz mit <b>fettem Text und "
-        "einem zweiten Satz, der nicht endet",
-        "<html><body><p>Erster Absatz</div></span><p>Zweiter Absatz</td></body>",
-        "<<<>>> &&& </p></p></p>",
-        "\ufeff<!DOCTYPE html><html><body><main><p>" + "Ein Satz. " * 50 + "</p></main>",
-    ],
-    ids=["truncated", "stray-closing-tags", "garbage", "bom"],
+_ARTICLE_SENTENCE = (
+    "Der Ausschuss hat am Montag über den Haushalt beraten und keine Einigung erzielt."
 )
-def test_malformed_html_reads_or_fails_cleanly(html: str) -> None:
-    try:
-        source = read_bytes(html.encode("utf-8"), "page.html")
-    except InputError as error:
-        assert "--input-format text" in str(error)
+# Four sentences: 335 characters, over the README's 250-character minimum for an article.
+_ARTICLE = " ".join([_ARTICLE_SENTENCE] * 4)
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # Under 250 characters of article text: the README's "no article" error.
+        (
+            "<html><body><article><p>Unvollständiger Absatz mit <b>fettem Text und "
+            "einem zweiten Satz, der nicht endet",
+            None,
+        ),
+        ("<html><body><p>Erster Absatz</div></span><p>Zweiter Absatz</td></body>", None),
+        ("<<<>>> &&& </p></p></p>", None),
+        # Long enough: read, no text lost to the broken markup.
+        (
+            f"<html><body><article><p>{_ARTICLE} <b>fettem Text und einem Satz, der nicht endet",
+            [f"{_ARTICLE} fettem Text und einem Satz, der nicht endet"],
+        ),
+        (
+            f"<html><body><p>{_ARTICLE}</div></span><p>Zweiter Absatz: {_ARTICLE}</td></body>",
+            [_ARTICLE, f"Zweiter Absatz: {_ARTICLE}"],
+        ),
+        (
+            "\ufeff<!DOCTYPE html><html><body><main><p>" + "Ein Satz. " * 50 + "</p></main>",
+            [("Ein Satz. " * 50).strip()],
+        ),
+    ],
+    ids=[
+        "short-truncated",
+        "short-stray-closing-tags",
+        "garbage",
+        "truncated",
+        "stray-closing-tags",
+        "bom",
+    ],
+)
+def test_malformed_html_reads_or_fails_cleanly(html: str, expected: list[str] | None) -> None:
+    """Each input pins one branch: the article's paragraphs, or the no-article error."""
+    if expected is None:
+        assert len(html) < 250
+        with pytest.raises(InputError, match="no article found in page.html") as error:
+            read_bytes(html.encode("utf-8"), "page.html")
+        assert "--input-format text" in str(error.value)
         return
-    assert source.document.paragraphs
-    assert all("<" not in p.text for p in source.document.paragraphs)
+    source = read_bytes(html.encode("utf-8"), "page.html")
+    assert [p.text for p in source.document.paragraphs] == expected
 
 
 def test_large_page_warns_and_oversized_page_is_refused(
@@ -381,17 +417,6 @@ def test_large_page_warns_and_oversized_page_is_refused(
 
 
 # --- Word -----------------------------------------------------------------------------------
-
-
-def _png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    return b"\x89PNG\r\n\x1a\n" + chunks
 
 
 def _make_docx() -> bytes:
@@ -419,7 +444,7 @@ def _make_docx() -> bytes:
         (1, 1): "der Verteidigungsminister",
     }.items():
         table.cell(row, column).text = text
-    document.add_picture(io.BytesIO(_png()))
+    document.add_picture(io.BytesIO(tiny_png()))
     document.add_paragraph("Er sagte, das sei gut.", style="Quote")
     out = io.BytesIO()
     document.save(out)
@@ -589,20 +614,23 @@ def test_consent_classes_on_page_wrappers_do_not_remove_the_article() -> None:
     assert not any("Cookies" in text for text in texts)
 
 
-def test_summarize_reads_the_article_of_a_page(tiny_marian_dir: Path, tiny_bart_dir: Path) -> None:
-    result = runner.invoke(
-        app,
-        [
-            "summarize",
-            str(PAGE),
-            "-m",
-            str(tiny_marian_dir),
-            "--summarization-model",
-            str(tiny_bart_dir),
-        ],
-    )
+def test_summarize_reads_the_article_of_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    from translator import engines
+
+    summarizer = WholeTextSummarizer()
+    monkeypatch.setattr(engines, "load_translator", lambda *a, **k: FakeTranslator())
+    monkeypatch.setattr(engines, "load_summarizer", lambda *a, **k: summarizer)
+    result = runner.invoke(app, ["summarize", str(PAGE), "--no-cache"])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip()
+    # The summarizer gives back what it read: the article's title and first sentence
+    # (translated by the fake), none of the page's furniture.
+    assert summarizer.seen
+    summary = result.stdout
+    assert summary.startswith("Beloussow zu Besuch in Pjöngjang: Russland and DVRK"), summary
+    assert "Verteidigungsminister Andrei Beloussow is zu einem Staatsbesuch" in summary
+    for furniture in FURNITURE:
+        assert furniture not in summary
+        assert all(furniture not in text for text in summarizer.seen)
 
 
 def test_docx_hyperlink_keeps_its_address_and_translates_its_text() -> None:

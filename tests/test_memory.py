@@ -71,19 +71,20 @@ def test_a_second_run_is_answered_from_memory_with_identical_output(tmp_path: Pa
 
 
 @pytest.mark.parametrize(
-    ("engine", "beams", "strict"),
+    ("engine_class", "beams", "strict"),
     [
-        (OtherModel(), None, False),
-        (OtherRevision(), None, False),
-        (FakeOnGpu(), None, False),
-        (FakeTranslator(), 1, False),
-        (FakeTranslator(), None, True),
+        (OtherModel, None, False),
+        (OtherRevision, None, False),
+        (FakeOnGpu, None, False),
+        (FakeTranslator, 1, False),
+        (FakeTranslator, None, True),
     ],
     ids=["model", "revision", "device", "beams", "strict"],
 )
 def test_changing_any_one_setting_misses(
-    tmp_path: Path, engine: FakeTranslator, beams: int | None, strict: bool
+    tmp_path: Path, engine_class: type[FakeTranslator], beams: int | None, strict: bool
 ) -> None:
+    engine = engine_class()  # a fresh fake per run: what it saw is this run's alone
     memory = _memory(tmp_path)
     MemoryEngine(FakeTranslator(), memory, beams=None).translate(["Der Hund schläft."])
     changed = MemoryEngine(engine, memory, beams=beams)

@@ -130,9 +130,9 @@ def test_no_library_result_or_rendering_holds_a_private_use_character() -> None:
 def test_the_check_fails_when_the_markers_are_not_removed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from translator.formats import docx
+    from translator.formats import markers
 
-    monkeypatch.setattr(docx, "plain_result", lambda result: result)
+    monkeypatch.setattr(markers, "plain_result", lambda result: result)
     found = leaks(_library_outputs())
     assert "story.docx .text" in found and "story.docx .quotes" in found
     assert "story.docx as json" in found and "story.docx as html" in found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.fakes import (
 from tests.oracle import SAMPLE_QUOTES, assert_contract, quotations_in
 from translator import quotes
 from translator.options import Options
-from translator.pipeline import translate_document
+from translator.pipeline import translate_document, translate_documents
 from translator.schema import QuoteMarks, QuoteMode, QuoteStrategy
 
 ALL_MODES = list(QuoteMode)
@@ -147,10 +148,60 @@ def test_unbalanced_mark_is_a_warning_and_ordinary_text() -> None:
     assert [q.original for q in result.quotes] == ["„ein Zitat“"]
 
 
+def _assert_progress_complete(seen: list[tuple[int, int]], total: int) -> None:
+    """Every report has the right total; done starts above 0, never goes back, and ends
+    at the total (the pipeline reports once more at the end, possibly repeating it)."""
+    assert seen
+    assert all(known == total for _, known in seen), seen
+    done = [d for d, _ in seen]
+    assert done[0] > 0, seen
+    assert all(a <= b for a, b in zip(done, done[1:], strict=False)), seen
+    assert done[-1] == total, seen
+
+
+def _progress_of_sample(
+    sample_article: str, report: Callable[[int, int], None]
+) -> tuple[FakeTranslator, int]:
+    """Translate the sample in windows of 5 sentences (several reports); the engine and
+    how many sentences the result says it has."""
+    engine = FakeTranslator()
+    (result,) = translate_documents([sample_article], engine, progress=report, window_sentences=5)
+    return engine, result.sentences
+
+
 def test_progress_reports_every_sentence(sample_article: str) -> None:
     seen: list[tuple[int, int]] = []
-    translate_document(sample_article, FakeTranslator(), progress=lambda d, t: seen.append((d, t)))
-    assert seen and seen[-1][0] == seen[-1][1]
+    engine, sentences = _progress_of_sample(sample_article, lambda d, t: seen.append((d, t)))
+    # The total, counted outside the pipeline: the sentences the engine was asked to
+    # translate, plus the paragraphs that are one whole quotation (gold), kept verbatim.
+    translated = sum(len(call) for call in engine.calls)
+    whole_quotes = [line for line in sample_article.splitlines() if line in SAMPLE_QUOTES]
+    assert translated > 5 and len(whole_quotes) == 4
+    assert sentences == translated + len(whole_quotes)
+    assert len({done for done, _ in seen}) > 2  # several windows, several steps
+    _assert_progress_complete(seen, sentences)
+
+
+@pytest.mark.parametrize("bug", ["per-window", "final-report-lost", "total-off-by-one"])
+def test_progress_check_fails_on_a_broken_report(sample_article: str, bug: str) -> None:
+    """Meta-test: progress reported per window instead of in all, a lost final report and
+    a wrong total each fail the check."""
+    seen: list[tuple[int, int]] = []
+    last = [0]
+
+    def report(done: int, total: int) -> None:
+        if bug == "per-window":
+            seen.append((done - last[0], total))
+            last[0] = done
+        elif bug == "final-report-lost":
+            if done < total:
+                seen.append((done, total))
+        else:
+            seen.append((done, total + 1))
+
+    _, sentences = _progress_of_sample(sample_article, report)
+    with pytest.raises(AssertionError):
+        _assert_progress_complete(seen, sentences)
 
 
 def test_quotations_are_also_translated_for_the_summarizer_in_keep_mode() -> None:

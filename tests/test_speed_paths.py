@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.engine_checks import assert_real_outputs
 from translator import engines
 from translator.engines.marian_pieces import MarianPieces
 
@@ -80,8 +81,8 @@ def test_ct2_translation_imports_neither_torch_nor_transformers(
 def test_ct2_engine_uses_sentencepiece_tokenizer_and_translates(ct2_dir: Path) -> None:
     translator = engines.load_translator(str(ct2_dir), engine="ct2")
     assert isinstance(translator._tokenizer, MarianPieces)  # type: ignore[attr-defined]
-    outputs = translator.translate(["Der Minister sagte das.", "Ein zweiter Satz."])
-    assert len(outputs) == 2 and all(isinstance(text, str) for text in outputs)
+    sentences = ["Der Minister sagte das.", "Ein zweiter Satz."]
+    assert_real_outputs(translator.translate(sentences), sentences)
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ from translator.schema import (
 
 if TYPE_CHECKING:  # the engines package is imported when a model is first needed
     from translator.engines import SummarizationEngine, TranslationEngine
-    from translator.formats import DocxSource, InputFormat, PdfSource, Source
+    from translator.formats import DocxSource, InputFormat, PackageSource, PdfSource, Source
     from translator.memory_store import TranslationMemory
 
 GlossaryArg = Glossary | str | os.PathLike[str] | None
@@ -186,6 +186,45 @@ class Translator:
             self._translators[key] = self._remembering(loaded, key.beams)
         return self._translators[key]
 
+    def translation_plan(self) -> tuple[ModelInfo, str]:
+        """The translation model and the engine class (``TorchTranslator``,
+        ``CT2Translator``) that ``translation_engine()`` gives, found without loading a
+        model or importing an engine module (a loaded engine answers for itself): what a
+        batch fingerprints before it knows whether anything needs translating. Resolving
+        the model may fetch it, as loading would.
+
+        One case differs from loading: ``engine="auto"`` on a GPU whose CUDA libraries
+        CTranslate2 cannot use is predicted ``CT2Translator`` but loads torch.
+
+        Raises:
+            TranslatorError: the model cannot be found, or the engine asked for is unusable.
+        """
+        key = self._key(self.translation_model, None, None, None)
+        loaded = self._translators.get(key)
+        if loaded is not None:
+            from translator.engines.base import engine_name
+
+            return loaded.info, engine_name(loaded)
+        from translator.engines.choice import TRANSLATOR_CLASSES, pick_engine
+        from translator.store import resolve_model
+
+        resolved = resolve_model(key.model, offline=key.offline, task="translation")
+        return resolved.info, TRANSLATOR_CLASSES[pick_engine(key.engine, resolved.path, quiet=True)]
+
+    def summarization_info(self) -> ModelInfo:
+        """The summarization model, found without loading it (see ``translation_plan``)."""
+        key = self._key(self.summarization_model, None, None, None)
+        loaded = self._summarizers.get(key)
+        if loaded is not None:
+            return loaded.info
+        from translator.store import resolve_model
+
+        return resolve_model(key.model, offline=key.offline, task="summarization").info
+
+    def translation_engine_loaded(self) -> TranslationEngine | None:
+        """The default translation engine when it is loaded already; None otherwise."""
+        return self._translators.get(self._key(self.translation_model, None, None, None))
+
     @property
     def memory(self) -> TranslationMemory | None:
         """The translation memory (opened on first use), or None when there is none."""
@@ -325,6 +364,30 @@ class Translator:
         source, _ = formats.read_input(file, _input_format(input_format), encoding)
         return self.translate_input(source, source=file.name, **overrides)
 
+    def translate_url(
+        self,
+        url: str,
+        *,
+        encoding: str | None = None,
+        input_format: str = "auto",
+        **overrides: object,
+    ) -> DocumentResult:
+        """Fetch an article's page (``http``/``https`` only; bounded in time, size and
+        redirects: ``translator.fetch``) and translate it as a saved page is translated
+        (its article; all of its text with ``input_format="text"``). ``result.source``
+        is the URL.
+
+        Takes the keyword arguments of ``translate``.
+
+        Raises:
+            InputError: the page cannot be fetched (unreachable, too slow, too large, an
+                error status, not a web page) or read.
+        """
+        from translator import formats
+
+        source = formats.read_url(url, _input_format(input_format), encoding)
+        return self.translate_input(source, source=url, **overrides)
+
     def translate_input(self, read: Source, **overrides: object) -> DocumentResult:
         """Translate an input read by ``translator.formats`` (``read_input``/``read_bytes``);
         takes the keyword arguments of ``translate``. Its ``to_dict()`` is what
@@ -342,19 +405,26 @@ class Translator:
 
         Takes the keyword arguments of ``translate``.
         """
+        return self.translate_to_file(read, **overrides)
+
+    def translate_to_file(
+        self, read: DocxSource | PackageSource | PdfSource, **overrides: object
+    ) -> tuple[DocumentResult, bytes]:
+        """Translate a file written back in its own format (Word, PowerPoint, OpenDocument
+        text or presentation, EPUB; ``translator.formats.writes_file``): the result (as
+        ``translate_input`` gives it) and the translated file, its formatting kept; a PDF
+        gives a Word file of its headings, paragraphs and tables.
+
+        Takes the keyword arguments of ``translate``.
+        """
         from translator import formats
-        from translator.formats.docx import write_docx_bytes
 
         marked = self._translate_marked(read, **overrides)
-        if isinstance(read, formats.PdfSource):
-            from translator.formats.pdf import as_docx
-
-            return marked, write_docx_bytes(as_docx(read), marked)
-        return formats.plain_result(read, marked), write_docx_bytes(read, marked)
+        return formats.plain_result(read, marked), formats.write_file(read, marked)
 
     def _translate_marked(self, read: Source, **overrides: object) -> DocumentResult:
-        """The pipeline's result, with the formatting markers a Word file's runs carry
-        (the Word writer needs them; nothing else may see them)."""
+        """The pipeline's result, with the formatting markers a Word (PowerPoint, ...)
+        file's runs carry (its writer needs them; nothing else may see them)."""
         from translator import formats
 
         text = read.text if isinstance(read, formats.TextSource) else read.document

@@ -33,6 +33,8 @@ SETTINGS: dict[str, str] = {
     "else the user's data folder)",
     "TRANSLATOR_REGISTRY": "another model registry file than the one shipped",
     "TRANSLATOR_DEBUG": "1: the CLI prints tracebacks",
+    "TRANSLATOR_TORCH_DTYPE": "the torch engine's dtype: auto (float32 on CPU, bfloat16 or "
+    "float16 on CUDA), float32, bfloat16 or float16",
 }
 """Every ``TRANSLATOR_*`` variable, with what it does."""
 
@@ -77,6 +79,12 @@ def device(explicit: str | None = None) -> str:
 def engine(explicit: str | None = None) -> str:
     """The engine name asked for: ``explicit``, else ``TRANSLATOR_ENGINE``, else auto."""
     return explicit if explicit is not None else (_read("TRANSLATOR_ENGINE") or DEFAULT_ENGINE)
+
+
+def torch_dtype() -> str:
+    """The torch engine's dtype asked for (checked by the engine): ``TRANSLATOR_TORCH_DTYPE``,
+    else auto."""
+    return _read("TRANSLATOR_TORCH_DTYPE") or "auto"
 
 
 def glossary_path() -> Path | None:

@@ -73,6 +73,16 @@ class Executor(Protocol):
         """Workers able to take a unit now (progress displays show it)."""
         ...
 
+    @property
+    def streams(self) -> bool:
+        """Whether ``translate_stream`` can be used (else large files go in units whole)."""
+        ...
+
+    def translate_stream(self, chunks: Iterable[str], source: str) -> Iterator[DocumentResult]:
+        """A text too large to hold, translated section by section
+        (``Translator.translate_stream``)."""
+        ...
+
 
 def describe_translator(translator: Translator, summarize: bool) -> EngineDescription:
     from translator.output import engine_name
@@ -84,6 +94,14 @@ def describe_translator(translator: Translator, summarize: bool) -> EngineDescri
     return EngineDescription(
         engine.info, summarizer.info if summarizer else None, engine_name(translator)
     )
+
+
+def plan_translator(translator: Translator, summarize: bool) -> EngineDescription:
+    """What ``describe_translator`` will say, found without loading a model or importing
+    an engine module (``Translator.translation_plan``): a batch fingerprints, skips and
+    reports what is done before any model loads, and loads none when nothing is left."""
+    info, engine = translator.translation_plan()
+    return EngineDescription(info, translator.summarization_info() if summarize else None, engine)
 
 
 def translate_unit(
@@ -179,20 +197,42 @@ class _UnitProgress:
 
 
 class LocalExecutor:
-    """Runs units one after another in this process, on engines loaded once."""
+    """Runs units one after another in this process, on engines loaded once, when the
+    first unit comes: a run with nothing to translate loads no model."""
 
     def __init__(self, translator: Translator, summarize: bool, window_sentences: int) -> None:
         self.translator = translator
         self.summarize = summarize
         self.window_sentences = window_sentences
+        self._planned: EngineDescription | None = None
+        self._loaded = False
 
     def describe(self) -> EngineDescription:
-        return describe_translator(self.translator, self.summarize)
+        """The engines the units will run on, without loading them (``plan_translator``)."""
+        if self._planned is None:
+            self._planned = plan_translator(self.translator, self.summarize)
+        return self._planned
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        loaded = describe_translator(self.translator, self.summarize)
+        if self._planned is not None and loaded != self._planned:
+            # Only engine="auto" on a GPU CTranslate2 cannot use: the records carry the
+            # planned fingerprint, so a later run may skip what this engine translated.
+            log.warning(
+                "loaded %s, not the planned %s: outputs of this run are recorded as %s's",
+                loaded.engine,
+                self._planned.engine,
+                self._planned.engine,
+            )
 
     def run(
         self, units: Iterable[WorkUnit], on_sentences: SentencesCallback | None = None
     ) -> Iterator[tuple[WorkUnit, tuple[DocumentOutcome, ...]]]:
         for unit in units:
+            self._load()
             yield (
                 unit,
                 translate_unit(
@@ -202,3 +242,11 @@ class LocalExecutor:
 
     def workers_alive(self) -> int:
         return 1
+
+    @property
+    def streams(self) -> bool:
+        return True
+
+    def translate_stream(self, chunks: Iterable[str], source: str) -> Iterator[DocumentResult]:
+        self._load()
+        return self.translator.translate_stream(chunks, source=source)

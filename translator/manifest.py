@@ -262,6 +262,18 @@ def exclusive_lock(output_dir: Path) -> Iterator[None]:
         yield  # the lock goes with the descriptor, also when the process is killed
 
 
+def check_not_locked(output_dir: Path) -> None:
+    """Fail at once when another run holds ``output_dir``'s lock: for callers that start
+    something slow (a Ray cluster) before ``execute_batch`` takes the lock itself.
+
+    Raises:
+        OutputError: another `translator batch` is writing to ``output_dir``.
+    """
+    if (output_dir / LOCK_NAME).is_file():
+        with exclusive_lock(output_dir):
+            pass
+
+
 def read_manifest(output_dir: Path) -> list[ManifestRecord]:
     """Every record of the manifest in ``output_dir`` (for tools and tests).
 

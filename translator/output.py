@@ -3,7 +3,8 @@
 ``translate``, ``summarize`` and ``batch`` all write through here, so a result looks the
 same whichever command made it: text, Markdown, JSON or the HTML review page rendered from
 the result (in the source's structure where it has one: Markdown stays Markdown, an HTML
-page's article becomes Markdown), or, for Word and PDF input, a Word file.
+page's article becomes Markdown), or, for Word, PowerPoint, OpenDocument and EPUB input, a
+file of the same format (for PDF input, a Word file).
 
 Names: ``article.txt`` gives ``article.en.txt``; a ``.de`` language tag is replaced
 (``article.de.txt`` gives ``article.en.txt``).
@@ -20,12 +21,12 @@ from translator.schema import DocumentResult
 
 if TYPE_CHECKING:
     from translator.api import Translator
-    from translator.formats.types import DocxSource, PdfSource, Source
+    from translator.formats.types import Source
 
 _LANGUAGE_TAG = ".de"  # "article.de.txt" becomes "article.en.txt", not "article.de.en.txt"
 _PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
 # Inputs whose text-format output is a file of their own format, summary beside it as text.
-_OWN_FORMAT_SUFFIXES = (".docx", ".srt", ".vtt")
+_OWN_FORMAT_SUFFIXES = (".docx", ".pptx", ".odt", ".odp", ".epub", ".srt", ".vtt")
 
 
 def output_names(
@@ -40,11 +41,11 @@ def output_names(
     ``a/b.txt`` gives ``a/b.en.txt`` (and ``a/b.summary.en.txt`` when summarizing) in text
     format; a text-format output keeps the source's suffix (``b.md`` gives ``b.en.md``),
     since it keeps the source's layout, except for a page (``b.html`` gives the article's
-    text, ``b.en.txt``), a Word file (``b.docx`` gives ``b.en.docx``, its summary
-    ``b.summary.en.txt``; subtitles likewise: ``b.srt`` gives ``b.en.srt``) and a PDF (a
-    Word file of its headings and paragraphs: ``b.pdf`` gives ``b.en.docx``). Markdown and
-    JSON give one ``b.en.md`` / ``b.en.json`` with the summary inside. A ``.de`` language
-    tag is replaced: ``b.de.txt`` gives ``b.en.txt``.
+    text, ``b.en.txt``), a file written back (``b.docx`` gives ``b.en.docx``, its summary
+    ``b.summary.en.txt``; .pptx, .odt, .odp, .epub and subtitles likewise: ``b.srt`` gives
+    ``b.en.srt``) and a PDF (a Word file of its headings and paragraphs: ``b.pdf`` gives
+    ``b.en.docx``). Markdown and JSON give one ``b.en.md`` / ``b.en.json`` with the summary
+    inside. A ``.de`` language tag is replaced: ``b.de.txt`` gives ``b.en.txt``.
 
     ``keep_source_name`` keeps the whole input name in front (``b.html`` gives
     ``b.html.en.txt``), for inputs whose outputs would otherwise be the same file.
@@ -97,20 +98,6 @@ def render_result(
     return render_structured(source, result, output_format, name)
 
 
-def docx_bytes(source: DocxSource | PdfSource, marked: DocumentResult) -> bytes:
-    """The Word file of a result, from the pipeline's result with its formatting markers
-    (what ``Translator.translate_docx`` does for a single file); for a PDF, a Word file of
-    its headings, paragraphs and tables."""
-    from translator.formats.docx import write_docx_bytes
-    from translator.formats.types import PdfSource
-
-    if isinstance(source, PdfSource):
-        from translator.formats.pdf import as_docx
-
-        return write_docx_bytes(as_docx(source), marked)
-    return write_docx_bytes(source, marked)
-
-
 def summary_text(result: DocumentResult) -> str:
     """The summary alone, ending with a newline ("" when there is none)."""
     summary = result.summary.text if result.summary is not None else ""
@@ -135,8 +122,8 @@ def batch_files(
     if output_format is not OutputFormat.TEXT:
         return [render_result(source, result, output_format, run=run, source_name=source_name)]
     texts: list[str | bytes]
-    if isinstance(source, formats.DocxSource | formats.PdfSource):
-        texts = [docx_bytes(source, marked)]
+    if formats.writes_file(source):
+        texts = [formats.write_file(source, marked)]
     else:
         without_summary = replace(result, summary=None)
         texts = [render_result(source, without_summary, output_format, source_name=source_name)]

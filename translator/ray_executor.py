@@ -40,6 +40,7 @@ from translator.executors import (
     describe_translator,
     translate_unit,
 )
+from translator.schema import DocumentResult
 
 if TYPE_CHECKING:
     from translator.api import Translator
@@ -262,6 +263,15 @@ class RayExecutor:
 
     def workers_alive(self) -> int:
         return sum(slot.ready for slot in self._slots.values())
+
+    @property
+    def streams(self) -> bool:
+        """No: a large file goes to a worker whole (streaming sections to workers is not
+        built yet), so the driver reads it whole."""
+        return False
+
+    def translate_stream(self, chunks: Iterable[str], source: str) -> Iterator[DocumentResult]:
+        raise ClusterError("a Ray executor does not stream files; check `streams` first.")
 
     @property
     def workers_replaced(self) -> int:

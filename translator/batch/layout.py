@@ -7,12 +7,14 @@ both keep their source extension instead (``story.txt.en.txt``, ``story.html.en.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from translator.batch.settings import BatchSettings
 from translator.errors import InputError, OutputError
@@ -129,14 +131,30 @@ def find_inputs(
     return sorted(found)
 
 
-def read_input_bytes(path: Path) -> bytes:
-    """The bytes of an input; a file swapped for a symlink since the walk is not followed."""
+def open_input_file(path: Path) -> BinaryIO:
+    """An input, open for reading; a file swapped for a symlink since the walk is not
+    followed."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     if path.is_symlink():  # the walk checked that it points inside the input folder
         path, flags = path.resolve(), os.O_RDONLY
-    descriptor = os.open(path, flags)
-    with os.fdopen(descriptor, "rb") as stream:
+    return os.fdopen(os.open(path, flags), "rb")
+
+
+def read_input_bytes(path: Path) -> bytes:
+    """The bytes of an input (see ``open_input_file``)."""
+    with open_input_file(path) as stream:
         return stream.read()
+
+
+def hash_input_file(path: Path, chunk_bytes: int = 1 << 20) -> tuple[str, int]:
+    """The SHA-256 (hex) and size of an input, read in chunks: flat memory."""
+    digest = hashlib.sha256()
+    size = 0
+    with open_input_file(path) as stream:
+        while chunk := stream.read(chunk_bytes):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def read_error(relative: str, error: OSError) -> str:

@@ -24,16 +24,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from translator import formats, pipeline, textio
+from translator import formats, pipeline, render_stream, textio
 from translator.batch.layout import (
     INDEX_NAME,
     PlannedInput,
     check_folders,
     find_inputs,
+    hash_input_file,
+    open_input_file,
     plan_outputs,
     read_error,
     read_input_bytes,
@@ -162,12 +164,20 @@ def _shares(feds: Sequence[_Fed], finished: float) -> list[float]:
     return [unit_seconds * size / total for size in sizes]
 
 
+# Sentences a streamed file is estimated to hold per byte, for progress until it is done
+# (German news: about 150 bytes a sentence).
+_BYTES_PER_SENTENCE = 150
+
+
 @dataclass(frozen=True)
 class _Todo:
-    """A file planning found to translate, with its sentence count (for progress)."""
+    """A file planning found to translate, with its sentence count (for progress; an
+    estimate for a streamed file, which also has its hash and size: it is not read whole)."""
 
     planned: PlannedInput
     sentences: int
+    streamed_sha256: str = ""
+    size: int = 0
 
 
 @dataclass
@@ -361,6 +371,42 @@ class _Run:
             and all((self.output_dir / output).is_file() for output in record.outputs)
         )
 
+    def _streams(self, planned: PlannedInput) -> int:
+        """The size of an input to stream (``BatchSettings.stream_bytes``): large plain text
+        whose only output is plain text; 0 for any other input (it is read whole)."""
+        if (
+            planned.problem
+            or len(planned.outputs) != 1
+            or self.settings.output_format is not OutputFormat.TEXT
+            or not self.executor.streams
+        ):
+            return 0
+        path = self.input_dir / str(planned.relative)
+        try:
+            size = path.stat().st_size
+            if size < max(self.settings.stream_bytes, textio.STREAM_HEAD_BYTES):
+                return 0
+            with open_input_file(path) as file:
+                head = file.read(textio.STREAM_HEAD_BYTES)
+        except OSError:
+            return 0  # the whole-file path reports it
+        relative, given = str(planned.relative), self.settings.input_format
+        return size if formats.streams_as_text(relative, head, given) else 0
+
+    def _plan_streamed(self, planned: PlannedInput) -> _Todo | None:
+        """A large text's plan: hashed in chunks, skipped when done; never read whole."""
+        relative = str(planned.relative)
+        try:
+            sha256, size = hash_input_file(self.input_dir / relative)
+        except OSError as error:
+            self._fail(planned, read_error(relative, error))
+            return None
+        outputs = tuple(str(output) for output in planned.outputs)
+        if not self.settings.force and self._is_done(relative, sha256, outputs):
+            self._finish_file(FileOutcome(relative, FileStatus.SKIPPED, outputs))
+            return None
+        return _Todo(planned, max(1, size // _BYTES_PER_SENTENCE), sha256, size)
+
     def _plan(self) -> list[_Todo]:
         """Every input read once, so that the totals (files, sentences) are known before
         the first model batch; texts are not kept: memory grows by a path per file."""
@@ -369,6 +415,11 @@ class _Run:
             if self.should_stop():
                 self.stopped = True
                 break
+            if self._streams(planned):
+                streamed = self._plan_streamed(planned)
+                if streamed is not None:
+                    todo.append(streamed)
+                continue
             read = self._read(planned, check_done=True)
             if read is not None:
                 todo.append(
@@ -456,6 +507,53 @@ class _Run:
             source_name=printable(fed.planned.relative.name),
         )
 
+    def _stream(self, item: _Todo) -> None:
+        """Translate a large text section by section into a temporary file beside its
+        output, renamed to the output only when the last section is written: memory stays
+        flat, and a crash leaves no output (the temporary is removed by the next run, which
+        translates the file again from its start)."""
+        planned, relative = item.planned, str(item.planned.relative)
+        started = time.perf_counter()
+        output = str(planned.outputs[0])
+        counted = _SectionCounts()
+        try:
+            with open_input_file(self.input_dir / relative) as file:
+                head = file.read(textio.STREAM_HEAD_BYTES)
+                stream = textio.TextStream(head, file, relative, item.size, None, owns_file=False)
+                with textio.atomic_writer(self.output_dir / output) as write:
+                    sections = self.executor.translate_stream(stream, planned.relative.name)
+                    render_stream.write_text(counted.each(sections, self._on_sentences), write)
+        except OSError as error:
+            self._fail(planned, read_error(relative, error), item.streamed_sha256, started)
+            return
+        except TranslatorError as error:
+            self._fail(planned, str(error), item.streamed_sha256, started)
+            return
+        except Exception as error:  # the engine's errors are many types: this file only
+            message = f"{relative} could not be translated ({type(error).__name__}: {error})."
+            self._fail(planned, message, item.streamed_sha256, started)
+            return
+        finally:  # the estimate out, the sentences counted in
+            self.sentences_translated += item.sentences - counted.sentences
+        seconds = round(time.perf_counter() - started, 4)
+        if not counted.paragraphs:
+            (self.output_dir / output).unlink(missing_ok=True)
+            outcome = FileOutcome(relative, FileStatus.EMPTY, error=f"{relative} has no text.")
+            self._finish_file(outcome, item.streamed_sha256)
+            return
+        self._finish_file(
+            FileOutcome(
+                relative,
+                FileStatus.DONE,
+                (output,),
+                sentences=counted.sentences,
+                seconds=seconds,
+                quotations=counted.quotations,
+            ),
+            item.streamed_sha256,
+            tuple(counted.warnings),
+        )
+
     def run(self) -> None:
         """Translate every planned input (or until stopped), recording each outcome."""
         self._report()  # the files, at once
@@ -463,7 +561,8 @@ class _Run:
         self._report()  # and the sentences, before the first unit is translated
         if self.stopped:
             return
-        for unit, outcomes in self.executor.run(self._units(todo), self._on_sentences):
+        whole = [item for item in todo if not item.streamed_sha256]
+        for unit, outcomes in self.executor.run(self._units(whole), self._on_sentences):
             feds = self.in_flight.pop(unit.number)
             shares = _shares(feds, time.perf_counter())
             for fed, outcome, share in zip(feds, outcomes, shares, strict=True):
@@ -471,6 +570,32 @@ class _Run:
                     self._fail(fed.planned, outcome.error, fed.sha256, seconds=share)
                 else:
                     self._write(fed, outcome.result, share)
+        for item in todo:
+            if not item.streamed_sha256:
+                continue
+            if self.stopped or self.should_stop():
+                self.stopped = True
+                break
+            self._stream(item)
+
+
+class _SectionCounts:
+    """What the sections of a streamed file add up to, counted as they pass."""
+
+    def __init__(self) -> None:
+        self.sentences = self.quotations = self.paragraphs = 0
+        self.warnings: list[str] = []
+
+    def each(
+        self, sections: Iterable[DocumentResult], on_sentences: Callable[[int], None]
+    ) -> Iterator[DocumentResult]:
+        for section in sections:
+            self.sentences += section.sentences
+            self.quotations += len(section.quotes)
+            self.paragraphs += len(section.paragraphs)
+            self.warnings.extend(section.warnings)
+            on_sentences(section.sentences)
+            yield section
 
 
 def execute_batch(
@@ -504,16 +629,18 @@ def execute_batch(
         raise OutputError(
             f"cannot create {settings.output_dir} ({error.strerror}). Check the path."
         ) from None
-    engines = executor.describe()
-    summarize = options.summarize and engines.summarization is not None
-    inputs = find_inputs(
-        input_dir, settings.patterns, recursive=settings.recursive, exclude=output_dir
-    )
-    planned = plan_outputs(inputs, settings.output_format, summarize, input_dir, output_dir)
-    fingerprint = settings_fingerprint(
-        options, settings, engines.translation, engines.summarization, engine=engines.engine
-    )
+    # The lock first: a second run into the same folder is refused before anything is
+    # resolved or loaded. ``describe`` loads no model for a local executor.
     with exclusive_lock(output_dir):
+        engines = executor.describe()
+        summarize = options.summarize and engines.summarization is not None
+        inputs = find_inputs(
+            input_dir, settings.patterns, recursive=settings.recursive, exclude=output_dir
+        )
+        planned = plan_outputs(inputs, settings.output_format, summarize, input_dir, output_dir)
+        fingerprint = settings_fingerprint(
+            options, settings, engines.translation, engines.summarization, engine=engines.engine
+        )
         removed = remove_stale_temporaries(output_dir)
         if removed:
             log.info("removed %d temporary file(s) left by an interrupted run", removed)

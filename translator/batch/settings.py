@@ -17,15 +17,16 @@ from translator.schema import ModelInfo
 from translator.version import __version__
 
 DEFAULT_PATTERNS = (
-    "*.txt",
-    "*.md",
-    "*.html",
-    "*.htm",
-    "*.docx",
-    "*.srt",
-    "*.vtt",
-    "*.pdf",
+    *("*.txt", "*.md", "*.html", "*.htm", "*.docx"),
+    *("*.pptx", "*.odt", "*.odp", "*.epub"),
+    *("*.srt", "*.vtt", "*.pdf"),
 )
+
+# A plain-text input of at least this many bytes is streamed (read, translated and written
+# section by section) when its output is plain text without a summary: held whole, a text
+# takes about 40 times its size in memory, so this bounds a batch's peak near 160 MiB for
+# any input size. Smaller files are read whole and share model batches with other files.
+STREAM_FILE_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class BatchSettings:
     # they are part of the fingerprint, so changing them redoes the files.
     beams: int | None = None
     input_format: InputFormat = InputFormat.AUTO  # every input read in this format
+    # Inputs this large are streamed (see STREAM_FILE_BYTES); the outputs are the same, so
+    # it is not part of the fingerprint.
+    stream_bytes: int = STREAM_FILE_BYTES
 
 
 def settings_fingerprint(

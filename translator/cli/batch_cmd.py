@@ -59,7 +59,7 @@ PatternOpt = Annotated[
         "--pattern",
         "-p",
         help="Glob of the files to translate; repeat for several (default: *.txt, *.md, "
-        "*.html, *.htm, *.docx, *.srt, *.vtt, *.pdf).",
+        "*.html, *.htm, *.docx, *.pptx, *.odt, *.odp, *.epub, *.srt, *.vtt, *.pdf).",
         show_default=False,
     ),
 ]
@@ -142,6 +142,9 @@ def batch(
         input_format=input_format,
     )
     check_folders(settings)  # before the models load: a wrong folder fails at once
+    from translator.manifest import check_not_locked
+
+    check_not_locked(output_dir)  # before a Ray cluster starts (local runs load nothing)
     options = replace(translator.options, summarize=summarize)
     ray_settings = None
     if ray or ray_address is not None:
@@ -161,7 +164,7 @@ def batch(
         )
     _print_problems(report.problems)
     if ray_settings is None:  # with Ray, the memories are the workers'
-        _log_memory(translator.translation_engine())
+        _log_memory(translator.translation_engine_loaded())
     if not quiet:
         typer.echo(_summary_line(report), err=True)
     if report.interrupted:
@@ -180,16 +183,16 @@ def batch(
 def _executor(
     translator: Translator, summarize: bool, ray: RaySettings | None
 ) -> Iterator[Executor]:
-    """This process (models loaded here, now), or workers on a Ray cluster (ray is only
-    imported with --ray)."""
+    """This process (models loaded here, when a unit needs them), or workers on a Ray
+    cluster (ray is only imported with --ray)."""
     from translator.batch import UNIT_SENTENCES
 
     if ray is None:
         from translator.executors import LocalExecutor
 
-        executor = LocalExecutor(translator, summarize, UNIT_SENTENCES)
-        executor.describe()  # load the models before the progress display starts
-        yield executor
+        # The models load when the first unit needs them: a rerun with nothing left to
+        # translate, or one refused by another run's lock, loads none.
+        yield LocalExecutor(translator, summarize, UNIT_SENTENCES)
         return
     from translator.ray_executor import RayExecutor
 

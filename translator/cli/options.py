@@ -22,8 +22,9 @@ InputArg = Annotated[
     str,
     typer.Argument(
         metavar="INPUT",
-        help="The German article: a text, Markdown, HTML or Word (.docx) file, or - (the "
-        "default) to read stdin.",
+        help="The German article: a text, Markdown, HTML, Word (.docx), PowerPoint (.pptx), "
+        "OpenDocument (.odt, .odp) or EPUB file, an http(s):// address, or - (the default) "
+        "to read stdin.",
         show_default=False,
     ),
 ]
@@ -38,8 +39,8 @@ InputFormatOpt = Annotated[
     InputFormat,
     typer.Option(
         "--input-format",
-        help="auto: by extension (.md, .html/.htm, .docx, .srt, .vtt, .pdf, else text), "
-        "else by content. "
+        help="auto: by extension (.md, .html/.htm, .docx, .pptx, .odt, .odp, .epub, .srt, "
+        ".vtt, .pdf, else text), else by content. "
         "html: the article alone (trafilatura); with - for a piped page.",
     ),
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from translator.cli.app import emit
 from translator.cli.options import EncodingOpt, FormatOpt, InputArg, InputFormatOpt, OutputOpt
 from translator.cli.shared import SharedOptions, shared_options
@@ -32,7 +30,7 @@ def summarize(
     from translator.output import footer_details, render_result, summary_text
 
     source, source_name = formats.read_input(
-        None if input_path == "-" else Path(input_path), input_format, encoding
+        None if input_path == "-" else input_path, input_format, encoding
     )
     translator = shared.translator()
     result = translator.translate_input(source, summarize=True, source=display_name(source_name))

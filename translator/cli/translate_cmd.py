@@ -69,7 +69,7 @@ def translate(
     # Text, JSON or Markdown without a summary can be written as it is made: a long
     # plain text is read and translated section by section, in flat memory.
     source, source_name = formats.open_input(
-        None if input_path == "-" else Path(input_path),
+        None if input_path == "-" else input_path,
         input_format,
         encoding,
         stream=output_format in _STREAMED_FORMATS and not summarize,
@@ -89,10 +89,10 @@ def translate(
     translator = shared.translator()
     given = ctx.get_parameter_source("output_format")
     format_given = given is not None and given.name != "DEFAULT"
-    if isinstance(source, formats.DocxSource | formats.PdfSource) and not format_given:
+    if formats.writes_file(source) and not format_given:
         written = output or _refuse_to_replace(_docx_output(input_path), force)
         with progress_on_stderr(show_progress) as progress:
-            result, word_file = translator.translate_docx(
+            result, word_file = translator.translate_to_file(
                 source, summarize=summarize, source=shown_name, progress=progress
             )
         log_result(result)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
-from translator.engines import convert
 from translator.engines.base import (
     EngineName,
     SummarizationEngine,
@@ -14,6 +12,7 @@ from translator.engines.base import (
     parse_device,
     parse_engine,
 )
+from translator.engines.choice import pick_engine
 from translator.engines.ct2_engine import (
     CT2Summarizer,
     CT2Translator,
@@ -26,46 +25,10 @@ from translator.engines.torch_engine import (
     load_seq2seq,
     pick_device,
 )
-from translator.errors import ModelLoadError
 from translator.registry import Task
 from translator.store import ResolvedModel, resolve_model
 
 logger = logging.getLogger(__name__)
-
-
-def pick_engine(engine: str, model_folder: Path) -> EngineName:
-    """Resolve ``engine`` for the model in ``model_folder`` to ``torch`` or ``ct2``.
-
-    ``auto`` is ``ct2`` when ctranslate2 is installed and the model has a current
-    CTranslate2 copy (``translator models convert``), else ``torch``, with a warning that
-    says why (the torch engine is several times slower).
-
-    Raises:
-        OptionError: an unknown engine name.
-        ModelLoadError: ``ct2`` asked for but not usable.
-    """
-    asked = parse_engine(engine)
-    if asked is EngineName.TORCH:
-        return EngineName.TORCH
-    problem = _ct2_problem(model_folder)
-    if problem is None:
-        return EngineName.CT2
-    if asked is EngineName.AUTO:
-        logger.warning("using the torch engine, not CTranslate2: %s", problem)
-        return EngineName.TORCH
-    raise ModelLoadError(f"The ct2 engine cannot be used: {problem}, or use --engine torch.")
-
-
-def _ct2_problem(model_folder: Path) -> str | None:
-    """Why the CTranslate2 engine cannot run the model in ``model_folder``; None if it can."""
-    if not convert.ctranslate2_available():
-        return "CTranslate2 is not installed. Install it with `pip install 'translator[fast]'`"
-    if convert.find_converted(model_folder) is None:
-        return (
-            f"the model in {model_folder} has no current CTranslate2 copy. "
-            "Make one with `translator models convert MODEL`"
-        )
-    return None
 
 
 def _resolve(

@@ -15,15 +15,19 @@ a base run, each marked stretch in a copy of its own first run (or hyperlink).
 from __future__ import annotations
 
 import io
-import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from copy import deepcopy
-from dataclasses import replace
 from typing import Any
 
 from translator.errors import InputError
 from translator.formats import safezip
+from translator.formats.markers import (
+    base_key,
+    marked_text,
+    split_marked,
+    stretches,
+)
 from translator.formats.types import (
     HEADING,
     LIST_ITEM,
@@ -33,15 +37,9 @@ from translator.formats.types import (
     DocxSource,
     Placement,
 )
-from translator.schema import Document, DocumentResult, Markup, Paragraph
+from translator.schema import Document, DocumentResult, Paragraph
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Marker characters around a stretch of differently formatted runs: stretch n opens with
-# OPEN + n and closes with CLOSE + n (Unicode private use area, never in real text).
-_OPEN = 0xE100
-_CLOSE = 0xE180
-_MAX_STRETCHES = 0x80
-_MARKERS = re.compile("[\ue100-\ue1ff]")
 
 
 def read_docx(data: bytes, name: str = "<docx>") -> DocxSource:
@@ -55,7 +53,7 @@ def read_docx(data: bytes, name: str = "<docx>") -> DocxSource:
     paragraphs: list[Paragraph] = []
     placements: list[Placement] = []
     for number, (paragraph, kind, placement) in enumerate(_blocks(document), start=1):
-        text, markup = _marked_text(_items(paragraph))
+        text, markup = marked_text(_items(paragraph))
         paragraphs.append(Paragraph(text, "\n\n", number, kind=kind, markup=tuple(markup)))
         placements.append(placement)
     if paragraphs:
@@ -82,55 +80,6 @@ def write_docx_bytes(source: DocxSource, result: DocumentResult) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
-
-
-def plain_result(result: DocumentResult) -> DocumentResult:
-    """``result`` without the formatting markers, in every text it holds (translation,
-    paragraphs, quotations, warnings, summary): what callers and every output see."""
-    return map_result_text(result, lambda text: _MARKERS.sub("", text))
-
-
-def map_result_text(result: DocumentResult, change: Callable[[str], str]) -> DocumentResult:
-    """``result`` with ``change`` (str -> str) applied to every text in it."""
-    summary = result.summary
-    if summary is not None:
-        summary = replace(
-            summary,
-            text=change(summary.text),
-            warnings=tuple(change(w) for w in summary.warnings),
-            quote_changes=tuple(
-                replace(c, found=change(c.found), replacement=change(c.replacement))
-                for c in summary.quote_changes
-            ),
-        )
-    return replace(
-        result,
-        translation=change(result.translation),
-        paragraphs=tuple(
-            replace(
-                p,
-                source=change(p.source),
-                translation=change(p.translation),
-                warnings=tuple(change(w) for w in p.warnings),
-            )
-            for p in result.paragraphs
-        ),
-        quotes=tuple(
-            replace(
-                q,
-                original=change(q.original),
-                rendered=change(q.rendered),
-                translated=change(q.translated),
-            )
-            for q in result.quotes
-        ),
-        warnings=tuple(change(w) for w in result.warnings),
-        summary=summary,
-        metadata={key: change(value) for key, value in result.metadata.items()},
-        glossary=tuple(
-            replace(g, forms=tuple(change(form) for form in g.forms)) for g in result.glossary
-        ),
-    )
 
 
 def _open(data: bytes, name: str) -> Any:
@@ -212,52 +161,13 @@ def _items(paragraph: Any) -> list[tuple[Any, str, tuple[object, ...]]]:
     return items
 
 
-def _base_key(items: list[tuple[Any, str, tuple[object, ...]]]) -> tuple[object, ...] | None:
-    weights: dict[tuple[object, ...], int] = {}
-    for _, text, key in items:
-        if key[0] != "link":
-            weights[key] = weights.get(key, 0) + len(text)
-    return max(weights, key=lambda key: weights[key]) if weights else None
-
-
-def _stretches(items: list[tuple[Any, str, tuple[object, ...]]]) -> list[tuple[int | None, str]]:
-    """The paragraph's text in stretches: (None, base text) or (first item, marked text)."""
-    base = _base_key(items)
-    out: list[tuple[int | None, str]] = []
-    for index, (_, text, key) in enumerate(items):
-        if not text:
-            continue
-        marked = key != base and text.strip() != ""
-        if marked and out and out[-1][0] is not None and items[out[-1][0]][2] == key:
-            out[-1] = (out[-1][0], out[-1][1] + text)
-        elif not marked and out and out[-1][0] is None:
-            out[-1] = (None, out[-1][1] + text)
-        else:
-            out.append((index if marked else None, text))
-    return out
-
-
-def _marked_text(items: list[tuple[Any, str, tuple[object, ...]]]) -> tuple[str, list[Markup]]:
-    text = ""
-    markup: list[Markup] = []
-    for first, part in _stretches(items):
-        number = len(markup)
-        if first is None or number >= _MAX_STRETCHES:
-            text += part
-            continue
-        start = len(text)
-        text += chr(_OPEN + number) + part + chr(_CLOSE + number)
-        markup.append(Markup(start, len(text), (start + 1, len(text) - 1)))
-    return text, markup
-
-
 def _rewrite(paragraph: Any, translation: str) -> None:
     """Replace a paragraph's text runs by the translation, formatted as the source was."""
     from docx.text.run import Run
 
     items = _items(paragraph)
-    stretches = [first for first, _ in _stretches(items) if first is not None]
-    base = _base_key(items)
+    marked = [first for first, _ in stretches(items) if first is not None]
+    base = base_key(items)
     template = next((item for item, text, key in items if key == base and text), None)
     textual = [item for item, text, _ in items if text]
     if not textual:
@@ -270,13 +180,13 @@ def _rewrite(paragraph: Any, translation: str) -> None:
         if element.getparent() is parent:
             parent.remove(element)
     new_elements = []
-    for number, text in _split_marked(translation):
+    for number, text in split_marked(translation):
         if not text:
             continue
-        if number is None or number >= len(stretches):
+        if number is None or number >= len(marked):
             source = template if template is not None else textual[0]
         else:
-            source = items[stretches[number]][0]
+            source = items[marked[number]][0]
         element = deepcopy(_element(source))
         if element.tag.endswith("}hyperlink"):
             runs = [child for child in element if child.tag.endswith("}r")]
@@ -293,20 +203,3 @@ def _rewrite(paragraph: Any, translation: str) -> None:
 
 def _element(item: Any) -> Any:
     return item._r if hasattr(item, "_r") else item._hyperlink
-
-
-def _split_marked(text: str) -> list[tuple[int | None, str]]:
-    """A translation's stretches: (None, base text) or (stretch number, its text)."""
-    out: list[tuple[int | None, str]] = []
-    current: int | None = None
-    buffer = ""
-    for character in text:
-        code = ord(character)
-        if _OPEN <= code < _CLOSE or _CLOSE <= code < _CLOSE + _MAX_STRETCHES:
-            out.append((current, buffer))
-            buffer = ""
-            current = code - _OPEN if code < _CLOSE else None
-        else:
-            buffer += character
-    out.append((current, buffer))
-    return out

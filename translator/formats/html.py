@@ -23,7 +23,7 @@ from translator.formats.types import (
     ArticleSource,
     Placement,
 )
-from translator.schema import Document, Paragraph
+from translator.schema import Document, Markup, Paragraph
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,6 @@ _PAGE_BLOCKS = frozenset(
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "head", "title"})
 _NEVER_BANNERS = frozenset({"html", "body", "main", "article"})
 _MAX_BANNER_CHARS = 3000
-_WHITESPACE = re.compile(r"[ \t\r\f\v\xa0]+")
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 _ANY_SPACE = re.compile(r"\s+")
 
@@ -116,8 +115,8 @@ def read_html(html: str, name: str = "<html>") -> ArticleSource:
             include_comments=False,
             include_tables=True,
             include_images=False,
-            include_links=False,
-            include_formatting=False,
+            include_links=True,  # links, bold and italic come back as Markdown markup
+            include_formatting=True,
             fast=large,
         )
     except (ValueError, etree.LxmlError) as error:
@@ -143,7 +142,13 @@ def read_html(html: str, name: str = "<html>") -> ArticleSource:
     if sum(len(p.text) for p in blocks.paragraphs[1 if title else 0 :]) < MIN_ARTICLE_CHARS:
         raise _no_article(name)
     paragraphs = [
-        Paragraph(p.text, "\n\n" if i + 1 < len(blocks.paragraphs) else "", i + 1, kind=p.kind)
+        Paragraph(
+            p.text,
+            "\n\n" if i + 1 < len(blocks.paragraphs) else "",
+            i + 1,
+            kind=p.kind,
+            markup=p.markup,
+        )
         for i, p in enumerate(blocks.paragraphs)
     ]
     article = sum(_chars(p.text) for p in (paragraphs[1:] if title else paragraphs))
@@ -297,10 +302,16 @@ class _Blocks:
         self.placements: list[Placement] = []
         self.tables = 0
 
-    def add(self, text: str, kind: str, placement: Placement | None = None) -> None:
-        text = _BLANK_LINES.sub("\n", _WHITESPACE.sub(" ", text)).strip()
-        if text:
-            self.paragraphs.append(Paragraph(text, kind=kind))
+    def add(
+        self,
+        text: str | tuple[str, list[Markup]],
+        kind: str,
+        placement: Placement | None = None,
+    ) -> None:
+        raw, markup = (text, []) if isinstance(text, str) else text
+        normalized, spans = _normalized(raw, markup)
+        if normalized:
+            self.paragraphs.append(Paragraph(normalized, kind=kind, markup=spans))
             self.placements.append(placement or Placement())
 
     def walk(self, element: Any, kind: str) -> None:
@@ -311,12 +322,12 @@ class _Blocks:
             tag = child.tag
             if tag == "head":
                 level = int(child.get("rend", "h2")[1:2] or 2) if child.get("rend") else 2
-                self.add(_text(child), HEADING, Placement(level=level))
+                self.add(_inline(child), HEADING, Placement(level=level))
             elif tag == "quote":
                 self.walk(child, QUOTE)
             elif tag == "list":
                 for item in child.iter("item"):
-                    self.add(_text(item, skip="list"), LIST_ITEM)
+                    self.add(_inline(item, skip="list"), LIST_ITEM)
             elif tag == "table":
                 self._table(child)
             elif tag in ("code", "graphic"):
@@ -324,7 +335,7 @@ class _Blocks:
             elif tag != "p" and len(child):
                 self.walk(child, kind)  # a container (div, section) of blocks
             else:
-                self.add(_text(child), kind)
+                self.add(_inline(child), kind)
             if child.tail and child.tail.strip():
                 self.add(child.tail, kind)
 
@@ -332,19 +343,82 @@ class _Blocks:
         for row_number, row in enumerate(table.iter("row")):
             for cell in row.iter("cell"):
                 placement = Placement(table=self.tables, row=row_number)
-                text = " ".join(_text(cell).split())
-                self.paragraphs.append(Paragraph(text, kind=TABLE_CELL))
+                text, markup = _inline(cell)
+                text, spans = _normalized(" ".join(text.split("\n")), markup)
+                self.paragraphs.append(Paragraph(text, kind=TABLE_CELL, markup=spans))
                 self.placements.append(placement)
         self.tables += 1
 
 
-def _text(element: Any, skip: str = "") -> str:
-    """An element's text with its line breaks (``<lb/>``); ``skip`` names children (a
-    nested list) whose text belongs to blocks of their own."""
-    parts: list[str] = [element.text or ""]
+# trafilatura's inline formatting (``<hi rend="#b">``) as Markdown emphasis.
+_EMPHASIS = {"#b": "**", "#i": "*"}
+_LINK_TARGET = re.compile(r"(?i)(https?://|mailto:|/|#)")
+
+
+def _delimiters(element: Any) -> tuple[str, str] | None:
+    """The Markdown around an inline element's text: bold, italic, a link; None for
+    anything else (underline, code, sub- and superscript stay plain text)."""
+    if element.tag == "hi" and element.get("rend") in _EMPHASIS:
+        mark = _EMPHASIS[element.get("rend")]
+        return mark, mark
+    target = element.get("target", "") if element.tag == "ref" else ""
+    if target and _LINK_TARGET.match(target):
+        return "[", f"](<{target}>)" if re.search(r"[\s()<>]", target) else f"]({target})"
+    return None
+
+
+def _inline(element: Any, skip: str = "", nested: bool = False) -> tuple[str, list[Markup]]:
+    """An element's text with its line breaks (``<lb/>``) and its links, bold and italic
+    as Markdown (``**sehr**``, ``[Bericht](url)``), each a ``Markup`` span the pipeline
+    protects (its words translated on their own), as a Markdown file's are. Markup inside
+    markup is plain text. ``skip`` names children (a nested list) whose text belongs to
+    blocks of their own."""
+    text = element.text or ""
+    markup: list[Markup] = []
     for child in element:
         if child.tag == skip:
             continue
-        parts.append("\n" if child.tag == "lb" else _text(child, skip))
-        parts.append(child.tail or "")
-    return "".join(parts)
+        if child.tag == "lb":
+            text += "\n"
+        else:
+            inner, _ = _inline(child, skip, nested=True)
+            delimiters = None if nested else _delimiters(child)
+            core = inner.strip()
+            if delimiters is None or not core:
+                text += inner
+            else:
+                opening, closing = delimiters
+                text += inner[: len(inner) - len(inner.lstrip())]
+                start = len(text)
+                text += opening + core + closing
+                inner_start = start + len(opening)
+                markup.append(Markup(start, len(text), (inner_start, inner_start + len(core))))
+                text += inner[len(inner.rstrip()) :]
+        text += child.tail or ""
+    return text, markup
+
+
+def _normalized(text: str, markup: list[Markup]) -> tuple[str, tuple[Markup, ...]]:
+    """``text`` with each run of whitespace one space (a newline where it holds one),
+    stripped, and its markup moved to the same characters."""
+    out = ""
+    where = [0] * (len(text) + 1)  # where[i]: text[i]'s place in out
+    for token in re.finditer(r"\s+|\S+", text):
+        if token.group()[0].isspace():
+            for i in range(token.start(), token.end()):
+                where[i] = len(out)
+            if out:
+                out += "\n" if "\n" in token.group() else " "
+        else:
+            for i in range(token.start(), token.end()):
+                where[i] = len(out) + i - token.start()
+            out += token.group()
+    where[len(text)] = len(out)
+    out = out.rstrip()
+    spans = []
+    for span in markup:
+        start, end = min(where[span.start], len(out)), min(where[span.end], len(out))
+        inner = span.inner and (where[span.inner[0]], where[span.inner[1]])
+        if start < end:
+            spans.append(Markup(start, end, inner))
+    return out, tuple(spans)

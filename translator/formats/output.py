@@ -7,7 +7,8 @@ a Word file.
   metadata header, headings, lists, quotes, tables); ``text`` the blocks, one paragraph
   each; ``json`` the usual schema plus ``input_format``, ``metadata`` and each
   paragraph's ``kind``.
-- Word in: a Word file (``write_docx_bytes``), or any of the above.
+- Word in: a Word file (``write_docx_bytes``), or any of the above; PowerPoint,
+  OpenDocument and EPUB likewise (``package.write_package``).
 - Subtitles in: ``text`` gives the subtitle file (SRT or WebVTT, as it came) with every
   cue's timing kept (``formats.subtitles``); the others show its sentences.
 - PDF in: the blocks as for HTML (Markdown with headings and tables); a Word file through
@@ -30,6 +31,7 @@ from translator.formats.types import (
     DocxSource,
     InputFormat,
     MarkdownSource,
+    PackageSource,
     Placement,
     StructuredSource,
     SubtitleSource,
@@ -51,8 +53,8 @@ def render_structured(
     source_name: str = "",
 ) -> str:
     """The result of a structured source in ``output_format`` (text, markdown or json)."""
-    if isinstance(source, DocxSource):
-        from translator.formats.docx import plain_result
+    if isinstance(source, DocxSource | PackageSource):
+        from translator.formats.markers import plain_result
 
         result = plain_result(result)  # callers may pass the pipeline's marked result
     if output_format is OutputFormat.JSON:

@@ -17,6 +17,10 @@ class InputFormat(StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
     DOCX = "docx"
+    PPTX = "pptx"
+    ODT = "odt"
+    ODP = "odp"
+    EPUB = "epub"
     SRT = "srt"
     VTT = "vtt"
     PDF = "pdf"
@@ -98,6 +102,19 @@ class DocxSource:
 
 
 @dataclass(frozen=True)
+class PackageSource:
+    """A zip of XML parts written back in its own format (PowerPoint, OpenDocument text
+    and presentation, EPUB): its bytes (the writer rewrites the text of a fresh copy's
+    parts and copies every other member as it is) and its blocks."""
+
+    data: bytes
+    document: Document
+    placements: tuple[Placement, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    format: InputFormat = InputFormat.PPTX
+
+
+@dataclass(frozen=True)
 class Cue:
     """One subtitle cue: its number in the file (1-based, for messages), the source line its
     block starts on, and where its text lines stand in ``SubtitleSource.lines``
@@ -156,5 +173,10 @@ class PdfSource:
     format: InputFormat = InputFormat.PDF
 
 
-StructuredSource = MarkdownSource | ArticleSource | DocxSource | SubtitleSource | PdfSource
+# The formats read by ``translator.formats.package``: zips of XML parts, written back.
+PACKAGE_FORMATS = frozenset({InputFormat.PPTX, InputFormat.ODT, InputFormat.ODP, InputFormat.EPUB})
+
+StructuredSource = (
+    MarkdownSource | ArticleSource | DocxSource | PackageSource | SubtitleSource | PdfSource
+)
 Source = TextSource | StructuredSource

@@ -361,8 +361,8 @@ def _translated_file(translator: Translator, source: Source, name: str) -> tuple
     from translator.render import OutputFormat
 
     (out_name,) = output_names(PurePosixPath(name), OutputFormat.TEXT, False)
-    if isinstance(source, formats.DocxSource):
-        _, data = translator.translate_docx(source, source=name)
+    if formats.writes_file(source):  # a zip is read by its content, whatever its name
+        _, data = translator.translate_to_file(source, source=name)
         return out_name.name, data
     result = translator.translate_input(source, source=name)
     return out_name.name, render_result(source, result, OutputFormat.TEXT).encode("utf-8")
