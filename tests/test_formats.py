@@ -369,7 +369,7 @@ _ARTICLE = " ".join([_ARTICLE_SENTENCE] * 4)
         # Long enough: read, no text lost to the broken markup.
         (
             f"<html><body><article><p>{_ARTICLE} <b>fettem Text und einem Satz, der nicht endet",
-            [f"{_ARTICLE} fettem Text und einem Satz, der nicht endet"],
+            [f"{_ARTICLE} **fettem Text und einem Satz, der nicht endet**"],  # bold as Markdown
         ),
         (
             f"<html><body><p>{_ARTICLE}</div></span><p>Zweiter Absatz: {_ARTICLE}</td></body>",
