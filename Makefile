@@ -44,8 +44,11 @@ fmt: install
 translate: install
 	$(BIN)/translator translate $(FILE) $(if $(MODEL),--translation-model '$(MODEL)')
 
+# The speed benchmark (benchmarks/results.json), then the rows that run on their own: the
+# server's throughput and latency (benchmarks/server_results.json).
 bench: install
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.server_bench
 
 models: install
 	$(BIN)/translator models pull

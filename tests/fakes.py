@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from translator import quotes
+from translator.engines.base import Hypothesis, ScoredTranslation
 from translator.schema import ModelInfo
 
 # Text written to break a page that embeds it: a closing </title>, a script, event handlers
@@ -146,6 +147,58 @@ class GarbageTranslator(FakeTranslator):
 
     def tamper(self, text: str, placeholders: list[str]) -> str:
         return "the the „Zitat“ »x« ' said"
+
+
+class ScoringTranslator(FakeTranslator):
+    """A faithful engine that scores and proposes alternatives, all by construction.
+
+    Score of an input: ``WEAK_SCORE`` when it holds the word ``WEAK_WORD``, else
+    ``STRONG_SCORE``. Alternative ``i`` (1-based) is the translation followed by `` (vi)``,
+    scored ``i * ALTERNATIVE_STEP`` below it; ``damage`` may alter an alternative.
+    """
+
+    WEAK_WORD = "Unsicher"
+    WEAK_SCORE = -3.0
+    STRONG_SCORE = -0.25
+    ALTERNATIVE_STEP = 0.5
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scored_calls: list[tuple[list[str], int]] = []
+
+    def score(self, text: str) -> float:
+        return self.WEAK_SCORE if self.WEAK_WORD in text else self.STRONG_SCORE
+
+    def translate_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> list[ScoredTranslation]:
+        self.scored_calls.append((list(texts), alternatives))
+        outputs = self.translate(texts, strict=strict)
+        return [
+            ScoredTranslation(
+                output,
+                self.score(text),
+                tuple(
+                    Hypothesis(
+                        self.damage(f"{output} (v{i})", i),
+                        self.score(text) - i * self.ALTERNATIVE_STEP,
+                    )
+                    for i in range(1, alternatives + 1)
+                ),
+            )
+            for text, output in zip(texts, outputs, strict=True)
+        ]
+
+    def damage(self, alternative: str, number: int) -> str:
+        """Adversaries override this to damage alternative ``number``."""
+        return alternative
+
+
+class AlternativeDroppingTranslator(ScoringTranslator):
+    """Its first alternative loses every placeholder; the others are faithful."""
+
+    def damage(self, alternative: str, number: int) -> str:
+        return quotes.PLACEHOLDER_PATTERN.sub("", alternative) if number == 1 else alternative
 
 
 ADVERSARIES: tuple[type[FakeTranslator], ...] = (

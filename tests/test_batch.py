@@ -545,6 +545,7 @@ def test_a_manifest_failure_stops_the_run_and_keeps_earlier_records(
 # --- hostile file names, shared outputs, per-file time (issue 21, items 9 and 15) -------------
 
 
+@pytest.mark.faults
 def test_a_file_name_that_is_not_utf8_is_translated_and_odd_names_never_reach_stderr_raw(
     tmp_path: Path, tiny_marian_dir: Path
 ) -> None:
@@ -581,6 +582,7 @@ def test_a_file_name_that_is_not_utf8_is_translated_and_odd_names_never_reach_st
     assert "2 skipped" in again.stderr
 
 
+@pytest.mark.faults
 def test_an_odd_name_in_the_index_page_links_its_file(tmp_path: Path) -> None:
     source = tmp_path / "in"
     source.mkdir()
@@ -595,6 +597,7 @@ def test_an_odd_name_in_the_index_page_links_its_file(tmp_path: Path) -> None:
     assert 'href="./caf%E9.en.html"' in index
 
 
+@pytest.mark.faults
 def test_inputs_that_would_share_an_output_both_keep_their_source_extension(
     tmp_path: Path,
 ) -> None:
@@ -612,6 +615,7 @@ def test_inputs_that_would_share_an_output_both_keep_their_source_extension(
     assert "Minister" in (output / "story.txt.en.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.faults
 def test_each_file_records_its_own_share_of_its_units_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

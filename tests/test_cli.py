@@ -242,6 +242,7 @@ def _help_at_80_columns(path: list[str]) -> str:
     return result.output
 
 
+@pytest.mark.faults
 def test_help_at_80_columns_shows_every_option_and_variable_name_whole() -> None:
     from translator import config
 
@@ -267,6 +268,7 @@ def test_help_at_80_columns_shows_every_option_and_variable_name_whole() -> None
     )
 
 
+@pytest.mark.faults
 def test_help_says_what_each_choice_does() -> None:
     batch = " ".join(_help_at_80_columns(["batch"]).split())
     assert "pip install 'translator[ray]'" in batch
@@ -297,6 +299,7 @@ def test_no_message_names_an_option_that_does_not_exist() -> None:
     assert unknown == {}
 
 
+@pytest.mark.faults
 def test_a_terminal_on_stdin_gets_a_prompt_not_a_progress_bar(tmp_path: Path) -> None:
     """Typing the text in: stdin and stderr are a terminal (a pty); the user is told what
     is awaited and how to end it, and no "0/?" bar is drawn while they type."""

@@ -50,7 +50,8 @@ class GenerateSpy:
         self.calls.append(kwargs)
         output = self.original(*args, **kwargs)
         # Tokens after the decoder start token, up to and including the first end-of-text.
-        for row in output.tolist():
+        # Translations ask for a dict with scores (``sequences``); summaries for tensors.
+        for row in getattr(output, "sequences", output).tolist():
             ids = row[1:]
             eos = self.original.__self__.generation_config.eos_token_id
             self.new_tokens.append(ids.index(eos) + 1 if eos in ids else len(ids))

@@ -10,6 +10,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -29,11 +30,12 @@ SAMPLE = Path(__file__).parent / "data" / "belousov-dprk.de.txt"
 runner = CliRunner()
 ENTRIES = {f"key {i}".encode(): f"output {i}" for i in range(45)}
 
-# Another process takes the write lock and keeps it until the test closes its stdin.
+# Another process takes the write lock (EXCLUSIVE: readers wait too; IMMEDIATE: they do
+# not) and keeps it until the test closes its stdin.
 _HOLDER = """
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("BEGIN EXCLUSIVE")
+db.execute(f"BEGIN {sys.argv[2]}")
 print("locked", flush=True)
 sys.stdin.read()
 """
@@ -67,19 +69,20 @@ def _entries(path: Path) -> dict[bytes, str]:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def _locked(path: Path, how: str = "EXCLUSIVE") -> Iterator[subprocess.Popen[str]]:
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(path)],
+        [sys.executable, "-c", _HOLDER, str(path), how],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-        yield
+        yield holder
     finally:
         assert holder.stdin is not None
-        holder.stdin.close()
+        if not holder.stdin.closed:
+            holder.stdin.close()
         holder.wait(timeout=60)
 
 
@@ -223,6 +226,101 @@ def test_cli_a_locked_memory_translates_without_it_and_keeps_its_entries(
     assert [line for line in after.stdout.splitlines() if line.startswith("entries:")] == entries
 
 
+# --- several processes opening one memory at once ----------------------------------------------
+# Two long runs on a loaded machine lost a writer's entries: it had opened the memory while
+# another process was still creating it, got "database is locked" at once from SQLite's
+# switch to WAL mode (or saw the mark without its version), and ran without the memory.
+
+
+def _release_later(holder: subprocess.Popen[str], after_s: float) -> threading.Timer:
+    assert holder.stdin is not None
+    timer = threading.Timer(after_s, holder.stdin.close)
+    timer.start()
+    return timer
+
+
+def test_opening_while_another_process_writes_a_new_memory_waits_and_keeps_every_entry(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The moment of the race made still: the memory as its creator leaves it before the
+    switch to WAL mode (rollback journal), the creator holding the write lock. SQLite
+    answers that switch with "database is locked" at once, whatever the busy timeout."""
+    path = _filled(tmp_path / "new.sqlite3")
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        assert db.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
+    with (
+        _locked(path, "IMMEDIATE") as creator,
+        caplog.at_level(logging.WARNING, logger="translator"),
+    ):
+        timer = _release_later(creator, 0.5)
+        memory = TranslationMemory(path, busy_timeout_s=30)
+        timer.join()
+    assert memory.usable and _memory_warnings(caplog) == []
+    memory.put_many({b"new": "kept"})
+    memory.close()
+    assert _entries(path) == {**ENTRIES, b"new": "kept"}
+
+
+def test_a_mark_without_its_version_is_completed_not_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The earlier release marked a new file in two steps; a process opening it between
+    them (or after a kill there) found the mark without the version and ran without it."""
+    path = tmp_path / "half-marked.sqlite3"
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    with caplog.at_level(logging.WARNING, logger="translator"):
+        memory = TranslationMemory(path)
+    assert memory.usable and _memory_warnings(caplog) == []
+    memory.put_many(ENTRIES)
+    memory.close()
+    assert _entries(path) == ENTRIES
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (memory_store.SCHEMA_VERSION,)
+
+
+# Released together by a gate file, each process opens the same new memory and writes.
+_RACER = """
+import logging, os, sys
+logging.basicConfig(level=logging.WARNING)
+from translator.memory_store import TranslationMemory
+path, gate, name = sys.argv[1:]
+print("ready", flush=True)
+while not os.path.exists(gate):
+    pass
+memory = TranslationMemory(path)
+for start in (0, 10):
+    memory.put_many({f"{name}{i}".encode(): name for i in range(start, start + 10)})
+memory.close()
+"""
+
+
+def test_processes_opening_a_new_memory_at_once_keep_every_entry(tmp_path: Path) -> None:
+    names = ["a", "b", "c"]
+    for round_ in range(4):
+        folder = tmp_path / f"round-{round_}"
+        folder.mkdir()
+        path, gate = folder / "memory.sqlite3", tmp_path / f"gate-{round_}"
+        racers = [
+            subprocess.Popen(
+                [sys.executable, "-c", _RACER, str(path), str(gate), name],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for name in names
+        ]
+        for racer in racers:  # all imported and waiting: they open within microseconds
+            assert racer.stdout is not None and racer.stdout.readline() == "ready\n"
+        gate.touch()
+        errors = [racer.communicate(timeout=120)[1] for racer in racers]
+        assert [racer.returncode for racer in racers] == [0, 0, 0], errors
+        assert errors == ["", "", ""]  # no warning: no process ran without the memory
+        expected = {f"{name}{i}".encode(): name for name in names for i in range(20)}
+        assert _entries(path) == expected
+        assert _siblings(path) == ["memory.sqlite3"]  # nothing moved aside
+
+
 # --- 21.2: a path that holds something else ---------------------------------------------------
 
 
@@ -272,7 +370,7 @@ def test_meta_the_byte_check_sees_a_database_that_was_adopted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Breaking the recognition on purpose: the check above would fail."""
-    monkeypatch.setattr(memory_store, "_unmarked_is_ours", lambda path: True)
+    monkeypatch.setattr(memory_store, "_holds_only_memory_tables", lambda db: True)
     path = tmp_path / "contacts.db"
     before = _other_application_database(path)
     TranslationMemory(path).close()

@@ -276,3 +276,30 @@ def test_dark_scheme_and_print_stylesheet(open_page: Any, tmp_path: Path) -> Non
     assert background() == "rgb(255, 255, 255)"  # paper, also from a dark screen
     assert not page.locator("#next-warning").is_visible()
     assert not page.locator(".keys").first.is_visible()
+
+
+def test_next_to_check_and_keys_walk_the_weakest_sentences(open_page: Any, tmp_path: Path) -> None:
+    from tests.fakes import ScoringTranslator
+
+    weak = ScoringTranslator.WEAK_WORD
+    lines = [f"Satz {n} ist {weak} geworden." for n in range(2)]
+    lines += [f"Die Regierung handelt im Fall {n}." for n in range(18)]
+    options = Options(alternatives=1)
+    result = pipeline.translate_document("\n\n".join(lines), ScoringTranslator(), options)
+    path = tmp_path / "review.html"
+    path.write_text(render(result, OutputFormat.HTML, source_name="a.de.txt"), "utf-8")
+    opened = open_page(path)
+    page = opened.page
+    assert page.locator("#check-count").text_content() == "2"
+    page.locator("#next-check").click()
+    assert page.evaluate("document.activeElement.id") == "c1"
+    page.keyboard.press("c")
+    assert page.evaluate("document.activeElement.id") == "c2"
+    assert page.locator("#next-check").text_content() == "Next to check (2/2)"
+    page.keyboard.press("C")
+    assert page.evaluate("document.activeElement.id") == "c1"
+    details = page.locator("#p3 details.alternatives")
+    assert not details.locator("ol").is_visible()
+    details.locator("summary").click()
+    assert details.locator("ol").is_visible()
+    opened.assert_clean()

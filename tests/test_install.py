@@ -199,6 +199,7 @@ def _make_dry_run(*args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.faults
 def test_make_install_takes_the_pinned_cpu_torch_first_and_can_fall_back(tmp_path: Path) -> None:
     commands = _make_dry_run("install", f"VENV={tmp_path / 'venv'}")
     lines = commands.splitlines()

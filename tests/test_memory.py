@@ -146,8 +146,11 @@ def test_settings_around_the_model_reuse_the_memory_and_match_an_uncached_run(
 
 # --- sharing, damage, bounds, privacy -----------------------------------------------------
 
+# The writer's warnings reach its stderr (the package's own handler is a NullHandler): a
+# memory turned off for the run, its entries lost, would otherwise pass unseen.
 _WRITER = """
-import sys
+import logging, sys
+logging.basicConfig(level=logging.WARNING)
 from translator.memory_store import TranslationMemory
 memory = TranslationMemory(sys.argv[1])
 name = sys.argv[2]

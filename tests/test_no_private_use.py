@@ -28,6 +28,8 @@ from translator.options import Options
 from translator.output import footer_details, render_result
 from translator.render import OutputFormat
 
+pytestmark = pytest.mark.faults  # issue 21 item 5: no marker character reaches any output
+
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 _TEXT = "Er sagte: „Das ist sehr wichtig“, und ging.\n\nDer Minister sagte das.\n"

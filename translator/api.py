@@ -40,6 +40,8 @@ if TYPE_CHECKING:  # the engines package is imported when a model is first neede
 GlossaryArg = Glossary | str | os.PathLike[str] | None
 
 logger = logging.getLogger(__name__)
+# The most alternatives a sentence may ask for: each widens the beam (and the time).
+MAX_ALTERNATIVES = 8
 
 ProgressCallback = Callable[[int, int], None]
 TextCallback = Callable[[str], None]
@@ -106,6 +108,7 @@ class Translator:
         glossary_ignore_case: bool = False,
         cache: bool | str | os.PathLike[str] | None = None,
         cache_max_mb: float | None = None,
+        alternatives: int = 0,
     ) -> None:
         from translator.engines.base import parse_device, parse_engine
 
@@ -122,6 +125,7 @@ class Translator:
         self.options = replace(
             _options(quotes, quote_marks, summary_length, summary_max_words),
             glossary=self._glossary(config.glossary_path() if glossary is None else glossary),
+            alternatives=_check_alternatives(alternatives),
         )
         self.cache = cache
         self.cache_max_mb = None if cache_max_mb is None else _check_positive_mb(cache_max_mb)
@@ -287,6 +291,7 @@ class Translator:
         source: str = "",
         progress: ProgressCallback | None = None,
         on_text: TextCallback | None = None,
+        alternatives: int | None = None,
     ) -> DocumentResult:
         """Translate one German document (quotations as ``quotes`` says).
 
@@ -298,6 +303,8 @@ class Translator:
             source: a name for the document, kept in ``result.source``.
             progress: called with (sentences done, sentences known) after each window.
             on_text: called with the translation's text as paragraphs are done, in order.
+            alternatives: how many other translations each sentence gets (its
+                ``SentenceResult.alternatives``; the beam widens to hold them).
             The others override the constructor's defaults for this call.
 
         Raises:
@@ -310,6 +317,8 @@ class Translator:
         )
         if glossary is not None:
             options = replace(options, glossary=self._glossary(glossary))
+        if alternatives is not None:
+            options = replace(options, alternatives=_check_alternatives(alternatives))
         empty = not text.strip() if isinstance(text, str) else not text.paragraphs
         if empty:
             logger.warning("%s is empty: nothing to translate.", source or "the input")
@@ -521,7 +530,13 @@ class Translator:
             summary_length if summary_length is not None else base.summary_length,
             summary_max_words if summary_max_words is not None else base.summary_max_words,
         )
-        return replace(made, summarize=summarize, glossary=base.glossary)
+        return replace(
+            made,
+            summarize=summarize,
+            glossary=base.glossary,
+            alternatives=base.alternatives,
+            pass_foreign=base.pass_foreign,
+        )
 
 
 def _options(
@@ -607,6 +622,14 @@ def _check_beams(beams: int | None) -> int | None:
     if beams is not None and not 1 <= beams <= 16:
         raise OptionError(f"beams must be between 1 and 16, not {beams}.")
     return beams
+
+
+def _check_alternatives(alternatives: int) -> int:
+    if not 0 <= alternatives <= MAX_ALTERNATIVES:
+        raise OptionError(
+            f"alternatives must be between 0 and {MAX_ALTERNATIVES}, not {alternatives}."
+        )
+    return alternatives
 
 
 def _check_positive(name: str, value: int) -> int:

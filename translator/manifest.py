@@ -33,6 +33,7 @@ class FileStatus(StrEnum):
     EMPTY = "empty"  # no text in it: nothing to translate, no output written
     FAILED = "failed"  # unreadable, not text, or the engine failed on it; see ``error``
     SKIPPED = "skipped"  # done in an earlier run with the same content and settings
+    NOT_GERMAN = "not_german"  # not German (``--force-language`` translates it anyway)
 
 
 # A work unit holds at least this many sentences; Ctrl-C stops after the units in flight:

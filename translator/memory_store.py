@@ -61,8 +61,9 @@ APPLICATION_ID = 0x54726D4D  # "TrmM" in SQLite's header: this file is a transla
 SCHEMA_VERSION = 1  # SQLite's user_version in a marked memory
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _HEADER_BYTES = 100
-# SQLite's primary result codes for a damaged file; busy, locked, full, I/O and read-only
-# errors are not damage and never replace the file.
+# SQLite's primary result codes: busy (waited for), and those for a damaged file; busy,
+# locked, full, I/O and read-only errors are not damage and never replace the file.
+_SQLITE_BUSY = 5
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 
@@ -240,34 +241,69 @@ class TranslationMemory:
         try:
             db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
             if kind is _Kind.NEW:
-                db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # before any table exists
-            if kind is not _Kind.OURS:
-                # The mark goes in before WAL mode, so it is in the file's header at once.
-                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            db.execute("PRAGMA journal_mode = WAL")
+                # Before any table exists, and outside a transaction (inside one SQLite
+                # ignores it); a no-op when another process made the tables meanwhile.
+                db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            with _transaction(db):
+                adopted = self._mark(db)
+            self._use_write_ahead_log(db)
             db.execute("PRAGMA synchronous = NORMAL")  # a cache: a lost last entry is fine
             # The write-ahead log counts against the bound too: checkpointed and cut back
             # at a quarter of it (SQLite's default lets it grow to 4 MB and stay there).
             log_bytes = max(self.max_bytes // 4, 64 * 1024)
             db.execute(f"PRAGMA journal_size_limit = {log_bytes}")
             db.execute(f"PRAGMA wal_autocheckpoint = {max(log_bytes // 4096, 16)}")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version != SCHEMA_VERSION:
-                raise sqlite3.OperationalError(
-                    f"it was made by another version of translator (schema {version})"
-                )
-            for statement in _SCHEMA:
-                db.execute(statement)
-            if kind is _Kind.UNMARKED:
-                db.execute("DROP TABLE IF EXISTS folders")  # the old model-digest cache
+            if adopted:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the mark into the file now
                 log.info("marked %s as a translation memory", self.path)
             db.execute("SELECT count(*) FROM memory WHERE key = x'00'").fetchone()
-        except sqlite3.Error:
+        except BaseException:  # OptionError too: nothing left open on a refused file
             db.close()
             raise
         return db
+
+    def _mark(self, db: sqlite3.Connection) -> bool:
+        """Mark the file and create the tables, inside the write transaction: what another
+        process starting at the same moment did is seen here, never half done (its mark
+        and tables arrive together). Judged again under the lock, not from the header
+        read before it. Returns whether an unmarked memory was adopted."""
+        application_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        adopted = False
+        if application_id == APPLICATION_ID:
+            # Version 0: marked by an earlier release in two steps and stopped between them.
+            if version not in (0, SCHEMA_VERSION):
+                raise sqlite3.OperationalError(
+                    f"it was made by another version of translator (schema {version})"
+                )
+        elif application_id != 0 or not _holds_only_memory_tables(db):
+            raise self._not_a_memory("it is another application's database")
+        else:
+            adopted = bool(_schema_rows(db))  # empty: a fresh file, nothing to adopt
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute("DROP TABLE IF EXISTS folders")  # the old model-digest cache
+        if version != SCHEMA_VERSION:
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for statement in _SCHEMA:
+            db.execute(statement)
+        return adopted
+
+    def _use_write_ahead_log(self, db: sqlite3.Connection) -> None:
+        """Switch to WAL mode (a no-op once the file is in it). SQLite answers "database is
+        locked" at once, without waiting out the busy timeout, when another connection
+        holds the write lock while this one switches -- as when several processes open
+        a new memory together: retried until the timeout, never taken as a reason to run
+        without the memory."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode = WAL").fetchone()
+                return
+            except sqlite3.OperationalError as error:
+                busy = getattr(error, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY
+                if not busy or time.monotonic() >= deadline:
+                    raise
+            time.sleep(0.01)
 
     @contextmanager
     def _using(self, what: str) -> Iterator[sqlite3.Connection | None]:
@@ -422,15 +458,30 @@ def _is_corruption(error: BaseException) -> bool:
 def _unmarked_is_ours(path: Path) -> bool:
     """Whether an SQLite file without translator's mark is still a memory: one made before
     files were marked (exactly this tool's tables), or an empty database (nothing in it to
-    lose). Read only; a file without a write-ahead log is opened immutable, so SQLite
-    creates no -wal or -shm file beside another application's database."""
+    lose). Read only, and with SQLite's locks, so that a process writing the file at this
+    moment (creating or marking it) is waited for, never read half way; only a file in WAL
+    mode without its log is opened immutable, so SQLite creates no -wal or -shm file
+    beside another application's database (and none is writing it: it would have a log)."""
+    with path.open("rb") as stream:
+        header = stream.read(_HEADER_BYTES)
+    in_wal_mode = header[18:20] == b"\x02\x02"  # SQLite's file format versions
     has_log = _database_files(path)[1].exists()
-    mode = "mode=ro" if has_log else "immutable=1"
+    mode = "immutable=1" if in_wal_mode and not has_log else "mode=ro"
     with closing(sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)) as db:
         if db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
             return True  # marked in the log, not yet in the file
-        found = set(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+        return _holds_only_memory_tables(db)
+
+
+def _holds_only_memory_tables(db: sqlite3.Connection) -> bool:
+    """Whether the database holds nothing, or exactly this tool's tables (with or without
+    the unmarked memories' extra one)."""
+    found = _schema_rows(db)
     return not found or found in (_schema_objects(_SCHEMA), _schema_objects(_UNMARKED_SCHEMA))
+
+
+def _schema_rows(db: sqlite3.Connection) -> set[tuple[str, str, str | None]]:
+    return set(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
 
 
 def _schema_objects(schema: Iterable[str]) -> set[tuple[str, str, str | None]]:
@@ -438,7 +489,7 @@ def _schema_objects(schema: Iterable[str]) -> set[tuple[str, str, str | None]]:
     with closing(sqlite3.connect(":memory:")) as db:
         for statement in schema:
             db.execute(statement)
-        return set(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+        return _schema_rows(db)
 
 
 def _make_private(path: Path, *, create: bool) -> None:

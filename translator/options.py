@@ -22,3 +22,7 @@ class Options:
     summary_length: str = "medium"
     summary_max_words: int | None = None
     glossary: Glossary | None = None  # fixed renderings for terms (``--glossary``)
+    alternatives: int = 0  # other translations asked for per sentence (``--alternatives``)
+    # Whole sentences (and, when quotations are translated, quotations) that are not
+    # German pass through unchanged.
+    pass_foreign: bool = True

@@ -154,6 +154,7 @@ def page_model(data: Mapping[str, Any], run: Mapping[str, str] | None = None) ->
         }
         for number, quote in enumerate(data["quotes"], 1)
     ]
+    weakest = weakest_sentences(data["paragraphs"])
     paragraphs = [
         {
             "number": i + 1,
@@ -161,6 +162,16 @@ def page_model(data: Mapping[str, Any], run: Mapping[str, str] | None = None) ->
             "source": source.segments(i),
             "translation": translation.segments(i),
             "warnings": p.get("warnings", []),
+            "checks": [
+                _sentence_model(k, sentence)
+                for k, sentence in enumerate(p.get("sentences", []))
+                if (i, k) in weakest
+            ],
+            "alternatives": [
+                _sentence_model(k, sentence)
+                for k, sentence in enumerate(p.get("sentences", []))
+                if sentence.get("alternatives")
+            ],
         }
         for i, p in enumerate(data["paragraphs"])
     ]
@@ -170,9 +181,47 @@ def page_model(data: Mapping[str, Any], run: Mapping[str, str] | None = None) ->
         "quotes": quotes,
         "strategies": dict(Counter(q["strategy"] for q in quotes)),
         "warnings": data["warnings"],
+        "checks": len(weakest),
         "unplaced_warnings": _unplaced(data),
         "summary": _summary_model(data, {q["rendered"]: q["number"] for q in quotes}),
         "footer": _footer(data, run or {}),
+    }
+
+
+# The review page asks a reader to check first the sentences the model was least sure of:
+# the weakest tenth of the scored sentences, at least one, at most this many.
+WEAKEST_SHARE = 0.1
+MOST_CHECKS = 10
+
+
+def weakest_sentences(paragraphs: Sequence[Mapping[str, Any]]) -> set[tuple[int, int]]:
+    """(paragraph, sentence) of the sentences with the lowest scores (the model's average
+    log-probability per token): the weakest ``WEAKEST_SHARE``, 1 to ``MOST_CHECKS``.
+    Sentences without a score (kept verbatim, passed through, from the memory) are never
+    among them."""
+    scored = [
+        (sentence["score"], i, k)
+        for i, paragraph in enumerate(paragraphs)
+        for k, sentence in enumerate(paragraph.get("sentences", []))
+        if sentence.get("score") is not None
+    ]
+    if not scored:
+        return set()
+    count = min(max(round(len(scored) * WEAKEST_SHARE), 1), MOST_CHECKS)
+    return {(i, k) for _, i, k in sorted(scored)[:count]}
+
+
+def _sentence_model(index: int, sentence: Mapping[str, Any]) -> dict[str, Any]:
+    score = sentence.get("score")
+    return {
+        "number": index + 1,
+        "source": sentence["source"].strip(),
+        "translation": sentence["translation"].strip(),
+        "score": "–" if score is None else f"{score:.2f}",
+        "alternatives": [
+            {"text": a["text"].strip(), "score": "–" if a["score"] is None else f"{a['score']:.2f}"}
+            for a in sentence.get("alternatives", [])
+        ],
     }
 
 

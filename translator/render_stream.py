@@ -139,9 +139,12 @@ class _Totals:
         self.parse_s = self.translate_s = 0.0
         self.glossary: list[GlossaryUse] = []
         self.cache: CacheStats | None = None
+        self.language: str | None = None
 
     def add(self, section: DocumentResult) -> None:
         self.model = self.model or section.model
+        # The text's language is read from its beginning, as for a whole document.
+        self.language = self.language or section.language
         self.sentences += section.sentences
         self.parse_s += section.timings.get("parse_s", 0.0)
         self.translate_s += section.timings.get("translate_s", 0.0)
@@ -160,6 +163,7 @@ class _Totals:
             source=source,
             glossary=merge_uses(self.glossary),
             cache=self.cache,
+            language=self.language,
             timings={
                 "parse_s": round(self.parse_s, 4),
                 "translate_s": round(self.translate_s, 4),

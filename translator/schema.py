@@ -121,12 +121,46 @@ class CacheStats:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """Another translation the model proposed for a sentence, with its score."""
+
+    text: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class SentenceResult:
+    """One sentence of a paragraph: its source and translation (whitespace included, so
+    the sentences of a paragraph join to its texts), the model's score and alternatives.
+
+    ``score`` is the model's average log-probability per generated token (<= 0; nearer 0
+    is more confident): the model's confidence, not a measure of quality. None when no
+    model translated the sentence (a quotation kept verbatim, text passed through, a
+    translation from the memory, an engine that reports no score). ``language`` is set
+    when the sentence was not German and passed through unchanged (its detected code).
+    """
+
+    source: str
+    translation: str
+    score: float | None = None
+    alternatives: tuple[Alternative, ...] = ()
+    language: str | None = None
+
+
+@dataclass(frozen=True)
 class ParagraphResult:
     source: str
     translation: str
     # The document's warnings that concern this paragraph (also in DocumentResult.warnings).
     warnings: tuple[str, ...] = ()
     kind: str = "paragraph"  # the block it came from: paragraph, heading, list_item, ...
+    sentences: tuple[SentenceResult, ...] = ()
+
+    @property
+    def score(self) -> float | None:
+        """The weakest score of its sentences (None when none has one)."""
+        scores = [s.score for s in self.sentences if s.score is not None]
+        return min(scores) if scores else None
 
 
 @dataclass(frozen=True)
@@ -178,6 +212,8 @@ class DocumentResult:
     metadata: dict[str, str] = field(default_factory=dict)
     glossary: tuple[GlossaryUse, ...] = ()  # the entries applied, when a glossary was given
     cache: CacheStats | None = None  # None: no translation memory was used
+    # The input's detected language (ISO 639-1); None when not detected (empty input).
+    language: str | None = None
 
     @property
     def text(self) -> str:
@@ -206,6 +242,8 @@ class DocumentResult:
                     "translation": p.translation,
                     "kind": p.kind,
                     "warnings": list(p.warnings),
+                    "score": p.score,
+                    "sentences": [_sentence_dict(sentence) for sentence in p.sentences],
                 }
                 for p in self.paragraphs
             ],
@@ -220,6 +258,7 @@ class DocumentResult:
             ],
             "model": {"id": self.model.id, "revision": self.model.revision},
             "sentences": self.sentences,
+            "language": self.language,
             "warnings": list(self.warnings),
             "timings": dict(self.timings),
             "glossary": [
@@ -243,3 +282,13 @@ class DocumentResult:
             ]
             data["warnings"] += list(summary.warnings)
         return data
+
+
+def _sentence_dict(sentence: SentenceResult) -> dict[str, Any]:
+    return {
+        "source": sentence.source,
+        "translation": sentence.translation,
+        "score": sentence.score,
+        "alternatives": [{"text": a.text, "score": a.score} for a in sentence.alternatives],
+        "language": sentence.language,
+    }

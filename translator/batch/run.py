@@ -94,10 +94,11 @@ class BatchProgress:
     sentences_total: int = 0
     sentences_translated: int = 0
     workers: int = 1  # workers alive (several with Ray)
+    not_german: int = 0  # inputs not translated because they are not German
 
     @property
     def files_finished(self) -> int:
-        return self.done + self.skipped + self.failed + self.empty
+        return self.done + self.skipped + self.failed + self.empty + self.not_german
 
 
 @dataclass(frozen=True)
@@ -115,11 +116,13 @@ class BatchReport:
     manifest: Path
     run_id: int
     problems: tuple[FileOutcome, ...] = ()
+    not_german: int = 0  # inputs not translated because they are not German
 
     @property
     def files_left(self) -> int:
         """Inputs not reached because the run was stopped."""
-        return self.files_total - self.done - self.skipped - self.failed - self.empty
+        finished = self.done + self.skipped + self.failed + self.empty + self.not_german
+        return self.files_total - finished
 
 
 BatchProgressCallback = Callable[[BatchProgress], None]
@@ -186,6 +189,7 @@ class _Tally:
     skipped: int = 0
     failed: int = 0
     empty: int = 0
+    not_german: int = 0
     sentences: int = 0
     problems: list[FileOutcome] = field(default_factory=list)
 
@@ -195,6 +199,7 @@ class _Tally:
             "skipped": self.skipped,
             "failed": self.failed,
             "empty": self.empty,
+            "not_german": self.not_german,
         }
 
 
@@ -253,6 +258,7 @@ class _Run:
                 sentences_total=self.sentences_total,
                 sentences_translated=self.sentences_translated,
                 workers=self.executor.workers_alive(),
+                not_german=t.not_german,
             )
         )
 
@@ -294,6 +300,10 @@ class _Run:
         elif outcome.status is FileStatus.EMPTY:
             tally.empty += 1
             tally.problems.append(outcome)
+        elif outcome.status is FileStatus.NOT_GERMAN:
+            tally.not_german += 1
+            tally.problems.append(outcome)
+            log.info("%s", printable(outcome.error))
         else:
             tally.failed += 1
             tally.problems.append(outcome)
@@ -358,6 +368,20 @@ class _Run:
                 input_format=source.format.value,
             )
             return None
+        if not self.settings.force_language:
+            language = pipeline.input_language(_text_of(source))
+            if language not in (None, pipeline.GERMAN):
+                self._finish_file(
+                    FileOutcome(
+                        relative,
+                        FileStatus.NOT_GERMAN,
+                        error=f"{relative} is not German (detected language: {language}); "
+                        "--force-language translates it.",
+                    ),
+                    sha256,
+                    input_format=source.format.value,
+                )
+                return None
         return source, sha256
 
     def _is_done(self, relative: str, sha256: str, outputs: tuple[str, ...]) -> bool:
@@ -690,6 +714,7 @@ def execute_batch(
         skipped=tally.skipped,
         failed=tally.failed,
         empty=tally.empty,
+        not_german=tally.not_german,
         sentences=tally.sentences,
         seconds=round(time.perf_counter() - started, 3),
         interrupted=run.stopped,

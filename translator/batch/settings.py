@@ -39,6 +39,7 @@ class BatchSettings:
     recursive: bool = True
     output_format: OutputFormat = OutputFormat.TEXT
     force: bool = False  # redo files the manifest says are done
+    force_language: bool = False  # translate inputs that are not German too
     # Decoding settings that change outputs but are not visible in the engine's ModelInfo;
     # they are part of the fingerprint, so changing them redoes the files.
     beams: int | None = None
@@ -75,6 +76,8 @@ def settings_fingerprint(
     }
     if settings.input_format is not InputFormat.AUTO:  # only then: fingerprints stay
         data["input_format"] = settings.input_format.value
+    if options.alternatives:  # only then, like the glossary
+        data["alternatives"] = options.alternatives
     if options.glossary is not None:  # only then: fingerprints without one stay as they were
         data["glossary"] = options.glossary.digest
     if summarize and summarizer is not None:

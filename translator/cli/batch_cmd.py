@@ -67,6 +67,10 @@ RecursiveOpt = Annotated[
     bool, typer.Option("--recursive/--no-recursive", help="Descend into subfolders.")
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Redo files the manifest says are done.")]
+ForceLanguageOpt = Annotated[
+    bool,
+    typer.Option("--force-language", help="Translate inputs that are not German too."),
+]
 RayOpt = Annotated[
     bool,
     typer.Option(
@@ -110,6 +114,7 @@ def batch(
     recursive: RecursiveOpt = True,
     output_format: FormatOpt = OutputFormat.TEXT,
     force: ForceOpt = False,
+    force_language: ForceLanguageOpt = False,
     summarize: SummarizeOpt = False,
     input_format: InputFormatOpt = InputFormat.AUTO,
     ray: RayOpt = False,
@@ -138,6 +143,7 @@ def batch(
         recursive=recursive,
         output_format=output_format,
         force=force,
+        force_language=force_language,
         beams=translator.beams,
         input_format=input_format,
     )
@@ -275,7 +281,7 @@ def _progress_display(quiet: bool) -> Iterator[BatchProgressCallback | None]:
     def update(snapshot: BatchProgress) -> None:
         # The bar counts sentences (known once the folder is planned, moving per model
         # batch); skipped files shrink the file total instead of advancing it.
-        worked = snapshot.done + snapshot.failed + snapshot.empty
+        worked = snapshot.done + snapshot.failed + snapshot.empty + snapshot.not_german
         total = snapshot.sentences_total or None
         elapsed = max(time.perf_counter() - started, 1e-9)
         notes = [
@@ -326,7 +332,8 @@ def _log_memory(engine: object) -> None:
 
 
 def _print_problems(problems: tuple[FileOutcome, ...]) -> None:
-    """The failed and empty inputs, as a table on stderr (also with --quiet: they are errors)."""
+    """The failed, empty and not German inputs, as a table on stderr (also with --quiet:
+    they are errors)."""
     if not problems:
         return
     from rich.console import Console
@@ -348,9 +355,11 @@ def _print_problems(problems: tuple[FileOutcome, ...]) -> None:
 
 def _summary_line(report: BatchReport) -> str:
     rate = (report.done / report.seconds) if report.seconds else 0.0
+    not_german = f", {report.not_german} not German" if report.not_german else ""
     return (
         f"{report.done} translated, {report.skipped} skipped, {report.failed} failed, "
-        f"{report.empty} empty of {report.files_total} file(s); {report.sentences} sentences "
+        f"{report.empty} empty{not_german} of {report.files_total} file(s); "
+        f"{report.sentences} sentences "
         f"in {report.seconds:.1f} s ({rate:.1f} files/s). Manifest: {report.manifest}"
     )
 

@@ -70,6 +70,17 @@ BeamsOpt = Annotated[
     ),
 ]
 
+AlternativesOpt = Annotated[
+    int,
+    typer.Option(
+        "--alternatives",
+        min=0,
+        max=8,
+        help="Also give the N best other translations of each sentence (in --format json "
+        "and html); the beam widens to N+2, so the main translation may change.",
+    ),
+]
+
 
 EngineOpt = Annotated[
     EngineName | None,

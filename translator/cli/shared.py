@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from translator import config
 from translator.cli.options import (
+    AlternativesOpt,
     BatchSizeOpt,
     BeamsOpt,
     CacheMaxMbOpt,
@@ -74,6 +75,7 @@ class SharedOptions:
     device: DeviceOpt = None
     engine: EngineOpt = None
     beams: BeamsOpt = None
+    alternatives: AlternativesOpt = 0
     fast: FastOpt = False
     batch_size: BatchSizeOpt = config.DEFAULT_BATCH_SIZE
     offline: OfflineOpt = None
@@ -105,6 +107,7 @@ class SharedOptions:
             glossary_ignore_case=self.glossary_ignore_case,
             cache=False if self.no_cache else (self.cache or True),  # on unless asked not
             cache_max_mb=self.cache_max_mb,
+            alternatives=self.alternatives,
         )
 
 

@@ -7,8 +7,9 @@ Nothing here imports torch, transformers or ctranslate2.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from translator.errors import OptionError
 from translator.schema import ModelInfo
@@ -58,6 +59,60 @@ def engine_name(engine: object) -> str:
     """
     name = getattr(engine, "engine_name", None)
     return name if isinstance(name, str) else type(engine).__name__
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One translation the model proposes, with its score: the average log-probability
+    per generated token (<= 0; closer to 0 is more confident). None: no score known."""
+
+    text: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ScoredTranslation:
+    """The model's best translation of one text, its score, and the next-best ones
+    (``alternatives``, best first, never the best one itself)."""
+
+    text: str
+    score: float | None = None
+    alternatives: tuple[Hypothesis, ...] = ()
+
+
+@runtime_checkable
+class ScoringEngine(Protocol):
+    """An engine that also reports scores and alternatives (both real engines do; an
+    engine without it still works: its translations carry no score)."""
+
+    def translate_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> list[ScoredTranslation]:
+        """One scored translation per text, in order, each with up to ``alternatives``
+        other hypotheses."""
+        ...
+
+
+def translate_scored(
+    engine: TranslationEngine, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+) -> list[ScoredTranslation]:
+    """``engine``'s scored translations; an engine that cannot score gives score None and
+    no alternatives (so every TranslationEngine works here)."""
+    if isinstance(engine, ScoringEngine):
+        return engine.translate_scored(texts, strict=strict, alternatives=alternatives)
+    return [ScoredTranslation(text) for text in engine.translate(texts, strict=strict)]
+
+
+def best_and_alternatives(hypotheses: Sequence[Hypothesis], alternatives: int) -> ScoredTranslation:
+    """The first hypothesis as the translation, and up to ``alternatives`` distinct others."""
+    best = hypotheses[0]
+    others: list[Hypothesis] = []
+    seen = {best.text}
+    for hypothesis in hypotheses[1:]:
+        if hypothesis.text not in seen and len(others) < alternatives:
+            seen.add(hypothesis.text)
+            others.append(hypothesis)
+    return ScoredTranslation(best.text, best.score, tuple(others))
 
 
 class SummarizationEngine(Protocol):

@@ -11,7 +11,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from translator.engines import common
-from translator.engines.base import Device, parse_device
+from translator.engines.base import (
+    Device,
+    Hypothesis,
+    ScoredTranslation,
+    best_and_alternatives,
+    parse_device,
+)
 from translator.engines.common import (
     MAX_BATCH_TOKENS,
     SUMMARY_BATCH_SIZE,
@@ -95,6 +101,13 @@ class CT2Translator(EngineBase):
         Raises:
             ValueError: a text is longer than ``max_input_tokens`` (it is never truncated).
         """
+        return [scored.text for scored in self.translate_scored(texts, strict=strict)]
+
+    def translate_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> list[ScoredTranslation]:
+        """Each text's translation with its average log-probability per token, and up to
+        ``alternatives`` other hypotheses (the beam widens to hold them)."""
         if not texts:
             return []
         sources = _source_tokens(self._tokenizer, texts)
@@ -102,8 +115,13 @@ class CT2Translator(EngineBase):
         check_lengths(counts, self._max_input_tokens)
         # CTranslate2 counts generated tokens without the end token; the bounds include it.
         limits = [max(bound - 1, 1) for bound in self._output_bounds(counts, strict)]
+        # One more hypothesis than asked for: the best is the translation itself, and a
+        # duplicate (same text, other tokens) is dropped.
+        hypotheses = alternatives + 2 if alternatives > 0 else 1
         options: dict[str, Any] = {
-            "beam_size": self._beams,
+            "beam_size": max(self._beams, hypotheses),
+            "num_hypotheses": hypotheses,
+            "return_scores": True,
             "length_penalty": self._defaults.length_penalty,
             "no_repeat_ngram_size": self._defaults.no_repeat_ngram_size,
             "repetition_penalty": self._defaults.repetition_penalty,
@@ -120,7 +138,9 @@ class CT2Translator(EngineBase):
             getattr(self._translator, "num_translators", 1),
         )
         batches = length_sorted_batches(counts, per_batch, self._max_batch_tokens)
-        outputs, batch_limits = _decode_batches(self._translator, sources, batches, limits, options)
+        outputs, batch_limits, ranked = _decode_batches(
+            self._translator, sources, batches, limits, options
+        )
         if self._exact_row_limits:
             over = [
                 i
@@ -136,12 +156,25 @@ class CT2Translator(EngineBase):
                     [counts[i] for i in rows], per_batch, self._max_batch_tokens
                 ):
                     redo.append([rows[i] for i in batch])
-            redone, _ = _decode_batches(self._translator, sources, redo, limits, options)
+            redone, _, reranked = _decode_batches(self._translator, sources, redo, limits, options)
             for batch in redo:
                 for index in batch:
                     outputs[index] = redone[index]
-        cut = [output[: limits[i]] for i, output in enumerate(outputs)]
-        return _detokenize(self._tokenizer, cut)
+                    ranked[index] = reranked[index]
+        return [
+            best_and_alternatives(
+                [
+                    Hypothesis(text, _mean_log_probability(score, len(tokens), self._defaults))
+                    for (tokens, score), text in zip(
+                        row,
+                        _detokenize(self._tokenizer, [tokens[: limits[i]] for tokens, _ in row]),
+                        strict=True,
+                    )
+                ],
+                alternatives,
+            )
+            for i, row in enumerate(ranked)
+        ]
 
     def _output_bounds(self, counts: Sequence[int], strict: bool) -> list[int]:
         """Each text's most new tokens, end-of-sentence included (benchmarks override it)."""
@@ -214,7 +247,7 @@ class CT2Summarizer(EngineBase):
             )
         prefix = [defaults.forced_first_token] if defaults.forced_first_token is not None else None
         batches = length_sorted_batches(counts, self._batch_size, MAX_BATCH_TOKENS)
-        outputs, _ = _decode_batches(
+        outputs, _, _ = _decode_batches(
             self._summarizer, sources, batches, [limit] * len(texts), options, prefix=prefix
         )
         return _detokenize(self._tokenizer, outputs)
@@ -249,11 +282,12 @@ def _decode_batches(
     options: dict[str, Any],
     *,
     prefix: list[str] | None = None,
-) -> tuple[list[list[str]], list[int]]:
+) -> tuple[list[list[str]], list[int], list[list[tuple[list[str], float | None]]]]:
     """Decode every batch, all queued at once so that CTranslate2's workers share them.
 
-    Returns each row's tokens (end token excluded) and the limit its batch ran with: the
-    largest of its rows' ``limits``. ``prefix``, when given, starts every row's output.
+    Returns each row's tokens (end token excluded), the limit its batch ran with (the
+    largest of its rows' ``limits``) and all its hypotheses with their scores (None when
+    ``options`` do not ask for scores). ``prefix``, when given, starts every row's output.
     """
     queued = []
     for batch in batches:
@@ -269,20 +303,37 @@ def _decode_batches(
         )
         queued.append((batch, limit, results))
     outputs: list[list[str]] = [[] for _ in sources]
+    ranked: list[list[tuple[list[str], float | None]]] = [[] for _ in sources]
     batch_limits = [0] * len(sources)
     with out_of_memory_as_error():  # CTranslate2 reports a failed batch when it is collected
         for batch, limit, results in queued:
             for index, result in zip(batch, results, strict=True):
                 try:
-                    hypotheses = result.result().hypotheses
+                    found = result.result()
                 except RuntimeError as error:
                     if _is_missing_library(error):
                         raise _missing_libraries(error) from error
                     raise
+                hypotheses = found.hypotheses
+                scores = list(found.scores) or [None] * len(hypotheses)
                 outputs[index] = list(hypotheses[0])
+                ranked[index] = [
+                    (list(tokens), score) for tokens, score in zip(hypotheses, scores, strict=True)
+                ]
                 batch_limits[index] = limit
             batch_finished(len(batch))
-    return outputs, batch_limits
+    return outputs, batch_limits, ranked
+
+
+def _mean_log_probability(
+    score: float | None, tokens: int, defaults: _DecodingDefaults
+) -> float | None:
+    """CTranslate2's score (summed log-probability over length ** length_penalty, the end
+    token counted in the length) as the average log-probability per token."""
+    if score is None:
+        return None
+    length = tokens + 1
+    return float(score) * float(length ** (defaults.length_penalty - 1))
 
 
 def _read_decoding_defaults(folder: Path, tokenizer: Any) -> _DecodingDefaults:

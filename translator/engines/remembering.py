@@ -8,6 +8,10 @@ decoding, and translator's version. Settings applied around the model -- quotati
 and marks, glossary targets -- change which inputs are sent (a masked sentence differs
 from a plain one) but not the model's answer to a given input, so a hit is the output the
 model would give again.
+
+The memory keeps texts only: a hit has no score (``None``), and a call that asks for
+alternatives goes to the model whole (the memory keeps one translation per input), its
+best translations stored as usual.
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from translator.engines.base import TranslationEngine, engine_name
+from translator.engines.base import (
+    ScoredTranslation,
+    TranslationEngine,
+    engine_name,
+    translate_scored,
+)
 from translator.memory_store import TranslationMemory
 from translator.model_identity import model_identity
 from translator.schema import CacheStats, ModelInfo
@@ -66,17 +75,30 @@ class MemoryEngine:
         return self.engine.count_tokens(texts)
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        return [scored.text for scored in self.translate_scored(texts, strict=strict)]
+
+    def translate_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> list[ScoredTranslation]:
         keys = [self.key(text, strict=strict) for text in texts]
-        known = self.memory.get_many(keys)
-        missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
+        if alternatives > 0:  # the memory has one translation per input: ask the model
+            known: dict[bytes, str] = {}
+            missing = list(dict.fromkeys(texts))
+        else:
+            known = self.memory.get_many(keys)
+            missing = list(
+                dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known)
+            )
+        made: dict[bytes, ScoredTranslation] = {}
         if missing:
-            outputs = self.engine.translate(missing, strict=strict)
+            outputs = translate_scored(
+                self.engine, missing, strict=strict, alternatives=alternatives
+            )
             made = {self.key(t, strict=strict): o for t, o in zip(missing, outputs, strict=True)}
-            self.memory.put_many(made)
-            known.update(made)
+            self.memory.put_many({key: scored.text for key, scored in made.items()})
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
-        return [known[key] for key in keys]
+        return [made[key] if key in made else ScoredTranslation(known[key]) for key in keys]
 
     def key(self, text: str, *, strict: bool) -> bytes:
         """The memory's key of ``text`` under this engine's settings."""

@@ -9,7 +9,13 @@ from typing import Any
 
 from translator.config import torch_dtype as requested_torch_dtype
 from translator.engines import common
-from translator.engines.base import Device, parse_device
+from translator.engines.base import (
+    Device,
+    Hypothesis,
+    ScoredTranslation,
+    best_and_alternatives,
+    parse_device,
+)
 from translator.engines.common import (
     MAX_BATCH_TOKENS,
     SUMMARY_BATCH_SIZE,
@@ -82,18 +88,30 @@ class TorchTranslator(EngineBase):
         Raises:
             ValueError: a text is longer than ``max_input_tokens`` (it is never truncated).
         """
+        return [scored.text for scored in self.translate_scored(texts, strict=strict)]
+
+    def translate_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> list[ScoredTranslation]:
+        """Each text's translation with its average log-probability per token, and up to
+        ``alternatives`` other hypotheses (the beam widens to hold them)."""
         counts = self.count_tokens(texts)
         check_lengths(counts, self._max_input_tokens)
         bounds = self._output_bounds(counts, strict)
         options: dict[str, Any] = {}
         if self._beams is not None:
             options["num_beams"] = self._beams
+        # One more hypothesis than asked for: a duplicate of the best text is dropped.
+        hypotheses = alternatives + 2 if alternatives > 0 else 1
+        if hypotheses > 1:
+            beams = options.get("num_beams") or self._model.generation_config.num_beams or 1
+            options.update(num_beams=max(beams, hypotheses), num_return_sequences=hypotheses)
         if strict:
             options.update(no_repeat_ngram_size=3, repetition_penalty=1.3)
-        results: list[str] = [""] * len(texts)
+        results: list[ScoredTranslation] = [ScoredTranslation("")] * len(texts)
         for batch in length_sorted_batches(counts, self._batch_size, self._max_batch_tokens):
             batch_bounds = [bounds[i] for i in batch]
-            outputs = _generate(
+            outputs = _generate_hypotheses(
                 self._model,
                 self._tokenizer,
                 [texts[i] for i in batch],
@@ -103,7 +121,7 @@ class TorchTranslator(EngineBase):
                 output_limits=batch_bounds,
             )
             for index, output in zip(batch, outputs, strict=True):
-                results[index] = output
+                results[index] = best_and_alternatives(output, alternatives)
             batch_finished(len(batch))
         return results
 
@@ -254,7 +272,25 @@ def _generate(
     *,
     output_limits: Sequence[int] | None = None,
 ) -> list[str]:
-    """Generate for one batch; ``output_limits`` caps each text's new tokens separately."""
+    """Generate for one batch; ``output_limits`` caps each text's new tokens separately.
+    No scores (summaries need none, and they cost a pass over the vocabulary per step)."""
+    outputs = _generate_hypotheses(
+        model, tokenizer, texts, options, output_limits=output_limits, scored=False
+    )
+    return [hypotheses[0].text for hypotheses in outputs]
+
+
+def _generate_hypotheses(
+    model: Any,
+    tokenizer: Any,
+    texts: list[str],
+    options: dict[str, Any],
+    *,
+    output_limits: Sequence[int] | None = None,
+    scored: bool = True,
+) -> list[list[Hypothesis]]:
+    """Each text's ``num_return_sequences`` hypotheses, best first, with the average
+    log-probability per generated token (the end token included, padding not)."""
     import torch
     from transformers import LogitsProcessorList
 
@@ -272,9 +308,36 @@ def _generate(
                 ),
             }
     with torch.inference_mode(), out_of_memory_as_error():
-        outputs = model.generate(**inputs, **options)
-    decoded: list[str] = tokenizer.batch_decode(outputs, skip_special_tokens=True)
-    return [text.strip() for text in decoded]
+        if not scored:
+            plain = model.generate(**inputs, **options)
+            texts_out: list[str] = tokenizer.batch_decode(plain, skip_special_tokens=True)
+            return [[Hypothesis(text.strip())] for text in texts_out]
+        generated = model.generate(
+            **inputs, **options, output_scores=True, return_dict_in_generate=True
+        )
+        sequences = generated.sequences
+        # Log-probabilities of the chosen tokens, renormalised after the logits processors
+        # (beam search needs its beam indices to find them).
+        steps = model.compute_transition_scores(
+            sequences,
+            generated.scores,
+            getattr(generated, "beam_indices", None),
+            normalize_logits=getattr(generated, "beam_indices", None) is None,
+        )
+        new_tokens = sequences[:, 1:]  # the first is the decoder start token
+        real = new_tokens != model.generation_config.pad_token_id
+        real = real[:, : steps.shape[1]]
+        steps = steps[:, : real.shape[1]]
+        finite = torch.isfinite(steps)
+        counted = real & finite
+        totals = torch.where(counted, steps, torch.zeros_like(steps)).sum(dim=1)
+        means = (totals / counted.sum(dim=1).clamp(min=1)).tolist()
+    decoded: list[str] = tokenizer.batch_decode(sequences, skip_special_tokens=True)
+    per_text = len(decoded) // max(len(texts), 1)
+    hypotheses = [
+        Hypothesis(text.strip(), float(mean)) for text, mean in zip(decoded, means, strict=True)
+    ]
+    return [hypotheses[i * per_text : (i + 1) * per_text] for i in range(len(texts))]
 
 
 def _per_row_length_limit(limits: Sequence[int], beams: int, eos_id: int) -> Any:

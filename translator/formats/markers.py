@@ -116,6 +116,15 @@ def map_result_text(result: DocumentResult, change: Callable[[str], str]) -> Doc
                 source=change(p.source),
                 translation=change(p.translation),
                 warnings=tuple(change(w) for w in p.warnings),
+                sentences=tuple(
+                    replace(
+                        s,
+                        source=change(s.source),
+                        translation=change(s.translation),
+                        alternatives=tuple(replace(a, text=change(a.text)) for a in s.alternatives),
+                    )
+                    for s in p.sentences
+                ),
             )
             for p in result.paragraphs
         ),

@@ -38,6 +38,7 @@ from translator.pipeline.quotations import (
 from translator.pipeline.requests import Origin, Requests, split_space, translate_pending
 from translator.quotes import Quotation, QuotePiece, QuoteScan
 from translator.schema import (
+    Alternative,
     Document,
     DocumentResult,
     Markup,
@@ -45,7 +46,10 @@ from translator.schema import (
     QuoteMode,
     QuoteResult,
     QuoteStrategy,
+    SentenceResult,
 )
+
+GERMAN = "de"
 
 __all__ = [
     "WINDOW_SENTENCES",
@@ -53,6 +57,7 @@ __all__ = [
     "ProgressCallback",
     "TextCallback",
     "count_sentences",
+    "input_language",
     "merge_quote_pieces",
     "translate_document",
     "translate_documents",
@@ -105,6 +110,7 @@ class _DocumentState:
     parsed: float
     outcomes: list[_ParagraphOutcome] = field(default_factory=list)
     streamed: int = 0  # paragraphs already handed to the text callback
+    language: str | None = None  # the input's detected language (None: not checked)
 
     @property
     def finished(self) -> bool:
@@ -187,6 +193,8 @@ def translate_documents(
 
     for number, text in enumerate(texts):
         state = _parse(number, text, options.glossary)
+        if options.pass_foreign:
+            state.language = _document_language(state.document)
         in_flight.append(state)
         known_sentences += sum(len(job.plans) for job in state.jobs)
         for job in state.jobs:
@@ -295,6 +303,12 @@ def _finish(
         by_paragraph[i] += outcome.warnings
     position = state.document.position
     warnings = [f"{position} {w.line}: {w.message}" for w in state.scan.warnings]
+    if state.language not in (None, GERMAN):
+        warnings.insert(
+            0,
+            f"the input is not German (detected language: {state.language}); "
+            "text that is not German passes through untranslated",
+        )
     warnings += [w for outcome in outcomes for w in outcome.warnings]
     result = DocumentResult(
         translation=segment.render_document(
@@ -311,6 +325,7 @@ def _finish(
         warnings=tuple(warnings),
         sentences=sum(len(job.plans) for job in state.jobs),
         glossary=summarize_uses(term for outcome in outcomes for term in outcome.terms),
+        language=state.language,
         timings={
             "parse_s": round(state.parsed - state.started, 4),
             "translate_s": round(translated - state.parsed, 4),
@@ -333,8 +348,46 @@ def _finish(
 # Sentences a window masked, by (paragraph in the window, sentence in the paragraph): the
 # masked text and its placeholders.
 _Masked = dict[tuple[int, int], tuple[str, tuple[str, ...]]]
-# Sentences whose placeholders survived: (output text, text for the summarizer, strategy).
-_Restored = dict[tuple[int, int], tuple[str, str, QuoteStrategy]]
+
+
+@dataclass(frozen=True)
+class _RestoredSentence:
+    """A masked sentence whose placeholders survived."""
+
+    output: str
+    for_summary: str  # the text the summarizer reads
+    score: float | None
+    alternatives: tuple[Alternative, ...]  # those whose placeholders survived too
+
+
+_Restored = dict[tuple[int, int], _RestoredSentence]
+
+
+def input_language(text: str | Document) -> str | None:
+    """A document's language, as ``DocumentResult.language`` reports it ("de", another
+    ISO 639-1 code, or None for text without words): a batch skips what is not German."""
+    document = text if isinstance(text, Document) else segment.parse_document(text)
+    return _document_language(document)
+
+
+def _document_language(document: Document) -> str | None:
+    """The language of a document's first paragraphs (enough text to decide)."""
+    from translator.language import DOCUMENT_SAMPLE_CHARS, document_language
+
+    sample: list[str] = []
+    size = 0
+    for paragraph in document.paragraphs:
+        if size >= DOCUMENT_SAMPLE_CHARS:
+            break
+        sample.append(paragraph.text)
+        size += len(paragraph.text) + 1
+    return document_language("\n".join(sample))
+
+
+def _foreign_language(text: str) -> str | None:
+    from translator.language import foreign_language
+
+    return foreign_language(text)
 
 
 def _translate_window(
@@ -344,7 +397,11 @@ def _translate_window(
     want_translated_quotes: bool,
 ) -> list[_ParagraphOutcome]:
     """Translate a window of paragraphs with as few engine calls as possible (usually one)."""
-    requests = Requests(translator)
+    requests = Requests(
+        translator,
+        alternatives=options.alternatives,
+        foreign_language=_foreign_language if options.pass_foreign else None,
+    )
     translate_quotes = options.quotes is not QuoteMode.KEEP or want_translated_quotes
     masked = _request_window(jobs, requests, translate_quotes, options.glossary)
     translate_pending(translator, requests)
@@ -377,7 +434,7 @@ def _request_window(
                     requests.add_translatable(sentence)
             requests.current = Origin(j, job.where, plan.text)
             if not plan.protected_parts:
-                requests.add_translatable(plan.text)
+                requests.add_translatable(plan.text, whole=True)
             elif any(segment.is_translatable(t.text) for t in plan.text_parts):
                 masked_plan = mask(plan, requests.translator)
                 if masked_plan is not None:
@@ -436,10 +493,17 @@ def _restore_masked(
             with_translations = rendered(plan, renderings.translated)
             for_summary = quotes.unmask(translated, placeholders, with_translations) or restored
         lead, _, trail = split_space(plan.text)
-        done[(j, s)] = (
-            lead + restored + trail,
-            lead + for_summary + trail,
-            QuoteStrategy.PLACEHOLDER,
+        scored = requests.scored[masked_text]
+        alternatives = []
+        for other in scored.alternatives:
+            # Verified like the translation itself; one that lost a placeholder is dropped.
+            alternative = quotes.unmask(other.text, placeholders, rendered(plan, renderings.output))
+            if alternative is None:
+                log.debug("%s: an alternative lost a placeholder: dropped", jobs[j].where)
+            else:
+                alternatives.append(Alternative(lead + alternative + trail, other.score))
+        done[(j, s)] = _RestoredSentence(
+            lead + restored + trail, lead + for_summary + trail, scored.score, tuple(alternatives)
         )
     return done
 
@@ -459,9 +523,15 @@ def _paragraph_outcome(
     summary: list[str] = []
     quote_results: list[tuple[int, QuoteResult]] = []
     terms: list[tuple[GlossaryEntry, str]] = []
+    sentences: list[SentenceResult] = []
     for s, plan in enumerate(job.plans):
+        score: float | None = None
+        alternatives: tuple[Alternative, ...] = ()
         if (j, s) in done:
-            text_out, text_summary, strategy = done[(j, s)]
+            restored = done[(j, s)]
+            text_out, text_summary = restored.output, restored.for_summary
+            strategy = QuoteStrategy.PLACEHOLDER
+            score, alternatives = restored.score, restored.alternatives
         else:
             text_out = assemble(plan, requests, renderings.output)
             text_summary = (
@@ -469,6 +539,25 @@ def _paragraph_outcome(
             )
             has_text = any(segment.is_translatable(t.text) for t in plan.text_parts)
             strategy = QuoteStrategy.FRAGMENTS if has_text else QuoteStrategy.VERBATIM
+            if not plan.protected_parts:
+                score = requests.score_of(plan.text)
+                alternatives = tuple(
+                    replace(other, text=quotes.neutralize_marks(other.text))
+                    for other in requests.alternatives_of(plan.text)
+                )
+            else:  # fragments: the mean of their scores
+                scores = [requests.score_of(split_edges(t.text)[1]) for t in plan.text_parts]
+                known = [score for score in scores if score is not None]
+                score = sum(known) / len(known) if known else None
+        sentences.append(
+            SentenceResult(
+                plan.text,
+                text_out,
+                score,
+                alternatives,
+                requests.foreign.get(plan.text.strip()) if not plan.protected_parts else None,
+            )
+        )
         out.append(text_out)
         summary.append(text_summary)
         terms += [(part.entry, part.text) for part in plan.term_parts]
@@ -486,7 +575,7 @@ def _paragraph_outcome(
             if options.quotes is not QuoteMode.KEEP:  # the translation is in the output
                 terms += inner_terms(inner_text(job.text, part.piece), options.glossary)
     return _ParagraphOutcome(
-        result=ParagraphResult(job.text, "".join(out)),
+        result=ParagraphResult(job.text, "".join(out), sentences=tuple(sentences)),
         summary_input="".join(summary),
         quotes=tuple(quote_results),
         warnings=tuple(requests.warnings.get(j, ())),

@@ -58,7 +58,7 @@ def request_quote(inner: str, requests: Requests, glossary: Glossary | None) -> 
     for plan in _inner_plans(inner, glossary):
         requests.current = replace(requests.current, sentence=plan.text)
         if not plan.protected_parts:
-            requests.add_translatable(plan.text)
+            requests.add_translatable(plan.text, whole=True)
             continue
         for part in plan.quote_parts:
             request_quote(inner_text(inner, part.piece), requests, glossary)

@@ -6,10 +6,15 @@ strictly, and ALL-CAPS input gets German casing back before the model sees it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from translator import segment
-from translator.engines.base import TranslationEngine
+from translator.engines.base import ScoredTranslation, TranslationEngine, translate_scored
+from translator.schema import Alternative
+
+log = logging.getLogger(__name__)
 
 # A translation this many times longer (in characters) than its source, or shorter than
 # the inverse, is out of range for German -> English and is regenerated strictly.
@@ -35,11 +40,23 @@ class Requests:
     translations are joined again: nothing is ever truncated.
     """
 
-    def __init__(self, translator: TranslationEngine) -> None:
+    def __init__(
+        self,
+        translator: TranslationEngine,
+        *,
+        alternatives: int = 0,
+        foreign_language: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.translator = translator
+        self.alternatives = alternatives  # other hypotheses asked for per model input
+        # Says which language a whole sentence is in when it is not German (None: German
+        # or unsure); such a sentence is passed through unchanged, never sent to the model.
+        self.foreign_language = foreign_language
+        self.foreign: dict[str, str] = {}  # sentence core -> its detected language
         self.texts: list[str] = []  # in the order first asked for
         self.masked: set[str] = set()  # texts holding placeholders (never case-normalised)
         self.results: dict[str, str] = {}
+        self.scored: dict[str, ScoredTranslation] = {}
         self.fitted: dict[str, list[str]] = {}
         self.translated = 0  # how many of ``texts`` have results
         # Who is asking, so that a warning reaches its document and names the source:
@@ -66,11 +83,25 @@ class Requests:
         self.add(text)
         self.masked.add(text)
 
-    def add_translatable(self, text: str) -> None:
-        """Queue the core of ``text`` if it has anything to translate, split to fit."""
+    def add_translatable(self, text: str, *, whole: bool = False) -> None:
+        """Queue the core of ``text`` if it has anything to translate, split to fit.
+
+        A ``whole`` sentence (not a fragment around a quotation) that is not German is
+        not queued: it passes through unchanged."""
         core = text.strip()
-        if not segment.is_translatable(core) or core in self.fitted:
+        if not segment.is_translatable(core) or core in self.fitted or core in self.foreign:
             return
+        if whole and self.foreign_language is not None:
+            language = self.foreign_language(core)
+            if language is not None:
+                self.foreign[core] = language
+                log.info(
+                    "%s: passed through untranslated (language %s): %r",
+                    self.current.where,
+                    language,
+                    core[:_QUOTED_SENTENCE_CHARS],
+                )
+                return
         self.fitted[core] = fit(core, self.translator)
         for piece in self.fitted[core]:
             self.add(piece)
@@ -81,6 +112,25 @@ class Requests:
         if core not in self.fitted:
             return text
         return lead + " ".join(self.results[piece] for piece in self.fitted[core]) + trail
+
+    def score_of(self, text: str) -> float | None:
+        """The model's score for ``text``'s translation: the mean over its pieces; None when
+        it was not translated or a piece has no score."""
+        scores = [self.scored[piece].score for piece in self.fitted.get(text.strip(), [])]
+        known = [score for score in scores if score is not None]
+        return sum(known) / len(known) if known and len(known) == len(scores) else None
+
+    def alternatives_of(self, text: str) -> tuple[Alternative, ...]:
+        """Other translations of ``text`` (its whitespace kept); none for a text sent in
+        several pieces (their alternatives do not combine into sentences)."""
+        lead, core, trail = split_space(text)
+        pieces = self.fitted.get(core, [])
+        if len(pieces) != 1:
+            return ()
+        return tuple(
+            Alternative(lead + other.text + trail, other.score)
+            for other in self.scored[pieces[0]].alternatives
+        )
 
 
 def split_space(text: str) -> tuple[str, str, str]:
@@ -111,12 +161,18 @@ def translate_pending(translator: TranslationEngine, requests: Requests) -> None
     if not pending:
         return
     model_inputs = [text if text in requests.masked else normalise_case(text) for text in pending]
-    outputs = translator.translate(model_inputs)
-    suspicious = [i for i, out in enumerate(outputs) if degenerate(model_inputs[i], out)]
+    alternatives = requests.alternatives
+    outputs = translate_scored(translator, model_inputs, alternatives=alternatives)
+    suspicious = [i for i, out in enumerate(outputs) if degenerate(model_inputs[i], out.text)]
     if suspicious:
-        retried = translator.translate([model_inputs[i] for i in suspicious], strict=True)
+        retried = translate_scored(
+            translator,
+            [model_inputs[i] for i in suspicious],
+            strict=True,
+            alternatives=alternatives,
+        )
         for i, out in zip(suspicious, retried, strict=True):
-            if degenerate(model_inputs[i], out):
+            if degenerate(model_inputs[i], out.text):
                 requests.warn(
                     pending[i],
                     "a translation still looks degenerate after a strict retry "
@@ -124,7 +180,14 @@ def translate_pending(translator: TranslationEngine, requests: Requests) -> None
                 )
             outputs[i] = out
     for text, model_input, out in zip(pending, model_inputs, outputs, strict=True):
-        requests.results[text] = out.upper() if model_input != text else out
+        if model_input != text:  # case-normalised: the output is upper-cased like its source
+            out = replace(
+                out,
+                text=out.text.upper(),
+                alternatives=tuple(replace(a, text=a.text.upper()) for a in out.alternatives),
+            )
+        requests.results[text] = out.text
+        requests.scored[text] = out
 
 
 def normalise_case(text: str) -> str:

@@ -7,7 +7,6 @@ The model loads once, on first use (``translator serve`` loads it at start).
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 # Candidates: German, English and the languages a German newsroom's text is most often
@@ -16,13 +15,10 @@ LANGUAGES = ("de", "en", "nl", "da", "sv", "fr", "it", "es", "pl", "cs")
 NAMES = {"de": "German", "en": "English"}
 
 
-@cache
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from translator.language import identifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
+    return identifier(LANGUAGES)
 
 
 def load() -> None:

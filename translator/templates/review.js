@@ -2,9 +2,9 @@
 (function () {
   var marks = Array.prototype.slice.call(document.querySelectorAll("mark.q[data-q]"));
   var warnings = Array.prototype.slice.call(document.querySelectorAll(".warning"));
+  var checks = Array.prototype.slice.call(document.querySelectorAll(".check"));
   var pairs = Array.prototype.slice.call(document.querySelectorAll("section.pair"));
   var button = document.getElementById("next-warning");
-  var currentWarning = -1;
 
   function sameQuotation(mark) {
     var number = mark.getAttribute("data-q");
@@ -40,15 +40,21 @@
     });
   });
 
-  function stepWarning(step) {
-    if (!warnings.length) { return; }
-    currentWarning = (currentWarning + step + warnings.length) % warnings.length;
-    show(warnings[currentWarning]);
-    if (button) {
-      button.textContent = "Next warning (" + (currentWarning + 1) + "/" + warnings.length + ")";
+  // Steps through ``items`` (warnings, sentences to check first), naming the position on
+  // ``control``'s label.
+  function stepper(items, control, label) {
+    var current = -1;
+    function step(by) {
+      if (!items.length) { return; }
+      current = (current + by + items.length) % items.length;
+      show(items[current]);
+      if (control) { control.textContent = label + " (" + (current + 1) + "/" + items.length + ")"; }
     }
+    if (control) { control.addEventListener("click", function () { step(1); }); }
+    return step;
   }
-  if (button) { button.addEventListener("click", function () { stepWarning(1); }); }
+  var stepWarning = stepper(warnings, button, "Next warning");
+  var stepCheck = stepper(checks, document.getElementById("next-check"), "Next to check");
 
   function stepParagraph(step) {
     if (!pairs.length) { return; }
@@ -66,7 +72,9 @@
       j: function () { stepParagraph(1); },
       k: function () { stepParagraph(-1); },
       n: function () { stepWarning(1); },
-      p: function () { stepWarning(-1); }
+      p: function () { stepWarning(-1); },
+      c: function () { stepCheck(1); },
+      C: function () { stepCheck(-1); }
     };
     if (Object.prototype.hasOwnProperty.call(actions, event.key)) {
       event.preventDefault();
