@@ -16,11 +16,19 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.fakes import FakeTranslator
+from tests.pdf_fixtures import HEADLINE, news_pdf
 from translator import fetch
 from translator.api import Translator
 from translator.cli import app
 from translator.errors import InputError
-from translator.formats import ArticleSource, InputFormat, TextSource, read_input, read_url
+from translator.formats import (
+    ArticleSource,
+    InputFormat,
+    PdfSource,
+    TextSource,
+    read_input,
+    read_url,
+)
 
 PAGE = (Path(__file__).parent / "data" / "formats" / "news-page.de.html").read_bytes()
 # A sentence of the page fixture's article, by construction of the fixture.
@@ -73,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/bild":
             self._send(200, "image/png", b"\x89PNG\r\n\x1a\n")
         elif path == "/pdf":
-            self._send(200, "application/pdf", b"%PDF-1.4\n%%EOF\n")
+            self._send(200, "application/pdf", news_pdf())
         else:
             self._send(500, "text/plain", b"?")
 
@@ -171,13 +179,20 @@ def test_a_declared_huge_body_is_refused_unread(server: str) -> None:
         fetch.fetch(f"{server}/riesig-angesagt")
 
 
-@pytest.mark.parametrize(
-    ("path", "message"),
-    [("/bild", "is image/png, not a web page"), ("/pdf", "is a PDF")],
-)
-def test_a_wrong_content_type_is_a_clear_error(server: str, path: str, message: str) -> None:
-    with pytest.raises(InputError, match=message):
-        read_url(f"{server}{path}")
+def test_a_wrong_content_type_is_a_clear_error(server: str) -> None:
+    with pytest.raises(InputError, match="is image/png, not a web page"):
+        read_url(f"{server}/bild")
+
+
+def test_a_pdf_url_is_read_as_a_pdf_file(server: str) -> None:
+    source = read_url(f"{server}/pdf")
+    assert isinstance(source, PdfSource)
+    assert HEADLINE in [paragraph.text for paragraph in source.document.paragraphs]
+
+
+def test_a_pdf_is_refused_where_the_caller_reads_no_pdf(server: str) -> None:
+    with pytest.raises(InputError, match="is a PDF, which this installation cannot read"):
+        fetch.fetch(f"{server}/pdf")
 
 
 def test_an_unreachable_server_is_a_clear_error() -> None:

@@ -173,6 +173,23 @@ def test_translate_file_word(tmp_path: Path) -> None:
     assert paragraphs == [expected("Der Minister sagte, dass wir nicht gehen.")]
 
 
+def test_translate_file_subtitles_and_pdf(tmp_path: Path) -> None:
+    import docx
+    from pdf_fixtures import HEADLINE, news_pdf
+
+    sentence = "Der Minister sagte, dass wir nicht gehen."
+    timing = "00:00:01,000 --> 00:00:03,500"
+    with client_for(ServerSettings()) as client:
+        srt = upload(client, "clip.de.srt", f"1\n{timing}\n{sentence}\n".encode())
+        pdf = upload(client, "story.pdf", news_pdf())
+        srt_url, pdf_url = srt.json()["translatedFileUrl"], pdf.json()["translatedFileUrl"]
+        subtitles, word = client.get(srt_url), client.get(pdf_url)
+    assert srt_url.endswith("/clip.en.srt") and pdf_url.endswith("/story.en.docx")
+    assert subtitles.text.splitlines() == ["1", timing, expected(sentence)]
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(word.content)).paragraphs]
+    assert expected(HEADLINE) in paragraphs
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -34,7 +34,7 @@ from translator.schema import (
 
 if TYPE_CHECKING:  # the engines package is imported when a model is first needed
     from translator.engines import SummarizationEngine, TranslationEngine
-    from translator.formats import DocxSource, InputFormat, PackageSource, Source
+    from translator.formats import DocxSource, InputFormat, PackageSource, PdfSource, Source
     from translator.memory_store import TranslationMemory
 
 GlossaryArg = Glossary | str | os.PathLike[str] | None
@@ -356,7 +356,8 @@ class Translator:
         **overrides: object,
     ) -> DocumentResult:
         """Read a German file and translate it: plain text (encoding detected unless given),
-        Markdown, an HTML page (its article) or a Word file, by extension or content unless
+        Markdown, an HTML page (its article), a Word file, subtitles (SRT, WebVTT) or a
+        PDF's text layer (``translator[pdf]``), by extension or content unless
         ``input_format`` says. ``result.source`` is the file's name; ``input_format`` and
         ``metadata`` say how it was read. To write Markdown or Word back in the source's
         structure, read it with ``translator.formats.read_input`` and use ``translate_input``.
@@ -404,20 +405,24 @@ class Translator:
 
         return formats.plain_result(read, self._translate_marked(read, **overrides))
 
-    def translate_docx(self, read: DocxSource, **overrides: object) -> tuple[DocumentResult, bytes]:
-        """Translate a Word file read by ``translator.formats``: the result (as
-        ``translate_input`` gives it) and the translated Word file, its formatting kept.
+    def translate_docx(
+        self, read: DocxSource | PdfSource, **overrides: object
+    ) -> tuple[DocumentResult, bytes]:
+        """Translate a Word file (or a PDF) read by ``translator.formats``: the result (as
+        ``translate_input`` gives it) and the translated Word file, its formatting kept (a
+        PDF's: its headings, paragraphs and tables in a new Word file).
 
         Takes the keyword arguments of ``translate``.
         """
         return self.translate_to_file(read, **overrides)
 
     def translate_to_file(
-        self, read: DocxSource | PackageSource, **overrides: object
+        self, read: DocxSource | PackageSource | PdfSource, **overrides: object
     ) -> tuple[DocumentResult, bytes]:
         """Translate a file written back in its own format (Word, PowerPoint, OpenDocument
         text or presentation, EPUB; ``translator.formats.writes_file``): the result (as
-        ``translate_input`` gives it) and the translated file, its formatting kept.
+        ``translate_input`` gives it) and the translated file, its formatting kept; a PDF
+        gives a Word file of its headings, paragraphs and tables.
 
         Takes the keyword arguments of ``translate``.
         """

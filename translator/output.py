@@ -4,7 +4,7 @@
 same whichever command made it: text, Markdown, JSON or the HTML review page rendered from
 the result (in the source's structure where it has one: Markdown stays Markdown, an HTML
 page's article becomes Markdown), or, for Word, PowerPoint, OpenDocument and EPUB input, a
-file of the same format.
+file of the same format (for PDF input, a Word file).
 
 Names: ``article.txt`` gives ``article.en.txt``; a ``.de`` language tag is replaced
 (``article.de.txt`` gives ``article.en.txt``).
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 _LANGUAGE_TAG = ".de"  # "article.de.txt" becomes "article.en.txt", not "article.de.en.txt"
 _PAGE_SUFFIXES = (".html", ".htm", ".xhtml")
-# Inputs written back as files of their own format; their summary is a text file.
-_FILE_SUFFIXES = (".docx", ".pptx", ".odt", ".odp", ".epub")
+# Inputs whose text-format output is a file of their own format, summary beside it as text.
+_OWN_FORMAT_SUFFIXES = (".docx", ".pptx", ".odt", ".odp", ".epub", ".srt", ".vtt")
 
 
 def output_names(
@@ -41,10 +41,11 @@ def output_names(
     ``a/b.txt`` gives ``a/b.en.txt`` (and ``a/b.summary.en.txt`` when summarizing) in text
     format; a text-format output keeps the source's suffix (``b.md`` gives ``b.en.md``),
     since it keeps the source's layout, except for a page (``b.html`` gives the article's
-    text, ``b.en.txt``) and a file written back (``b.docx`` gives ``b.en.docx``, its summary
-    ``b.summary.en.txt``; .pptx, .odt, .odp and .epub likewise). Markdown and JSON give
-    one ``b.en.md`` / ``b.en.json`` with the summary inside. A ``.de`` language tag is
-    replaced: ``b.de.txt`` gives ``b.en.txt``.
+    text, ``b.en.txt``), a file written back (``b.docx`` gives ``b.en.docx``, its summary
+    ``b.summary.en.txt``; .pptx, .odt, .odp, .epub and subtitles likewise: ``b.srt`` gives
+    ``b.en.srt``) and a PDF (a Word file of its headings and paragraphs: ``b.pdf`` gives
+    ``b.en.docx``). Markdown and JSON give one ``b.en.md`` / ``b.en.json`` with the summary
+    inside. A ``.de`` language tag is replaced: ``b.de.txt`` gives ``b.en.txt``.
 
     ``keep_source_name`` keeps the whole input name in front (``b.html`` gives
     ``b.html.en.txt``), for inputs whose outputs would otherwise be the same file.
@@ -55,8 +56,10 @@ def output_names(
     summary_suffix = suffix
     if suffix.lower() in _PAGE_SUFFIXES:
         suffix = summary_suffix = ".txt"
-    elif suffix.lower() in _FILE_SUFFIXES:
+    elif suffix.lower() in _OWN_FORMAT_SUFFIXES:
         summary_suffix = ".txt"
+    elif suffix.lower() == ".pdf":
+        suffix, summary_suffix = ".docx", ".txt"
     if keep_source_name:
         stem = relative.name
     elif stem.lower().endswith(_LANGUAGE_TAG) and len(stem) > len(_LANGUAGE_TAG):
@@ -119,7 +122,7 @@ def batch_files(
     if output_format is not OutputFormat.TEXT:
         return [render_result(source, result, output_format, run=run, source_name=source_name)]
     texts: list[str | bytes]
-    if isinstance(source, formats.DocxSource | formats.PackageSource):
+    if formats.writes_file(source):
         texts = [formats.write_file(source, marked)]
     else:
         without_summary = replace(result, summary=None)

@@ -351,9 +351,14 @@ class _Run:
             self._finish_file(FileOutcome(relative, FileStatus.SKIPPED, outputs))
             return None
         try:
-            source = formats.read_bytes(data, relative)
+            source = formats.read_bytes(data, relative, self.settings.input_format)
         except InputError as error:
-            detected = formats.detect_format(relative, data).value
+            given = self.settings.input_format
+            detected = (
+                given
+                if given is not formats.InputFormat.AUTO
+                else formats.detect_format(relative, data)
+            ).value
             self._fail(planned, str(error), sha256, started, detected)
             return None
         if formats.is_empty(source):
@@ -409,7 +414,8 @@ class _Run:
                 head = file.read(textio.STREAM_HEAD_BYTES)
         except OSError:
             return 0  # the whole-file path reports it
-        return size if formats.streams_as_text(str(planned.relative), head) else 0
+        relative, given = str(planned.relative), self.settings.input_format
+        return size if formats.streams_as_text(relative, head, given) else 0
 
     def _plan_streamed(self, planned: PlannedInput) -> _Todo | None:
         """A large text's plan: hashed in chunks, skipped when done; never read whole."""

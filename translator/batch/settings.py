@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from translator.formats.types import InputFormat
 from translator.model_identity import model_identity
 from translator.options import Options
 from translator.render import OutputFormat
@@ -18,6 +19,7 @@ from translator.version import __version__
 DEFAULT_PATTERNS = (
     *("*.txt", "*.md", "*.html", "*.htm", "*.docx"),
     *("*.pptx", "*.odt", "*.odp", "*.epub"),
+    *("*.srt", "*.vtt", "*.pdf"),
 )
 
 # A plain-text input of at least this many bytes is streamed (read, translated and written
@@ -41,6 +43,7 @@ class BatchSettings:
     # Decoding settings that change outputs but are not visible in the engine's ModelInfo;
     # they are part of the fingerprint, so changing them redoes the files.
     beams: int | None = None
+    input_format: InputFormat = InputFormat.AUTO  # every input read in this format
     # Inputs this large are streamed (see STREAM_FILE_BYTES); the outputs are the same, so
     # it is not part of the fingerprint.
     stream_bytes: int = STREAM_FILE_BYTES
@@ -71,6 +74,8 @@ def settings_fingerprint(
         "translation_model": model_identity(translator),
         "summary": None,
     }
+    if settings.input_format is not InputFormat.AUTO:  # only then: fingerprints stay
+        data["input_format"] = settings.input_format.value
     if options.alternatives:  # only then, like the glossary
         data["alternatives"] = options.alternatives
     if options.glossary is not None:  # only then: fingerprints without one stay as they were

@@ -24,9 +24,10 @@ from translator.cli.app import (
     PartialFailure,
     Terminated,
 )
-from translator.cli.options import FormatOpt, SummarizeOpt
+from translator.cli.options import FormatOpt, InputFormatOpt, SummarizeOpt
 from translator.cli.shared import SharedOptions, shared_options
 from translator.cli.verbosity import is_quiet
+from translator.formats import InputFormat
 from translator.render import OutputFormat
 
 if TYPE_CHECKING:  # translator.batch pulls in the pipeline: imported when a run starts
@@ -58,7 +59,7 @@ PatternOpt = Annotated[
         "--pattern",
         "-p",
         help="Glob of the files to translate; repeat for several (default: *.txt, *.md, "
-        "*.html, *.htm, *.docx, *.pptx, *.odt, *.odp, *.epub).",
+        "*.html, *.htm, *.docx, *.pptx, *.odt, *.odp, *.epub, *.srt, *.vtt, *.pdf).",
         show_default=False,
     ),
 ]
@@ -115,6 +116,7 @@ def batch(
     force: ForceOpt = False,
     force_language: ForceLanguageOpt = False,
     summarize: SummarizeOpt = False,
+    input_format: InputFormatOpt = InputFormat.AUTO,
     ray: RayOpt = False,
     ray_address: RayAddressOpt = None,
     ray_workers: RayWorkersOpt = None,
@@ -143,6 +145,7 @@ def batch(
         force=force,
         force_language=force_language,
         beams=translator.beams,
+        input_format=input_format,
     )
     check_folders(settings)  # before the models load: a wrong folder fails at once
     from translator.manifest import check_not_locked

@@ -39,8 +39,8 @@ InputFormatOpt = Annotated[
     InputFormat,
     typer.Option(
         "--input-format",
-        help="auto: by extension (.md, .html/.htm, .docx, .pptx, .odt, .odp, .epub, else "
-        "text), else by content. "
+        help="auto: by extension (.md, .html/.htm, .docx, .pptx, .odt, .odp, .epub, .srt, "
+        ".vtt, .pdf, else text), else by content. "
         "html: the article alone (trafilatura); with - for a piped page.",
     ),
 ]

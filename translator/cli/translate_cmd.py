@@ -166,7 +166,8 @@ def _docx_output(input_path: str) -> Path:
 
     if input_path == "-":
         raise InputError(
-            "a Word file read from stdin needs -o OUTPUT.docx (or --format text|markdown|json)."
+            "a Word file or PDF read from stdin needs -o OUTPUT.docx "
+            "(or --format text|markdown|json)."
         )
     path = Path(input_path)
     name = output_names(PurePosixPath(path.name), OutputFormat.TEXT, summarize=False)[0]

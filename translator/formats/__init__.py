@@ -9,8 +9,9 @@ the format's writer uses the ``DocumentResult``'s paragraphs, one per block, in 
 Formats (``--input-format``): ``text`` (the plain-text path, unchanged), ``markdown``
 (markdown-it-py, CommonMark), ``html`` (the article extracted by trafilatura, offline),
 ``docx`` (python-docx), ``pptx``, ``odt``, ``odp`` and ``epub`` (zips of XML parts,
-``package``). ``auto`` picks one by the file's extension, else by its content; a zip by
-what it holds, whatever its extension says.
+``package``), ``srt`` and ``vtt`` (subtitles, ``formats.subtitles``), ``pdf`` (the text
+layer, pdfminer.six: the optional extra ``translator[pdf]``). ``auto`` picks one by the
+file's extension, else by its content; a zip by what it holds, whatever its extension says.
 The parsers are imported only when a file of their format is read, so ``--help`` stays
 instant.
 """
@@ -33,10 +34,12 @@ from translator.formats.types import (
     InputFormat,
     MarkdownSource,
     PackageSource,
+    PdfSource,
     Placement,
     Region,
     Source,
     StructuredSource,
+    SubtitleSource,
     TextSource,
 )
 
@@ -55,10 +58,12 @@ __all__ = [
     "InputFormat",
     "MarkdownSource",
     "PackageSource",
+    "PdfSource",
     "Placement",
     "Region",
     "Source",
     "StructuredSource",
+    "SubtitleSource",
     "TextSource",
     "detect_format",
     "is_empty",
@@ -85,8 +90,14 @@ _EXTENSIONS: dict[str, InputFormat] = {
     ".odp": InputFormat.ODP,
     ".epub": InputFormat.EPUB,
     ".txt": InputFormat.TEXT,
+    ".srt": InputFormat.SRT,
+    ".vtt": InputFormat.VTT,
+    ".pdf": InputFormat.PDF,
 }
 _ZIP_MAGIC = b"PK\x03\x04"
+_PDF_MAGIC = b"%PDF-"
+_VTT_START = re.compile(rb"(\xef\xbb\xbf)?WEBVTT[ \t\r\n]")
+_SRT_START = re.compile(rb"(\xef\xbb\xbf)?\s*\d+\r?\n\d{1,3}:\d\d:\d\d,\d{3} +--> ")
 # A page's start: an XML declaration (XHTML), comments, then its doctype or first tag.
 _HTML_START = re.compile(
     rb"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.I | re.S
@@ -128,7 +139,8 @@ def _zip_format(data: bytes) -> InputFormat | None:
 
 def detect_format(name: str, data: bytes) -> InputFormat:
     """The format of an input: a zip by what it holds (``_zip_format``; an extension may
-    lie), else by its extension, else by its first bytes (another zip is a docx,
+    lie), else by its extension, else by its first bytes (another zip is a docx, ``%PDF-``
+    a PDF, ``WEBVTT`` WebVTT, a cue number and an SRT timing line SRT,
     ``<!DOCTYPE html``/``<html``, after an optional ``<?xml`` declaration, is HTML);
     anything else is text.
 
@@ -143,6 +155,12 @@ def detect_format(name: str, data: bytes) -> InputFormat:
         return by_extension
     if data.startswith(_ZIP_MAGIC):
         return InputFormat.DOCX
+    if data[:1024].lstrip().startswith(_PDF_MAGIC):
+        return InputFormat.PDF
+    if _VTT_START.match(data[:16]):
+        return InputFormat.VTT
+    if _SRT_START.match(data[:64]):
+        return InputFormat.SRT
     if _looks_like_html(data):
         return InputFormat.HTML
     return InputFormat.TEXT
@@ -177,6 +195,10 @@ def read_bytes(
         from translator.formats.package import read_package
 
         return read_package(data, name, input_format)
+    if input_format is InputFormat.PDF:
+        from translator.formats.pdf import read_pdf
+
+        return read_pdf(data, name)
     text = textio.decode_bytes(data, name, encoding)
     if input_format is InputFormat.TEXT and _looks_like_html(data):
         from translator.formats.html import page_text
@@ -190,6 +212,10 @@ def read_bytes(
         from translator.formats.html import read_html
 
         return read_html(text, name)
+    if input_format in (InputFormat.SRT, InputFormat.VTT):
+        from translator.formats.subtitles import read_subtitles
+
+        return read_subtitles(text, name, vtt=input_format is InputFormat.VTT)
     return TextSource(text)
 
 
@@ -224,11 +250,10 @@ def read_url(
     """
     from translator import fetch
 
-    pdf = "PDF" in InputFormat.__members__  # once a PDF reader is part of the formats
-    page = fetch.fetch(url, accept_pdf=pdf)
+    page = fetch.fetch(url, accept_pdf=True)
     if input_format is InputFormat.AUTO:
         is_pdf = page.content_type == fetch.PDF_TYPE
-        input_format = InputFormat("pdf") if is_pdf else InputFormat.HTML
+        input_format = InputFormat.PDF if is_pdf else InputFormat.HTML
     if encoding is None and page.charset:
         try:
             page.data.decode(page.charset)
@@ -282,9 +307,9 @@ def streams_as_text(name: str, head: bytes, input_format: InputFormat = InputFor
 
 
 def read_warnings(source: Source) -> tuple[str, ...]:
-    """What reading the input noticed (an HTML article much shorter than its page); they
-    come first in the result's warnings."""
-    return source.warnings if isinstance(source, ArticleSource) else ()
+    """What reading the input noticed (an HTML article much shorter than its page,
+    overlapping subtitle cues); they come first in the result's warnings."""
+    return source.warnings if isinstance(source, ArticleSource | SubtitleSource) else ()
 
 
 def is_empty(source: Source) -> bool:
@@ -305,16 +330,22 @@ def plain_result(source: Source, result: DocumentResult) -> DocumentResult:
     return result
 
 
-def writes_file(source: Source) -> TypeGuard[DocxSource | PackageSource]:
-    """Whether the source is written back as a file of its own format (Word, PowerPoint,
-    OpenDocument, EPUB): ``write_file``."""
-    return isinstance(source, DocxSource | PackageSource)
+def writes_file(source: Source) -> TypeGuard[DocxSource | PackageSource | PdfSource]:
+    """Whether the source is written as a file (``write_file``): back in its own format
+    (Word, PowerPoint, OpenDocument, EPUB), or, for a PDF, as a Word file of its blocks."""
+    return isinstance(source, DocxSource | PackageSource | PdfSource)
 
 
-def write_file(source: DocxSource | PackageSource, marked: DocumentResult) -> bytes:
+def write_file(source: DocxSource | PackageSource | PdfSource, marked: DocumentResult) -> bytes:
     """The file of a result in the source's own format (Word, PowerPoint, OpenDocument,
-    EPUB), from the pipeline's result with its formatting markers (what
-    ``Translator.translate_to_file`` does for a single file)."""
+    EPUB; a PDF's headings, paragraphs and tables in a new Word file), from the pipeline's
+    result with its formatting markers (what ``Translator.translate_to_file`` does for a
+    single file)."""
+    if isinstance(source, PdfSource):
+        from translator.formats.docx import write_docx_bytes
+        from translator.formats.pdf import as_docx
+
+        return write_docx_bytes(as_docx(source), marked)
     if isinstance(source, DocxSource):
         from translator.formats.docx import write_docx_bytes
 

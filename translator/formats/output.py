@@ -9,6 +9,10 @@ a Word file.
   paragraph's ``kind``.
 - Word in: a Word file (``write_docx_bytes``), or any of the above; PowerPoint,
   OpenDocument and EPUB likewise (``package.write_package``).
+- Subtitles in: ``text`` gives the subtitle file (SRT or WebVTT, as it came) with every
+  cue's timing kept (``formats.subtitles``); the others show its sentences.
+- PDF in: the blocks as for HTML (Markdown with headings and tables); a Word file through
+  the Word writer (``formats.pdf.as_docx``).
 """
 
 from __future__ import annotations
@@ -25,12 +29,20 @@ from translator.formats.types import (
     TABLE_CELL,
     ArticleSource,
     DocxSource,
+    InputFormat,
     MarkdownSource,
     PackageSource,
     Placement,
     StructuredSource,
+    SubtitleSource,
 )
-from translator.render import OutputFormat, markdown_appendix, render_text, to_json
+from translator.render import (
+    SUMMARY_SEPARATOR,
+    OutputFormat,
+    markdown_appendix,
+    render_text,
+    to_json,
+)
 from translator.schema import DocumentResult, Paragraph
 
 
@@ -58,6 +70,14 @@ def render_structured(
         if result.summary is not None:
             text = text.rstrip("\n") + "\n\n## Summary\n\n" + result.summary.text.strip() + "\n"
         return text
+    if isinstance(source, SubtitleSource) and output_format is OutputFormat.TEXT:
+        from translator.formats.subtitles import write_subtitles
+
+        kept = [quote.rendered for quote in result.quotes]
+        text = write_subtitles(source, translations, kept)
+        if result.summary is None:
+            return text
+        return text.rstrip("\r\n") + "\n" + _subtitle_summary(source, result.summary.text)
     if output_format is OutputFormat.MARKDOWN:
         body = blocks_markdown(source.document.paragraphs, source.placements, translations)
         header = _metadata_header(source) if isinstance(source, ArticleSource) else ""
@@ -75,6 +95,14 @@ def structured_json(
     paragraph's ``kind`` included), for a result made from ``source``."""
     made = replace(result, input_format=source.format.value, metadata=dict(source.metadata))
     return to_json(made, source_name)
+
+
+def _subtitle_summary(source: SubtitleSource, summary: str) -> str:
+    """A summary after a subtitle file: a WebVTT NOTE block (players skip it; a note may
+    not hold ``-->``), after SRT the text output's separator."""
+    if source.format is InputFormat.VTT:
+        return "\nNOTE Summary\n" + summary.strip().replace("-->", "->") + "\n"
+    return SUMMARY_SEPARATOR + summary.strip() + "\n"
 
 
 def _metadata_header(source: ArticleSource) -> str:

@@ -21,6 +21,9 @@ class InputFormat(StrEnum):
     ODT = "odt"
     ODP = "odp"
     EPUB = "epub"
+    SRT = "srt"
+    VTT = "vtt"
+    PDF = "pdf"
 
 
 # Blocks' kinds, as they appear in --format json ("kind" of each paragraph).
@@ -111,8 +114,69 @@ class PackageSource:
     format: InputFormat = InputFormat.PPTX
 
 
+@dataclass(frozen=True)
+class Cue:
+    """One subtitle cue: its number in the file (1-based, for messages), the source line its
+    block starts on, and where its text lines stand in ``SubtitleSource.lines``
+    (``lines[text_start:text_end]``); everything else of the block (number, identifier,
+    timing line, settings) is kept as it is."""
+
+    number: int
+    line: int
+    timing: str
+    text_start: int
+    text_end: int
+
+
+@dataclass(frozen=True)
+class CuePart:
+    """What one cue says in one voice: the cue (index into ``cues``), the label before it
+    (``{\\an8}``, ``- ``, ``SPRECHER: ``, ``<v Name>``), the tags wrapping each of its
+    lines (``<i>``/``</i>``), its text as translated, and the longest source line's length
+    (the output wraps near it)."""
+
+    cue: int
+    label: str
+    opening: str
+    closing: str
+    text: str
+    width: int
+
+
+@dataclass(frozen=True)
+class SubtitleSource:
+    """An SRT or WebVTT file. ``lines`` is the file (newlines removed; ``newline`` puts them
+    back); each paragraph of ``document`` is a sentence (or run of sentences) made of the
+    ``parts[group[0]:group[1]]`` of ``groups[i]``, split back over those cues when written."""
+
+    lines: tuple[str, ...]
+    newline: str
+    cues: tuple[Cue, ...]
+    parts: tuple[CuePart, ...]
+    groups: tuple[tuple[int, int], ...]
+    document: Document
+    placements: tuple[Placement, ...]
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    format: InputFormat = InputFormat.SRT
+    warnings: tuple[str, ...] = ()  # what reading noticed (overlapping cues, ...)
+
+
+@dataclass(frozen=True)
+class PdfSource:
+    """A PDF's text layer as blocks (headings, paragraphs, table cells), in reading order,
+    running headers, footers and page numbers left out; ``pages`` is the page count."""
+
+    document: Document
+    placements: tuple[Placement, ...]
+    pages: int
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    format: InputFormat = InputFormat.PDF
+
+
 # The formats read by ``translator.formats.package``: zips of XML parts, written back.
 PACKAGE_FORMATS = frozenset({InputFormat.PPTX, InputFormat.ODT, InputFormat.ODP, InputFormat.EPUB})
 
-StructuredSource = MarkdownSource | ArticleSource | DocxSource | PackageSource
+StructuredSource = (
+    MarkdownSource | ArticleSource | DocxSource | PackageSource | SubtitleSource | PdfSource
+)
 Source = TextSource | StructuredSource

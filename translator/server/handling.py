@@ -37,7 +37,10 @@ log = logging.getLogger(__name__)
 SOURCE_LANGUAGE = "de"
 TARGET_LANGUAGE = "en"
 # Read by the file endpoints and the settings clients fetch: what the CLI reads.
-FILE_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml", ".docx")
+FILE_EXTENSIONS = (
+    *(".txt", ".md", ".markdown", ".html", ".htm", ".xhtml", ".docx"),
+    *(".pptx", ".odt", ".odp", ".epub", ".srt", ".vtt", ".pdf"),
+)
 MAX_ALTERNATIVES = 10
 BODY_SECONDS = 30.0  # a client that has not sent its body by then is cut off (slowloris)
 
