@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 from fakes import (
+    AlternativeDroppingTranslator,
     DroppingTranslator,
     FailingTranslator,
     MarkupEmittingTranslator,
+    ScoringTranslator,
 )
 from server_helpers import expected, library
 
@@ -84,8 +86,10 @@ def test_translate_auto_returns_english_unchanged(client: TestClient) -> None:
     assert body["detectedLanguage"]["language"] == "en"
 
 
-def test_alternatives_answer_an_empty_list_per_text(client: TestClient) -> None:
-    # No engine gives n-best lists yet (documented): the shape is LibreTranslate's.
+def test_alternatives_answer_an_empty_list_per_text_when_the_engine_has_none(
+    client: TestClient,
+) -> None:
+    # The fake engine gives no n-best lists: the shape is still LibreTranslate's.
     _, body = post(
         client, "/translate", json={"q": GERMAN, "source": "de", "target": "en", "alternatives": 3}
     )
@@ -96,6 +100,41 @@ def test_alternatives_answer_an_empty_list_per_text(client: TestClient) -> None:
         json={"q": [GERMAN, OTHER], "source": "de", "target": "en", "alternatives": 2},
     )
     assert body["alternatives"] == [[], []]
+
+
+def test_alternatives_are_whole_texts_made_of_each_sentences_alternatives() -> None:
+    """By construction: the engine's alternative i of a sentence is its translation plus
+    " (vi)", so the text's alternative i holds " (vi)" once per sentence (GERMAN has two)
+    and is the translation without them."""
+    with TestClient(create_app(library(ScoringTranslator()))) as made:
+        _, body = post(
+            made,
+            "/translate",
+            json={"q": [GERMAN], "source": "de", "target": "en", "alternatives": 2},
+        )
+    assert body["translatedText"] == [expected(GERMAN)]
+    alternatives = body["alternatives"][0]
+    assert len(alternatives) == 2
+    for number, text in enumerate(alternatives, start=1):
+        assert text.count(f" (v{number})") == 2
+        assert text.replace(f" (v{number})", "") == expected(GERMAN)
+
+
+def test_an_alternative_that_loses_a_placeholder_is_not_offered() -> None:
+    """The engine's first alternative of every sentence drops its placeholders: for the
+    sentence holding the quotation it is dropped, never offered; the others are."""
+    quoted = "Er sagte: „Wir bleiben hier.“ Dann ging er."
+    with TestClient(create_app(library(AlternativeDroppingTranslator()))) as made:
+        _, body = post(
+            made,
+            "/translate",
+            json={"q": quoted, "source": "de", "target": "en", "alternatives": 2},
+        )
+    offered = body["alternatives"]
+    assert len(offered) == 2  # the second sentence's two survive
+    assert all("„Wir bleiben hier.“" in text for text in offered)
+    assert not any("hier.“ (v1)" in text for text in offered)  # the damaged one never
+    assert any("hier.“ (v2)" in text for text in offered)  # its faithful one is offered
 
 
 # --- format: html -----------------------------------------------------------------------
@@ -283,3 +322,13 @@ def test_a_bug_is_500_with_a_logged_request_id(caplog: pytest.LogCaptureFixture)
     assert request_id is not None
     assert any(request_id.group(1) in record.getMessage() for record in caplog.records)
     assert "exploded" not in body["error"]  # the bug's details stay in the log
+
+
+def test_meta_the_alternatives_check_fails_when_none_are_offered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from translator.schema import DocumentResult
+
+    monkeypatch.setattr(DocumentResult, "alternative_texts", lambda self: ())
+    with pytest.raises(AssertionError):
+        test_alternatives_are_whole_texts_made_of_each_sentences_alternatives()

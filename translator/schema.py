@@ -220,6 +220,32 @@ class DocumentResult:
         """The whole translation (same as ``translation``)."""
         return self.translation
 
+    def alternative_texts(self) -> tuple[str, ...]:
+        """Whole-text alternatives: the k-th is the translation with each sentence replaced
+        by its k-th alternative where it has one (``Translator.translate(alternatives=N)``),
+        in the translation's layout; distinct, and never the translation itself. What a
+        client that asks for alternatives of a whole text (LibreTranslate's API) gets."""
+        most = max((len(s.alternatives) for p in self.paragraphs for s in p.sentences), default=0)
+        texts: list[str] = []
+        for k in range(most):
+            pieces: list[str] = []
+            cursor = 0
+            for paragraph in self.paragraphs:
+                joined = "".join(s.translation for s in paragraph.sentences)
+                found = self.translation.find(paragraph.translation, cursor)
+                if not paragraph.sentences or joined != paragraph.translation or found < 0:
+                    continue  # not laid out as its sentences: the paragraph stays as it is
+                pieces += [self.translation[cursor:found]]
+                pieces += [
+                    s.alternatives[k].text if len(s.alternatives) > k else s.translation
+                    for s in paragraph.sentences
+                ]
+                cursor = found + len(paragraph.translation)
+            text = "".join([*pieces, self.translation[cursor:]])
+            if text != self.translation and text not in texts:
+                texts.append(text)
+        return tuple(texts)
+
     @property
     def summary_quotes(self) -> tuple[SummaryQuoteChange, ...]:
         """What was done to each quotation mark pair of the summary (empty: no summary)."""

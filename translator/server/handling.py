@@ -249,10 +249,11 @@ def texts_of(values: dict[str, Any], batch_limit: int) -> tuple[list[str], bool]
 
 
 async def translate_texts(
-    state: ServerState, texts: list[str], html: bool, auto: bool
-) -> tuple[list[str], list[tuple[str, float]] | None]:
-    """Each text's translation, and with ``auto`` each text's detected language. Texts
-    detected as English come back as they are."""
+    state: ServerState, texts: list[str], html: bool, auto: bool, alternatives: int = 0
+) -> tuple[list[str], list[tuple[str, float]] | None, list[list[str]]]:
+    """Each text's translation, with ``auto`` each text's detected language, and each
+    text's whole-text alternatives (``alternatives`` asked for, plain text only: HTML gets
+    none). Texts detected as English come back as they are."""
     detected: list[tuple[str, float]] | None = None
     todo = list(range(len(texts)))
     if auto:
@@ -262,17 +263,30 @@ async def translate_texts(
         todo = [i for i in todo if detected[i][0] != TARGET_LANGUAGE]
     # Untranslated HTML goes back without what would run, like translated HTML.
     out = [htmltext.sanitized(text) for text in texts] if html else list(texts)
+    others: list[list[str]] = [[] for _ in texts]
     deadline = state.settings.deadline_s
     if html:
         translated = await translate_html(state, [texts[i] for i in todo], deadline)
     else:
         blank = {i for i in todo if not texts[i].strip()}
         todo = [i for i in todo if i not in blank]
-        results = await state.batcher.translate([texts[i] for i in todo], deadline)
+        if alternatives:
+            # A wider beam per call: not batched with other requests (their beams differ).
+            todo_texts = [texts[i] for i in todo]
+            results = await state.batcher.run_alone(
+                lambda: [
+                    state.translator.translate(t, alternatives=alternatives) for t in todo_texts
+                ],
+                deadline,
+            )
+        else:
+            results = await state.batcher.translate([texts[i] for i in todo], deadline)
         translated = [result.translation for result in results]
+        for index, result in zip(todo, results, strict=True):
+            others[index] = list(result.alternative_texts()[:alternatives])
     for index, text in zip(todo, translated, strict=True):
         out[index] = text
-    return out, detected
+    return out, detected, others
 
 
 async def translate_html(state: ServerState, fragments: list[str], deadline: float) -> list[str]:
@@ -329,11 +343,11 @@ def _paragraph(text: str) -> Any:
 def libre_answer(
     translations: list[str],
     detected: list[tuple[str, float]] | None,
-    alternatives: int,
+    alternatives: list[list[str]] | None,
     as_list: bool,
 ) -> dict[str, Any]:
-    """``/translate``'s answer in LibreTranslate's shape. No engine gives n-best lists yet:
-    asked-for alternatives are an empty list."""
+    """``/translate``'s answer in LibreTranslate's shape (``alternatives``: each text's,
+    None when none were asked for)."""
     languages = (
         [{"confidence": confidence, "language": language} for language, confidence in detected]
         if detected is not None
@@ -342,8 +356,8 @@ def libre_answer(
     answer: dict[str, Any] = {"translatedText": translations if as_list else translations[0]}
     if languages is not None:
         answer["detectedLanguage"] = languages if as_list else languages[0]
-    if alternatives:
-        answer["alternatives"] = [[] for _ in translations] if as_list else []
+    if alternatives is not None:
+        answer["alternatives"] = alternatives if as_list else alternatives[0]
     return answer
 
 

@@ -117,10 +117,11 @@ def add_routes(app: FastAPI, state: ServerState) -> None:
         if text_format not in ("text", "html"):
             raise ApiError(400, "Invalid request: format must be text or html")
         alternatives = alternatives_asked(values)
-        translations, detected = await translate_texts(
-            state, texts, text_format == "html", source == "auto"
+        translations, detected, others = await translate_texts(
+            state, texts, text_format == "html", source == "auto", alternatives
         )
-        return JSONResponse(libre_answer(translations, detected, alternatives, as_list))
+        answer = libre_answer(translations, detected, others if alternatives else None, as_list)
+        return JSONResponse(answer)
 
     @guarded
     async def detect_language(request: Request) -> Response:
