@@ -63,7 +63,7 @@ def measure() -> list[dict[str, object]]:
     from tests.fakes import FakeTranslator
     from tests.pdf_fixtures import NEWS, news_pdf
     from translator import Translator, formats
-    from translator.output import docx_bytes, render_result
+    from translator.output import render_result
     from translator.render import OutputFormat
 
     translator = Translator.from_engines(FakeTranslator())
@@ -77,7 +77,7 @@ def measure() -> list[dict[str, object]]:
         source = formats.read_bytes(pdf, "news.pdf")
         assert isinstance(source, formats.PdfSource)
         marked = translator.translate(source.document)
-        docx_bytes(source, marked)
+        formats.write_file(source, marked)
 
     def srt_whole() -> None:
         source = formats.read_bytes(srt, "news.srt")
@@ -124,14 +124,21 @@ def main() -> None:
     if arguments.json:
         print(json.dumps(rows, indent=2))
         return
-    print(f"{'format':<6} {'step':<24} {'per second':>18} {'per CPU second':>18} {'KB/s':>10}")
+    print(render_rows(rows))
+
+
+def render_rows(rows: list[dict[str, object]]) -> str:
+    """The rows as a Markdown table (``make bench``'s report)."""
+    lines = [
+        "| format | step | per second | per CPU second | KB/s |",
+        "|---|---|---:|---:|---:|",
+    ]
     for row in rows:
-        rate = f"{row['per_second']} {row['unit']}"
-        cpu_rate = f"{row['per_cpu_second']} {row['unit']}"
-        print(
-            f"{row['format']:<6} {row['step']:<24} {rate:>18} {cpu_rate:>18} "
-            f"{row['kb_per_second']:>10}"
+        lines.append(
+            f"| {row['format']} | {row['step']} | {row['per_second']} {row['unit']} "
+            f"| {row['per_cpu_second']} {row['unit']} | {row['kb_per_second']} |"
         )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

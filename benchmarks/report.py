@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks import batch_bench, glossary_bench, memory_bench
+from benchmarks import batch_bench, formats_bench, glossary_bench, language_bench, memory_bench
 from benchmarks.common import cores, target_tokens, threads
 from benchmarks.runners import (
     BARE,
@@ -188,6 +188,10 @@ def render(report: dict) -> str:
         lines += ["", batch_bench.render_rows(report["batch"])]
     if "glossary" in report:
         lines += ["", glossary_bench.render_rows(report["glossary"])]
+    if "language" in report:
+        lines += ["", language_bench.render_rows(report["language"])]
+    if "formats" in report:
+        lines += ["", formats_bench.render_rows(report["formats"])]
     return "\n".join(lines)
 
 

@@ -43,7 +43,9 @@ sample article in a fresh process, split into interpreter start, imports, model 
 translation and writing), and flat memory (`translator translate` on 1, 10 and 100 MB
 files with a fast fake engine, output streamed to /dev/null; and 10 MB as json), then the
 translation memory's rows (``benchmarks/memory_bench.py``) and a 100,000-entry glossary's
-cost (``benchmarks/glossary_bench.py``).
+cost (``benchmarks/glossary_bench.py``), language detection and scoring
+(``benchmarks/language_bench.py``), PDF pages and subtitle cues per second
+(``benchmarks/formats_bench.py``).
 
 The run is this orchestrator and its parts: ``workload.py`` (the German text),
 ``shaped_models.py`` (the random-weight models), ``runners.py`` (one configuration,
@@ -59,7 +61,7 @@ import statistics
 import sys
 import time
 
-from benchmarks import batch_bench, glossary_bench, memory_bench
+from benchmarks import batch_bench, formats_bench, glossary_bench, language_bench, memory_bench
 from benchmarks.common import RESULTS, in_child, progress, quick, rounds, threads
 from benchmarks.report import add_ratios, machine, render, summarize_runs, workload_description
 from benchmarks.runners import (
@@ -105,6 +107,8 @@ def child(job: str) -> None:
         result = memory_bench.measure(repeats, without_memory=not quick())
     elif job.startswith(glossary_bench.JOB):
         result = glossary_bench.measure(job.split(":", 1)[1], repeats)
+    elif job == language_bench.JOB:
+        result = language_bench.measure(repeats)
     elif job.startswith("stream:"):
         megabytes, output_format = job.split(":")[1:]
         result = run_stream(int(megabytes), output_format)
@@ -163,12 +167,18 @@ def main() -> None:
     translation_memory = memory_bench.run_rows(in_child)
     progress("running: 100,000-entry glossary")
     glossary = glossary_bench.run_rows(in_child)
+    progress("running: language detection and scoring")
+    language = language_bench.run_rows(in_child)
+    progress("running: PDF pages and subtitle cues per second")
+    formats = formats_bench.measure()
     progress("running: batch rerun of done files, and a large file in a batch")
     batch_rows = batch_bench.run_rows(quick())
     report = {
         "batch": batch_rows,
         "translation_memory": translation_memory,
         "glossary": glossary,
+        "language": language,
+        "formats": formats,
         "machine": machine(),
         "quick": quick(),
         "only": only(),

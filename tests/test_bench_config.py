@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import glossary_bench, memory_bench
+from benchmarks import glossary_bench, language_bench, memory_bench
 from benchmarks import run as bench
 from benchmarks.runners import COLD_START_PHASES
 
@@ -72,6 +72,15 @@ class _Children:
                 "terms_alone_s": [2.5],
                 "glossary_s": [3.0],
             }
+        if kind == language_bench.JOB:
+            return {
+                "sentences": 500,
+                "detector_load_s": 0.1,
+                "detect_s": [0.04],
+                "base_s": [4.0],
+                "scores_s": [4.1],
+                "scores_language_s": [4.2],
+            }
         if kind == "summary":
             return {"name": job, "median_s": 1.0, "peak_rss_mb": 3}
         if kind == "stream":
@@ -119,6 +128,14 @@ def _run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, quick: bool) -> tuple[
         lambda quick: [
             {"name": f"batch rows, quick {quick}", "seconds": 1.0, "peak_rss_mb": 1}
             | {"model_loaded": False}
+        ],
+    )
+    monkeypatch.setattr(
+        bench.formats_bench,
+        "measure",
+        lambda: [
+            {"format": "pdf", "step": "read", "unit": "pages", "per_second": 9.0}
+            | {"per_cpu_second": 9.0, "kb_per_second": 1.0, "seconds": 1.0}
         ],
     )
     monkeypatch.setattr(sys, "argv", ["benchmarks.run"])
@@ -214,6 +231,20 @@ def test_the_glossary_row_reaches_results_json(
         assert row["ratio_one_call"] == 2.0  # and 1 s to load it
         assert row["ratio_to_terms_alone"] == 1.2  # 2.5 s with only the entries that match
     assert "100,000-entry glossary vs none" in capsys.readouterr().out
+
+
+def test_the_language_and_format_rows_reach_results_json(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, report = _run(monkeypatch, tmp_path, quick=True)
+    (language,) = report["language"]
+    assert language["detect_ms_per_1000"] == 80.0  # 40 ms for 500 sentences
+    assert language["translate_s_per_1000"] == 8.0
+    assert language["detect_percent"] == 1.0  # 0.04 s of 4 s
+    assert language["total_percent"] == 5.0  # 4.2 s against 4 s
+    assert report["formats"][0]["per_second"] == 9.0
+    out = capsys.readouterr().out
+    assert "language detection and scoring" in out and "| pdf | read | 9.0 pages" in out
 
 
 def test_memory_rows_of_a_full_run() -> None:
