@@ -274,6 +274,17 @@ def tiny_model_inputs(tiny_marian_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
             return translate(texts, strict=strict)
 
         monkeypatch.setattr(engine, "translate", recording_translate)
+        # The pipeline asks a scoring engine for scored translations (issue 24 item 6).
+        translate_scored = engine.translate_scored
+
+        def recording_translate_scored(
+            texts: list[str], *, strict: bool = False, alternatives: int = 0
+        ) -> object:
+            if not strict:
+                seen.extend(texts)
+            return translate_scored(texts, strict=strict, alternatives=alternatives)
+
+        monkeypatch.setattr(engine, "translate_scored", recording_translate_scored)
         return engine
 
     monkeypatch.setattr(engines, "load_translator", recording_load)

@@ -369,8 +369,7 @@ _ARTICLE = " ".join([_ARTICLE_SENTENCE] * 4)
         # Long enough: read, no text lost to the broken markup.
         (
             f"<html><body><article><p>{_ARTICLE} <b>fettem Text und einem Satz, der nicht endet",
-            # bold comes through as Markdown, as for .md and .docx input (issue 25 item 6)
-            [f"{_ARTICLE} **fettem Text und einem Satz, der nicht endet**"],
+            [f"{_ARTICLE} **fettem Text und einem Satz, der nicht endet**"],  # bold as Markdown
         ),
         (
             f"<html><body><p>{_ARTICLE}</div></span><p>Zweiter Absatz: {_ARTICLE}</td></body>",
@@ -578,7 +577,7 @@ def test_batch_translates_a_mixed_folder(tmp_path: Path, tiny_marian_dir: Path) 
     (inputs / "g.pdf").write_bytes(b"%PDF-1.4")
     out = tmp_path / "out"
     result = runner.invoke(app, ["batch", str(inputs), "-o", str(out), "-m", str(tiny_marian_dir)])
-    assert result.exit_code == 1  # f.docx failed
+    assert result.exit_code == 1  # f.docx and g.pdf failed
     assert "f.docx" in result.stderr
     records = {r.path: r for r in read_manifest(out)}
     assert {path: (r.status.value, r.input_format) for path, r in records.items()} == {
@@ -588,6 +587,7 @@ def test_batch_translates_a_mixed_folder(tmp_path: Path, tiny_marian_dir: Path) 
         "d.htm": ("done", "html"),
         "e.docx": ("done", "docx"),
         "f.docx": ("failed", "docx"),
+        "g.pdf": ("failed", "pdf"),  # a PDF header and nothing else
     }
     assert records["c.html"].outputs == ("c.en.txt",)
     assert records["e.docx"].outputs == ("e.en.docx",)
