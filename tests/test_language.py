@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.language_eval import german_sentences
 from tests.fakes import FakeTranslator
-from translator import language, segment
+from translator import language
 from translator.options import Options
 from translator.pipeline import translate_document
 from translator.schema import QuoteMode
@@ -30,20 +31,6 @@ FOREIGN = {
     "it": "Il ministro ha detto lunedì che il governo non cambierà i suoi piani.",
     "pl": "Minister powiedział w poniedziałek, że rząd nie zmieni swoich planów.",
 }
-
-
-def german_sentences() -> list[str]:
-    """The project's German gold sentences and the real-quotes texts' sentences."""
-    found: list[str] = []
-    gold = (ROOT / "tests/data/segment_gold_de.txt").read_text(encoding="utf-8")
-    for line in gold.splitlines():
-        if line.strip() and not line.startswith("#"):
-            found += [part.strip() for part in line.split("\u241e") if part.strip()]
-    for path in sorted((ROOT / "tests/data/real_quotes").glob("*.txt")):
-        for paragraph in path.read_text(encoding="utf-8").split("\n\n"):
-            text = " ".join(paragraph.split())
-            found += [text[a:b].strip() for a, b in segment.split_sentences(text)]
-    return [sentence for sentence in found if sentence]
 
 
 @pytest.mark.parametrize("code", sorted(FOREIGN))
