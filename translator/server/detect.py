@@ -1,6 +1,6 @@
-"""Language detection for ``source: auto`` and ``/detect``: py3langid (langid.py's model,
-4.5 MB) over German, English and their neighbours; the README's Server section has the
-measurement behind the choice (``benchmarks/detect_bench.py``).
+"""Language detection for ``source: auto`` and ``/detect``: the library's detector
+(``translator.language``, py3langid; the README's "Text that is not German" has the
+measurement behind the choice) over German, English and their neighbours.
 
 The model loads once, on first use (``translator serve`` loads it at start).
 """
