@@ -433,10 +433,12 @@ def atomic_writer(path: Path) -> Iterator[Callable[[str | bytes], None]]:
     directory = path.parent if str(path.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
         raise _output_error(path, error) from None
+    temporary = ""
     try:
+        # Made inside the try: a signal (SIGTERM, Ctrl-C) right after it still removes it.
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
         # mkstemp makes the file 0600; a result gets what any tool's output gets
         # (0644 under umask 022), readable by a colleague or a web server.
         os.fchmod(handle, 0o666 & ~current_umask())
@@ -453,10 +455,12 @@ def atomic_writer(path: Path) -> Iterator[Callable[[str | bytes], None]]:
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
         raise _output_error(path, error) from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
         raise
 
 
