@@ -103,6 +103,54 @@ def test_translating_empty_input_imports_no_engine_module(tmp_path: Path) -> Non
     assert modules == []
 
 
+_ENGLISH = (
+    "The minister said on Monday that the government would act soon.\n\n"
+    "Critics replied that the plan had come far too late for the region.\n"
+)
+
+
+def test_translating_a_whole_english_input_loads_no_model(
+    tmp_path: Path, tiny_marian_dir: Path
+) -> None:
+    english = tmp_path / "english.txt"
+    english.write_text(_ENGLISH, encoding="utf-8")
+    output = tmp_path / "out.txt"
+    modules, code, stderr = _cli_modules(
+        "translate", str(english), "-m", str(tiny_marian_dir), "--no-cache", "-o", str(output)
+    )
+    assert code == 0, stderr
+    assert modules == []
+    assert "not German" in stderr
+    assert output.read_text(encoding="utf-8").split() == _ENGLISH.split()  # passed through
+
+
+def test_meta_a_german_input_does_load_the_model(tmp_path: Path, tiny_marian_dir: Path) -> None:
+    """The check above can see a load: the same command on German text imports torch."""
+    german = tmp_path / "german.txt"
+    german.write_text("Der Minister sagte am Montag, die Regierung handle bald.\n", "utf-8")
+    modules, code, stderr = _cli_modules(
+        "translate", str(german), "-m", str(tiny_marian_dir), "--no-cache", "--engine", "torch"
+    )
+    assert code == 0, stderr
+    assert "torch" in modules
+
+
+def test_the_memory_counts_survive_the_deferred_load(tiny_marian_dir: Path, tmp_path: Path) -> None:
+    from translator import Translator
+
+    translator = Translator(str(tiny_marian_dir), engine="torch", cache=str(tmp_path / "m.db"))
+    text = "Der Minister sagte am Montag, die Regierung handle bald."
+    first = translator.translate(text)
+    again = Translator(str(tiny_marian_dir), engine="torch", cache=str(tmp_path / "m.db"))
+    second = again.translate(text)
+    # The tiny model's garbage may be retried strictly: a second miss, then a second hit.
+    assert first.cache is not None and first.cache.hits == 0 and first.cache.misses >= 1
+    assert second.cache is not None and (second.cache.hits, second.cache.misses) == (
+        first.cache.misses,
+        0,
+    )
+
+
 def test_models_list_imports_no_engine_module() -> None:
     modules, code, stderr = _cli_modules("models", "list")
     assert code == 0, stderr

@@ -190,6 +190,28 @@ class Translator:
             self._translators[key] = self._remembering(loaded, key.beams)
         return self._translators[key]
 
+    def _translation_engine_when_needed(
+        self, device: str | None, engine: str | None, beams: int | None
+    ) -> TranslationEngine:
+        """The translation engine when it is loaded; else one that loads it on the first
+        sentence that needs the model (a document that is all pass-through loads none)."""
+        key = self._key(self.translation_model, device, engine, beams)
+        loaded = self._translators.get(key)
+        if loaded is not None:
+            return loaded
+        from translator.engines.deferred import DeferredEngine
+
+        return DeferredEngine(
+            lambda: self.translation_engine(device=device, engine=engine, beams=beams),
+            lambda: self._resolved_info(key),
+            remembers=self.memory is not None,
+        )
+
+    def _resolved_info(self, key: _EngineKey) -> ModelInfo:
+        from translator.store import resolve_model
+
+        return resolve_model(key.model, offline=key.offline, task="translation").info
+
     def translation_plan(self) -> tuple[ModelInfo, str]:
         """The translation model and the engine class (``TorchTranslator``,
         ``CT2Translator``) that ``translation_engine()`` gives, found without loading a
@@ -323,7 +345,7 @@ class Translator:
         if empty:
             logger.warning("%s is empty: nothing to translate.", source or "the input")
             return DocumentResult("", (), (), ModelInfo(self.translation_model), source=source)
-        translator = self.translation_engine(device=device, engine=engine, beams=beams)
+        translator = self._translation_engine_when_needed(device, engine, beams)
         summarizer = self.summarization_engine(device=device, engine=engine) if summarize else None
         before = _cache_stats(translator)
         result = pipeline.translate_document(
@@ -607,8 +629,11 @@ def _estimating(
 
 def _cache_stats(engine: TranslationEngine) -> CacheStats | None:
     """The memory's counts so far, when ``engine`` has a memory."""
+    from translator.engines.deferred import DeferredEngine
     from translator.engines.remembering import MemoryEngine
 
+    if isinstance(engine, DeferredEngine):
+        return engine.stats
     return engine.stats if isinstance(engine, MemoryEngine) else None
 
 

@@ -134,10 +134,8 @@ def batch_files(
 
 def engine_name(translator: Translator) -> str:
     """The translation engine's class name, under any translation memory (the memory
-    changes no output). Loads the engine when it is not loaded yet."""
-    from translator.engines.base import engine_name as name_of
-
-    return name_of(translator.translation_engine())
+    changes no output); found without loading a model when none is loaded."""
+    return translator.translation_plan()[1]
 
 
 def footer_details(
