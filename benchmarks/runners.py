@@ -114,10 +114,19 @@ def run_translation(name: str, sentences: Sequence[str], document: str, repeats:
         run = translate_all
     else:
         without_degenerate_retry()
-        batch = int(os.environ.get("BENCH_BATCH_SIZE", "32"))
+        # The default is automatic (None); BENCH_BATCH_SIZE asks for a fixed size and
+        # BENCH_HYPOTHESIS_TOKENS for another automatic budget, to compare rules.
+        fixed = os.environ.get("BENCH_BATCH_SIZE", "").strip()
         engine = engines.load_translator(
-            str(MARIAN_DIR), device="cpu", engine=kind, beams=beams, batch_size=batch
+            str(MARIAN_DIR),
+            device="cpu",
+            engine=kind,
+            beams=beams,
+            batch_size=int(fixed) if fixed else None,
         )
+        budget = os.environ.get("BENCH_HYPOTHESIS_TOKENS", "").strip()
+        if budget:
+            engine._hypothesis_tokens = int(budget)  # type: ignore[attr-defined]
         fix_lengths(engine)
         original = engine.translate
 

@@ -535,3 +535,82 @@ def test_missing_cuda_libraries_are_a_clear_error_and_auto_falls_back(
     assert any("libcublas.so.12" in r.getMessage() for r in caplog.records)
     with pytest.raises(ModelLoadError, match="cannot use the GPU"):
         load_translator(str(ct2_marian_dir), device="cpu", engine="ct2")
+
+
+@pytest.mark.parametrize(
+    ("counts", "beams", "expected"),
+    [
+        ([20] * 9, 1, 32),  # 640 hypothesis tokens: 32 greedy sentences of 20 tokens
+        ([20] * 9, 4, 8),  # at beam 4, 8 of them (32 hypotheses)
+        ([10] * 9, 1, 64),  # short sentences: twice as many share a batch
+        ([40] * 9, 4, 4),
+        ([2000], 4, 1),  # never empty
+        ([], 1, 1),
+    ],
+)
+def test_automatic_batches_are_sized_by_hypothesis_tokens(
+    counts: list[int], beams: int, expected: int
+) -> None:
+    from translator.engines.common import sentences_per_batch
+
+    assert sentences_per_batch(counts, beams, 640) == expected
+
+
+def test_the_automatic_size_depends_on_the_texts_not_their_order() -> None:
+    from translator.engines.common import sentences_per_batch
+
+    counts = [5, 31, 12, 18, 40, 9, 22]
+    assert sentences_per_batch(counts, 4, 640) == sentences_per_batch(counts[::-1], 4, 640)
+    assert sentences_per_batch(counts, 4, 640) == 640 // (4 * 18)  # the median's row
+
+
+def test_ct2_batches_are_automatic_by_default(
+    make_translator: Callable[..., TranslationEngine],
+) -> None:
+    """No batch size asked for: the engine's budget sets the batches, and two engines on
+    the same model and machine batch the same texts the same way."""
+    from translator.engines.common import sentences_per_batch
+
+    counts = make_translator("ct2", beams=1).count_tokens(SENTENCES)
+    budget = 3 * sorted(counts)[len(counts) // 2]  # three sentences of the median length
+    runs = []
+    for _ in range(2):
+        translator = make_translator("ct2", beams=1)
+        assert isinstance(translator, CT2Translator)
+        translator._hypothesis_tokens = budget
+        recorder = _record(translator)
+        translator.translate(SENTENCES)
+        runs.append([len(call["source"]) for call in recorder.calls])
+    per_batch = sentences_per_batch(counts, 1, budget)
+    assert per_batch == 3
+    assert runs[0] == runs[1]
+    assert runs[0] and max(runs[0]) <= per_batch
+    assert sum(runs[0][: -(-len(SENTENCES) // per_batch)]) == len(SENTENCES)
+
+
+def test_an_explicit_batch_size_wins_over_the_automatic_one(
+    make_translator: Callable[..., TranslationEngine],
+) -> None:
+    translator = make_translator("ct2", batch_size=3, beams=1)
+    assert isinstance(translator, CT2Translator)
+    translator._hypothesis_tokens = 10_000  # automatic would put all six in one batch
+    recorder = _record(translator)
+    translator.translate(SENTENCES)
+    assert [len(call["source"]) for call in recorder.calls[:2]] == [3, 3]
+
+
+def test_meta_the_automatic_batch_check_sees_a_fixed_size(
+    make_translator: Callable[..., TranslationEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the rule broken (every call in one batch), the batches the check above
+    bounds are bigger than the rule allows."""
+    from translator.engines import ct2_engine
+
+    monkeypatch.setattr(ct2_engine, "sentences_per_batch", lambda counts, beams, tokens: 64)
+    counts = make_translator("ct2", beams=1).count_tokens(SENTENCES)
+    translator = make_translator("ct2", beams=1)
+    assert isinstance(translator, CT2Translator)
+    translator._hypothesis_tokens = 3 * sorted(counts)[len(counts) // 2]
+    recorder = _record(translator)
+    translator.translate(SENTENCES)
+    assert max(len(call["source"]) for call in recorder.calls) > 3

@@ -55,7 +55,7 @@ class _EngineKey:
     device: str
     engine: str
     beams: int | None
-    batch_size: int
+    batch_size: int | None
     offline: bool | None
 
 
@@ -73,7 +73,8 @@ class Translator:
         device: ``auto``, ``cpu`` or ``cuda`` (``TRANSLATOR_DEVICE``).
         engine: ``auto``, ``torch`` or ``ct2`` (``TRANSLATOR_ENGINE``).
         beams: beam size; None keeps the model's own; 1 is the CLI's ``--fast``.
-        batch_size: sentences per model batch (CTranslate2: hypotheses).
+        batch_size: sentences per model batch (CTranslate2: hypotheses); None (the
+            default): automatic, batches sized by tokens (see the README's speed section).
         offline: never contact the Hugging Face hub; None reads the environment
             (``TRANSLATOR_OFFLINE``, ``HF_HUB_OFFLINE``; ``config.is_offline``).
         quotes, quote_marks, summary_length, summary_max_words: as the CLI options.
@@ -98,7 +99,7 @@ class Translator:
         device: str | None = None,
         engine: str | None = None,
         beams: int | None = None,
-        batch_size: int = config.DEFAULT_BATCH_SIZE,
+        batch_size: int | None = config.DEFAULT_BATCH_SIZE,
         offline: bool | None = None,
         quotes: QuoteMode | str = QuoteMode.KEEP,
         quote_marks: QuoteMarks | str = QuoteMarks.ENGLISH,
@@ -119,7 +120,7 @@ class Translator:
         self.device = parse_device(config.device(device)).value
         self.engine = parse_engine(config.engine(engine)).value
         self.beams = _check_beams(beams)
-        self.batch_size = _check_positive("batch_size", batch_size)
+        self.batch_size = None if batch_size is None else _check_positive("batch_size", batch_size)
         self.offline = offline
         self.glossary_ignore_case = glossary_ignore_case
         self.options = replace(

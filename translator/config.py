@@ -18,7 +18,10 @@ DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-de-en"
 DEFAULT_SUMMARIZATION_MODEL = "sshleifer/distilbart-cnn-12-6"
 DEFAULT_DEVICE = "auto"
 DEFAULT_ENGINE = "auto"
-DEFAULT_BATCH_SIZE = 32  # measured best on 2 cores (16 and 64 were slower)
+# None: automatic (CTranslate2: batches of about engines.common.HYPOTHESIS_TOKENS_PER_BATCH
+# hypothesis tokens; torch: 32 sentences). A number: that many sentences (CTranslate2:
+# hypotheses, sentences x beams) a batch.
+DEFAULT_BATCH_SIZE: int | None = None
 
 SETTINGS: dict[str, str] = {
     "TRANSLATOR_TRANSLATION_MODEL": "the translation model (alias, hub id or folder); "

@@ -103,12 +103,13 @@ FastOpt = Annotated[
 
 
 BatchSizeOpt = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--batch-size",
         min=1,
         max=512,
-        help="Sentences per model batch (CTranslate2: hypotheses, i.e. sentences x beams).",
+        help="Sentences per model batch (CTranslate2: hypotheses, i.e. sentences x beams). "
+        "Default: automatic (CTranslate2: batches sized by tokens; torch: 32 sentences).",
     ),
 ]
 QuotesOpt = Annotated[

@@ -20,6 +20,13 @@ from translator.schema import ModelInfo
 
 # Padded source tokens per batch: bounds memory on long inputs whatever batch_size says.
 MAX_BATCH_TOKENS = 8192
+# The torch engine's sentences per batch when none is asked for.
+TORCH_BATCH_SENTENCES = 32
+# CTranslate2's automatic batches: about this many hypothesis tokens (sentences x beams x
+# the call's median source length) each. Hypotheses a step, not sentences, set the cost
+# of a decoding step, and short sentences can share a batch with more of their kind than
+# long ones. Measured in benchmarks/run.py (the README's speed section).
+HYPOTHESIS_TOKENS_PER_BATCH = 640
 SUMMARY_BATCH_SIZE = 4
 # No model accepts more than this; tokenizers without a limit report a huge sentinel.
 _NO_LIMIT = 1_000_000
@@ -215,6 +222,17 @@ def batch_finished(texts: int) -> None:
     listener = _batch_listener.get()
     if listener is not None:
         listener(texts)
+
+
+def sentences_per_batch(counts: Sequence[int], beams: int, hypothesis_tokens: int) -> int:
+    """Sentences a batch holds so that it decodes about ``hypothesis_tokens`` hypothesis
+    tokens: ``beams`` hypotheses of the median source length (``counts``) per sentence.
+    A pure function of its arguments: the same texts always batch the same way."""
+    if not counts:
+        return 1
+    ordered = sorted(counts)
+    median = max(ordered[len(ordered) // 2], 1)
+    return max(1, hypothesis_tokens // (max(beams, 1) * median))
 
 
 def length_sorted_batches(

@@ -19,6 +19,7 @@ from translator.engines.base import (
     parse_device,
 )
 from translator.engines.common import (
+    HYPOTHESIS_TOKENS_PER_BATCH,
     MAX_BATCH_TOKENS,
     SUMMARY_BATCH_SIZE,
     EngineBase,
@@ -33,6 +34,7 @@ from translator.engines.common import (
     out_of_memory_as_error,
     output_bounds,
     read_json,
+    sentences_per_batch,
 )
 from translator.errors import ModelLoadError, TranslatorError
 from translator.schema import ModelInfo
@@ -80,17 +82,21 @@ class CT2Translator(EngineBase):
         *,
         device: str,
         beams: int | None = None,
-        batch_size: int = 32,
+        batch_size: int | None = None,
         max_batch_tokens: int = MAX_BATCH_TOKENS,
+        hypothesis_tokens: int = HYPOTHESIS_TOKENS_PER_BATCH,
     ) -> None:
         super().__init__(
             tokenizer,
             info,
             device=device,
             beams=beams if beams is not None else defaults.beams,
-            batch_size=batch_size,
+            batch_size=batch_size or 1,
             max_input_tokens=input_limit(tokenizer, defaults.positions),
         )
+        # None: automatic, sized by tokens (sentences_per_batch); a number: hypotheses.
+        self._hypotheses_per_batch = batch_size
+        self._hypothesis_tokens = hypothesis_tokens
         self._translator = translator
         self._defaults = defaults
         self._max_batch_tokens = max_batch_tokens
@@ -128,13 +134,9 @@ class CT2Translator(EngineBase):
         }
         if strict:
             options.update(no_repeat_ngram_size=3, repetition_penalty=1.3)
-        # CTranslate2 decodes batch_size x beams hypotheses at once; measured on 2 cores
-        # (benchmarks/run.py, 400 sentences, beam 4), 8 sentences a batch ran 1.75x faster
-        # than 32 and used 40% less memory, while greedy decoding was best at 16-32. So a
-        # batch holds batch_size hypotheses, not sentences.
         per_batch = _balanced_batch_size(
             len(texts),
-            max(1, self._batch_size // max(self._beams, 1)),
+            self._sentences_per_batch(counts, options["beam_size"]),
             getattr(self._translator, "num_translators", 1),
         )
         batches = length_sorted_batches(counts, per_batch, self._max_batch_tokens)
@@ -175,6 +177,14 @@ class CT2Translator(EngineBase):
             )
             for i, row in enumerate(ranked)
         ]
+
+    def _sentences_per_batch(self, counts: Sequence[int], beams: int) -> int:
+        """CTranslate2 decodes sentences x beams hypotheses a step, so a batch is sized in
+        hypotheses: ``batch_size`` of them when one was asked for, else about
+        ``hypothesis_tokens`` hypothesis tokens at this call's median length."""
+        if self._hypotheses_per_batch is not None:
+            return max(1, self._hypotheses_per_batch // max(beams, 1))
+        return sentences_per_batch(counts, beams, self._hypothesis_tokens)
 
     def _output_bounds(self, counts: Sequence[int], strict: bool) -> list[int]:
         """Each text's most new tokens, end-of-sentence included (benchmarks override it)."""

@@ -13,6 +13,7 @@ from translator.engines.base import (
     parse_engine,
 )
 from translator.engines.choice import pick_engine
+from translator.engines.common import TORCH_BATCH_SENTENCES
 from translator.engines.ct2_engine import (
     CT2Summarizer,
     CT2Translator,
@@ -57,7 +58,7 @@ def load_translator(
     *,
     device: str = "auto",
     beams: int | None = None,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     offline: bool | None = None,
     engine: str = "auto",
 ) -> TranslationEngine:
@@ -67,7 +68,8 @@ def load_translator(
         model: a model folder or hub id.
         device: ``auto``, ``cpu`` or ``cuda``.
         beams: beam size; ``None`` keeps the model's own (opus-mt: 4).
-        batch_size: sentences per batch.
+        batch_size: sentences per batch (CTranslate2: hypotheses); None: automatic
+            (CTranslate2: sized by tokens; torch: ``TORCH_BATCH_SENTENCES``).
         offline: never contact the hub; ``None`` reads ``HF_HUB_OFFLINE``.
         engine: ``torch``, ``ct2`` (CTranslate2: int8 on CPU, float16 on CUDA), or
             ``auto``: ``ct2`` when the model has a CTranslate2 copy (``pick_engine``).
@@ -93,7 +95,12 @@ def load_translator(
     target = pick_device(device)
     loaded, tokenizer = load_seq2seq(resolved.path, task="translation", device=target)
     return TorchTranslator(
-        loaded, tokenizer, resolved.info, device=target, beams=beams, batch_size=batch_size
+        loaded,
+        tokenizer,
+        resolved.info,
+        device=target,
+        beams=beams,
+        batch_size=batch_size or TORCH_BATCH_SENTENCES,
     )
 
 
