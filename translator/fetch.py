@@ -37,6 +37,22 @@ class Fetched:
     content_type: str
     charset: str | None
 
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == PDF_TYPE
+
+    @property
+    def encoding(self) -> str | None:
+        """The charset the server named, when the body decodes with it; None otherwise
+        (a header that does not fit the body: the reader detects the encoding instead)."""
+        if not self.charset:
+            return None
+        try:
+            self.data.decode(self.charset)
+        except (LookupError, UnicodeDecodeError):
+            return None
+        return self.charset
+
 
 def is_url(text: str) -> bool:
     """Whether an input names a URL (``scheme://...``) rather than a file."""

@@ -2,6 +2,7 @@
 
 - ``layout``: the folder checks, the walk, each input's output names (``plan_outputs``);
 - ``settings``: what a run is asked for (``BatchSettings``) and the settings fingerprint;
+- ``urls``: a URL list's pages as inputs (``read_url_list``, ``url_name``, ``plan_urls``);
 - ``run``: the run (``execute_batch``): plan, feed an executor work units, write, record;
 - the manifest it records in is ``translator.manifest``; outputs are written by
   ``translator.output``.
@@ -26,6 +27,7 @@ from translator.batch.run import (
     write_index,
 )
 from translator.batch.settings import DEFAULT_PATTERNS, BatchSettings, settings_fingerprint
+from translator.batch.urls import plan_urls, read_url_list, url_name
 from translator.manifest import (
     MANIFEST_NAME,
     FileStatus,
@@ -55,8 +57,11 @@ __all__ = [
     "matches_patterns",
     "output_names",
     "plan_outputs",
+    "plan_urls",
     "read_manifest",
+    "read_url_list",
     "remove_stale_temporaries",
     "settings_fingerprint",
+    "url_name",
     "write_index",
 ]

@@ -47,6 +47,8 @@ def matches_patterns(relative: PurePosixPath, patterns: Sequence[str]) -> bool:
 def check_folders(settings: BatchSettings) -> tuple[Path, Path]:
     """The resolved input and output folders, once they are known to be safe to use.
 
+    With a URL list (``settings.url_list``) only the output folder is checked.
+
     Raises:
         InputError: the input folder is missing or not a folder.
         OutputError: the output folder is the input folder, lies inside it where the
@@ -54,6 +56,10 @@ def check_folders(settings: BatchSettings) -> tuple[Path, Path]:
     """
     input_dir = settings.input_dir.resolve()
     output_dir = settings.output_dir.resolve()
+    if output_dir.exists() and not output_dir.is_dir():
+        raise OutputError(f"{settings.output_dir} is a file. Pass a folder with -o.")
+    if settings.url_list is not None:  # no input folder: only the output folder to check
+        return input_dir, output_dir
     if not input_dir.exists():
         raise InputError(f"{settings.input_dir} does not exist. Check the path.")
     if not input_dir.is_dir():
@@ -61,8 +67,6 @@ def check_folders(settings: BatchSettings) -> tuple[Path, Path]:
             f"{settings.input_dir} is a file, not a folder. "
             "Use `translator translate` for a single file."
         )
-    if output_dir.exists() and not output_dir.is_dir():
-        raise OutputError(f"{settings.output_dir} is a file. Pass a folder with -o.")
     if output_dir == input_dir:
         raise OutputError(
             f"the output folder {settings.output_dir} is the input folder. "
@@ -181,11 +185,20 @@ def remove_stale_temporaries(output_dir: Path) -> int:
 
 @dataclass(frozen=True)
 class PlannedInput:
-    """An input and its outputs (both relative to their folders)."""
+    """An input and its outputs (both relative to their folders). A page of a URL list
+    (``batch.urls``) is a file fetched into a temporary input folder, with its URL and the
+    charset its server named."""
 
     relative: PurePosixPath
     outputs: tuple[PurePosixPath, ...]
     problem: str = ""  # set when an output would clash with an input or another output
+    url: str = ""
+    encoding: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The input's name in the manifest and in messages: its URL, else its path."""
+        return self.url or str(self.relative)
 
 
 def plan_outputs(

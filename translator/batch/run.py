@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -42,6 +44,7 @@ from translator.batch.layout import (
     remove_stale_temporaries,
 )
 from translator.batch.settings import BatchSettings, settings_fingerprint
+from translator.batch.urls import plan_urls, read_url_list
 from translator.errors import InputError, OutputError, TranslatorError
 from translator.executors import Executor, WorkUnit
 from translator.manifest import (
@@ -323,9 +326,7 @@ class _Run:
         if seconds is None:
             seconds = time.perf_counter() - started if started else 0.0
         self._finish_file(
-            FileOutcome(
-                str(planned.relative), FileStatus.FAILED, error=error, seconds=round(seconds, 4)
-            ),
+            FileOutcome(planned.key, FileStatus.FAILED, error=error, seconds=round(seconds, 4)),
             sha256,
             input_format=input_format,
         )
@@ -336,12 +337,13 @@ class _Run:
         """Read, hash and decode one input: its (source, sha256). None when there is nothing
         to translate (done before, unreadable, not text, empty): it is recorded at once."""
         started = time.perf_counter()
-        relative = str(planned.relative)
-        if planned.problem:
-            self._fail(planned, f"{relative}: {planned.problem}")
+        relative = planned.key
+        if planned.problem:  # a URL's problem (its fetch's error) names the URL already
+            problem = planned.problem
+            self._fail(planned, problem if planned.url else f"{relative}: {problem}")
             return None
         try:
-            data = read_input_bytes(self.input_dir / relative)
+            data = read_input_bytes(self.input_dir / str(planned.relative))
         except OSError as error:
             self._fail(planned, read_error(relative, error), started=started)
             return None
@@ -350,10 +352,12 @@ class _Run:
         if check_done and not self.settings.force and self._is_done(relative, sha256, outputs):
             self._finish_file(FileOutcome(relative, FileStatus.SKIPPED, outputs))
             return None
+        given = self.settings.input_format
+        if planned.url and given is formats.InputFormat.AUTO:  # by its content type's suffix
+            given = formats.detect_format(str(planned.relative), data)
         try:
-            source = formats.read_bytes(data, relative, self.settings.input_format)
+            source = formats.read_bytes(data, relative, given, planned.encoding)
         except InputError as error:
-            given = self.settings.input_format
             detected = (
                 given
                 if given is not formats.InputFormat.AUTO
@@ -400,6 +404,7 @@ class _Run:
         whose only output is plain text; 0 for any other input (it is read whole)."""
         if (
             planned.problem
+            or planned.url
             or len(planned.outputs) != 1
             or self.settings.output_format is not OutputFormat.TEXT
             or not self.executor.streams
@@ -466,7 +471,7 @@ class _Run:
             self.in_flight[number] = [fed for fed, _, _ in pending]
             made = WorkUnit(
                 number,
-                tuple(str(fed.planned.relative) for fed, _, _ in pending),
+                tuple(fed.planned.key for fed, _, _ in pending),
                 tuple(text for _, text, _ in pending),
                 pending_sentences,
             )
@@ -497,7 +502,7 @@ class _Run:
         """Write a file's outputs from the pipeline's result (``marked``: a Word file's
         formatting markers still in it, for the Word writer) and record it; ``share`` is
         its part of its work unit's time (``_shares``)."""
-        relative = str(fed.planned.relative)
+        relative = fed.planned.key
         started = time.perf_counter()
         marked = replace(marked, warnings=formats.read_warnings(fed.source) + marked.warnings)
         try:
@@ -528,7 +533,7 @@ class _Run:
             self.settings.output_format,
             summary_file=len(fed.planned.outputs) > 1,
             run=run_details(self.options, self.engine_name),
-            source_name=printable(fed.planned.relative.name),
+            source_name=printable(fed.planned.url or fed.planned.relative.name),
         )
 
     def _stream(self, item: _Todo) -> None:
@@ -640,11 +645,18 @@ def execute_batch(
     it returns True, the units already fed are finished and recorded, and the run ends
     (``interrupted``).
 
+    With ``settings.url_list``, the inputs are the pages of the URLs it lists
+    (``batch.urls``), fetched one by one after the lock is taken.
+
     Raises:
-        InputError: the input folder is missing or not a folder.
+        InputError: the input folder is missing or not a folder, or the URL list cannot
+            be read.
+        OptionError: a line of the URL list is not an http(s) address (before anything
+            is fetched).
         OutputError: the output folder is unsafe or in use, or the manifest cannot be
             written (every file recorded before that stays valid).
     """
+    urls = None if settings.url_list is None else read_url_list(settings.url_list)
     input_dir, output_dir = check_folders(settings)
     started = time.perf_counter()
     try:
@@ -655,13 +667,24 @@ def execute_batch(
         ) from None
     # The lock first: a second run into the same folder is refused before anything is
     # resolved or loaded. ``describe`` loads no model for a local executor.
-    with exclusive_lock(output_dir):
+    with exclusive_lock(output_dir), _spool_folder(urls is not None) as spool:
         engines = executor.describe()
         summarize = options.summarize and engines.summarization is not None
-        inputs = find_inputs(
-            input_dir, settings.patterns, recursive=settings.recursive, exclude=output_dir
-        )
-        planned = plan_outputs(inputs, settings.output_format, summarize, input_dir, output_dir)
+        if urls is None:
+            inputs = find_inputs(
+                input_dir, settings.patterns, recursive=settings.recursive, exclude=output_dir
+            )
+            planned = plan_outputs(inputs, settings.output_format, summarize, input_dir, output_dir)
+        else:  # the pages are fetched into the spool folder: the run's input folder
+            input_dir = spool
+            planned = plan_urls(
+                urls,
+                spool,
+                settings.output_format,
+                summarize,
+                output_dir,
+                should_stop=should_stop or (lambda: False),
+            )
         fingerprint = settings_fingerprint(
             options, settings, engines.translation, engines.summarization, engine=engines.engine
         )
@@ -673,8 +696,11 @@ def execute_batch(
             run_id = manifest.start_run(
                 fingerprint,
                 {
-                    "input_dir": str(input_dir),
-                    "patterns": list(settings.patterns),
+                    **(
+                        {"input_dir": str(input_dir), "patterns": list(settings.patterns)}
+                        if urls is None
+                        else {"urls": str(settings.url_list)}
+                    ),
                     "recursive": settings.recursive,
                     "format": settings.output_format.value,
                     "force": settings.force,
@@ -704,7 +730,8 @@ def execute_batch(
             finally:  # also on a second Ctrl-C: the run's row says how it ended
                 manifest.finish_run(run_id, status, run.tally.counts())
             if settings.output_format is OutputFormat.HTML:
-                write_index(output_dir, manifest.records(), settings.input_dir.name)
+                title = (settings.url_list or settings.input_dir).name
+                write_index(output_dir, manifest.records(), title)
         finally:
             manifest.close()
     tally = run.tally
@@ -722,6 +749,16 @@ def execute_batch(
         run_id=run_id,
         problems=tuple(sorted(tally.problems, key=lambda outcome: outcome.path)),
     )
+
+
+@contextmanager
+def _spool_folder(needed: bool) -> Iterator[Path]:
+    """A temporary folder for fetched pages, removed after the run (``Path()`` unused)."""
+    if not needed:
+        yield Path()
+        return
+    with tempfile.TemporaryDirectory(prefix="translator-urls-") as folder:
+        yield Path(folder)
 
 
 def write_index(output_dir: Path, records: Sequence[ManifestRecord], title: str = "") -> None:

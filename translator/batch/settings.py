@@ -47,6 +47,9 @@ class BatchSettings:
     # Inputs this large are streamed (see STREAM_FILE_BYTES); the outputs are the same, so
     # it is not part of the fingerprint.
     stream_bytes: int = STREAM_FILE_BYTES
+    # A file listing URLs (``batch.urls``): its pages are the inputs instead of a folder's
+    # files, and ``input_dir``, ``patterns`` and ``recursive`` are not used.
+    url_list: Path | None = None
 
 
 def settings_fingerprint(

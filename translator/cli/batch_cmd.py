@@ -27,6 +27,7 @@ from translator.cli.app import (
 from translator.cli.options import FormatOpt, InputFormatOpt, SummarizeOpt
 from translator.cli.shared import SharedOptions, shared_options
 from translator.cli.verbosity import is_quiet
+from translator.errors import OptionError
 from translator.formats import InputFormat
 from translator.render import OutputFormat
 
@@ -39,8 +40,24 @@ if TYPE_CHECKING:  # translator.batch pulls in the pipeline: imported when a run
 log = logging.getLogger("translator.cli")
 
 InputDirArg = Annotated[
-    Path,
-    typer.Argument(metavar="INPUT_DIR", help="The folder of German texts.", show_default=False),
+    Path | None,
+    typer.Argument(
+        metavar="INPUT_DIR",
+        help="The folder of German texts (or --urls instead).",
+        show_default=False,
+    ),
+]
+UrlsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--urls",
+        metavar="FILE",
+        help="Translate the pages of the URLs this file lists, one a line (blank lines "
+        "and lines starting with # ignored), instead of a folder; outputs are named after "
+        "each URL, the manifest keys them by URL and content (a rerun fetches each page "
+        "again and skips unchanged ones).",
+        show_default=False,
+    ),
 ]
 OutputDirOpt = Annotated[
     Path,
@@ -108,8 +125,9 @@ RayGpusOpt = Annotated[
 
 @shared_options
 def batch(
-    input_dir: InputDirArg,
     output_dir: OutputDirOpt,
+    input_dir: InputDirArg = None,
+    urls: UrlsOpt = None,
     pattern: PatternOpt = None,
     recursive: RecursiveOpt = True,
     output_format: FormatOpt = OutputFormat.TEXT,
@@ -131,13 +149,28 @@ def batch(
     OUTPUT_DIR records each file, so a rerun skips what is done; one bad file never stops
     the run. Ctrl-C (or SIGTERM) stops after the current batch. With --ray, workers on a Ray cluster
     translate while this process plans, writes and records, with the same outputs.
+    With --urls FILE instead of INPUT_DIR, the pages it lists are fetched (bounded, as
+    `translate URL` fetches) and translated into OUTPUT_DIR.
     """
     quiet = is_quiet()
-    from translator.batch import DEFAULT_PATTERNS, BatchSettings, check_folders, execute_batch
+    from translator.batch import (
+        DEFAULT_PATTERNS,
+        BatchSettings,
+        check_folders,
+        execute_batch,
+        read_url_list,
+    )
 
+    if (input_dir is None) == (urls is None):
+        raise OptionError(
+            "pass either an input folder or --urls FILE (not both). See `translator batch --help`."
+        )
+    if urls is not None:
+        read_url_list(urls)  # a bad line is a usage error before anything is fetched
     translator = shared.translator()
     settings = BatchSettings(
-        input_dir=input_dir,
+        input_dir=input_dir or Path(),
+        url_list=urls,
         output_dir=output_dir,
         patterns=tuple(pattern) if pattern else DEFAULT_PATTERNS,
         recursive=recursive,

@@ -252,15 +252,8 @@ def read_url(
 
     page = fetch.fetch(url, accept_pdf=True)
     if input_format is InputFormat.AUTO:
-        is_pdf = page.content_type == fetch.PDF_TYPE
-        input_format = InputFormat.PDF if is_pdf else InputFormat.HTML
-    if encoding is None and page.charset:
-        try:
-            page.data.decode(page.charset)
-            encoding = page.charset
-        except (LookupError, UnicodeDecodeError):
-            pass  # a header that does not fit the body: detected instead
-    return read_bytes(page.data, page.url, input_format, encoding)
+        input_format = InputFormat.PDF if page.is_pdf else InputFormat.HTML
+    return read_bytes(page.data, page.url, input_format, encoding or page.encoding)
 
 
 def open_input(
