@@ -203,6 +203,33 @@ def pages_pdf(pages: int, line: str = "Eine Zeile Text.", declared: int | None =
     return _pdf([*objects, *([page] * pages)])
 
 
+def heavy_page_pdf(operators: int) -> bytes:
+    """Two pages: a line of text, then a page whose content stream draws ``operators``
+    one-glyph strings, each a hair to the right of the last (glyphs piled on one spot),
+    written by hand: about 65 µs of pdfminer's time each on 2 cores (300,000: some 20 s for
+    the one page, where a news page takes a twentieth of a second)."""
+    light = b"BT /F1 10 Tf 50 700 Td (Eine Zeile Text.) Tj ET"
+    heavy = b"BT /F1 1 Tf 50 400 Td " + b"0.01 0 Td (x) Tj " * operators + b"ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [5 0 R 6 0 R] /Count 2 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(light), light),
+    ]
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+        b"/Resources << /Font << /F1 3 0 R >> >> >>"
+    )
+    return _pdf(
+        [
+            *objects,
+            page % 4,
+            page % 7,
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(heavy), heavy),
+        ]
+    )
+
+
 def scan_pdf() -> bytes:
     """A page of pixels and no text: what a scanner makes."""
     from reportlab.lib.utils import ImageReader

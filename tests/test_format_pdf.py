@@ -27,6 +27,7 @@ from tests.pdf_fixtures import (
     TABLE,
     bomb_pdf,
     encrypted_pdf,
+    heavy_page_pdf,
     news_pdf,
     one_run_pdf,
     pages_pdf,
@@ -34,7 +35,7 @@ from tests.pdf_fixtures import (
 )
 from translator import Translator
 from translator.cli import app
-from translator.errors import InputError
+from translator.errors import InputError, OptionError
 from translator.formats import InputFormat, PdfSource, detect_format, read_bytes
 from translator.formats import pdf as pdf_module
 from translator.output import render_result
@@ -191,6 +192,45 @@ def test_ten_thousand_pages_are_refused_at_once_by_the_page_limit() -> None:
     with pytest.raises(InputError, match="10000 pages; at most 2000"):
         _read(pages_pdf(10_000))
     assert time.monotonic() - started < 30
+
+
+# A page of 400,000 one-glyph strings: some 26 s unbounded on 2 cores (60,000 took 4 s).
+HEAVY_OPERATORS = 400_000
+
+
+@pytest.mark.faults
+@pytest.mark.timeout(120)
+def test_one_hostile_page_is_stopped_inside_the_page_at_its_time_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRANSLATOR_PDF_PAGE_SECONDS", "1")
+    data = heavy_page_pdf(HEAVY_OPERATORS)
+    started = time.monotonic()
+    with pytest.raises(InputError, match=r"page 2 takes longer than 1 s .*PDF_PAGE_SECONDS"):
+        _read(data)
+    # The last page: no check between pages could have stopped it, only one inside it.
+    assert time.monotonic() - started < 15
+
+
+@pytest.mark.faults
+def test_the_page_limit_test_fails_without_the_checks_inside_the_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Meta-test: with the budget's checks made no-ops, the same kind of page is read to
+    its end whatever the limit (a smaller one, to keep this test short)."""
+    monkeypatch.setenv("TRANSLATOR_PDF_PAGE_SECONDS", "0.001")
+    monkeypatch.setattr(pdf_module._PageBudget, "tick", lambda self: None)
+    source = _read(heavy_page_pdf(5_000))
+    assert [p.text for p in source.document.paragraphs][0] == "Eine Zeile Text."
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "inf", "nan"])
+def test_a_page_limit_that_is_not_a_positive_number_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TRANSLATOR_PDF_PAGE_SECONDS", value)
+    with pytest.raises(OptionError, match="TRANSLATOR_PDF_PAGE_SECONDS"):
+        _read()
 
 
 def test_a_page_tree_that_lies_about_its_count_is_still_bounded(

@@ -38,6 +38,8 @@ SETTINGS: dict[str, str] = {
     "TRANSLATOR_DEBUG": "1: the CLI prints tracebacks",
     "TRANSLATOR_TORCH_DTYPE": "the torch engine's dtype: auto (float32 on CPU, bfloat16 or "
     "float16 on CUDA), float32, bfloat16 or float16",
+    "TRANSLATOR_PDF_PAGE_SECONDS": "the seconds one PDF page may take to read (default 30); "
+    "a page that takes longer fails its PDF",
 }
 """Every ``TRANSLATOR_*`` variable, with what it does."""
 
@@ -88,6 +90,29 @@ def torch_dtype() -> str:
     """The torch engine's dtype asked for (checked by the engine): ``TRANSLATOR_TORCH_DTYPE``,
     else auto."""
     return _read("TRANSLATOR_TORCH_DTYPE") or "auto"
+
+
+DEFAULT_PDF_PAGE_SECONDS = 30.0  # a news page reads in about 0.05 s (README: 19 pages/s)
+
+
+def pdf_page_seconds() -> float:
+    """The time one PDF page may take to read: ``TRANSLATOR_PDF_PAGE_SECONDS`` (a positive
+    number of seconds), else the default. A value that is not one is refused."""
+    value = _read("TRANSLATOR_PDF_PAGE_SECONDS")
+    if not value:
+        return DEFAULT_PDF_PAGE_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        from translator.errors import OptionError
+
+        raise OptionError(
+            f"TRANSLATOR_PDF_PAGE_SECONDS={value!r} is not a positive number of seconds. "
+            "Set it to one (for example 30), or unset it."
+        )
+    return seconds
 
 
 def glossary_path() -> Path | None:

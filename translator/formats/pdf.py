@@ -24,7 +24,15 @@ tables (``as_docx``, through the Word writer).
 
 Bounds: at most ``MAX_PAGES`` pages (a larger PDF is refused at once, by its page count),
 ``MAX_SECONDS`` of extraction (checked between pages; progress is logged every 50 pages),
-and no stream may inflate past ``MAX_STREAM_BYTES`` (a zip bomb is an error, not memory).
+no stream may inflate past ``MAX_STREAM_BYTES`` (a zip bomb is an error, not memory), and
+one page may take at most ``config.pdf_page_seconds()`` (``TRANSLATOR_PDF_PAGE_SECONDS``,
+30 s by default), checked inside pdfminer's work on the page: at every operand and
+``q`` of its content streams (form XObjects included), every glyph and path drawn, and
+between the lines and boxes its layout analysis groups, so one hostile page (millions of
+operators, or glyphs piled on one spot) fails its PDF with an error naming the page
+instead of running unbounded. The layout analysis skips pdfminer's grouping of text boxes
+(``boxes_flow=None``): quadratic in boxes and memory, and unused here (the reading order
+is decided from the lines).
 """
 
 from __future__ import annotations
@@ -163,6 +171,26 @@ class _StreamTooLarge(Exception):
     """A stream inflates past ``MAX_STREAM_BYTES``."""
 
 
+class _PageTooSlow(Exception):
+    """A page took longer than its budget (``_PageBudget``)."""
+
+
+class _PageBudget:
+    """The time one page may take, started when pdfminer begins the page and checked by
+    ``tick`` at each step of its work on it (``_bounded_reader``)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = float("inf")
+
+    def start(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise _PageTooSlow
+
+
 class _BoundedZlib:
     """``zlib`` as pdfminer's stream decoder sees it: ``decompress`` refuses output past
     ``MAX_STREAM_BYTES`` (a zip bomb), everything else is zlib's own."""
@@ -193,20 +221,74 @@ def _pdfminer() -> Any:
     return pdfminer
 
 
+def _bounded_reader(budget: _PageBudget) -> tuple[Any, Any]:
+    """pdfminer's page aggregator and interpreter, made to ``tick`` the page's budget: the
+    interpreter at every operand it stacks and every ``q`` (a sub-interpreter for a form
+    XObject is made by ``self.__class__`` and shares the device, so it ticks too), the
+    device at every glyph and path and when the page begins, and the page's layout
+    analysis between the lines and boxes it yields. pdfminer has no hook of its own for
+    a time limit; these are its documented extension points (subclassed devices and
+    interpreters) and the layout container's grouping generators."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams, LTPage
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+
+    class BoundedPage(LTPage):
+        def group_objects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            for line in super().group_objects(*args, **kwargs):
+                budget.tick()
+                yield line
+
+        def group_textlines(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            for box in super().group_textlines(*args, **kwargs):
+                budget.tick()
+                yield box
+
+    class BoundedAggregator(PDFPageAggregator):
+        def begin_page(self, page: Any, ctm: Any) -> None:
+            budget.start()
+            super().begin_page(page, ctm)
+            made = self.cur_item
+            assert isinstance(made, LTPage)
+            self.cur_item = BoundedPage(made.pageid, made.bbox)
+
+        def render_char(self, *args: Any, **kwargs: Any) -> float:
+            budget.tick()
+            return float(super().render_char(*args, **kwargs))
+
+        def paint_path(self, *args: Any, **kwargs: Any) -> None:
+            budget.tick()
+            super().paint_path(*args, **kwargs)
+
+    class BoundedInterpreter(PDFPageInterpreter):
+        def push(self, obj: Any) -> None:
+            budget.tick()
+            super().push(obj)
+
+        def do_q(self) -> None:
+            budget.tick()
+            super().do_q()
+
+    manager = PDFResourceManager(caching=True)
+    device = BoundedAggregator(manager, laparams=LAParams(boxes_flow=None))
+    return device, BoundedInterpreter(manager, device)
+
+
 def _extract(
     data: bytes, name: str
 ) -> tuple[list[tuple[list[_Line], float, float]], int, dict[str, str]]:
     """Each page's text lines with the page's width and height; the page count; metadata."""
     _pdfminer()
-    from pdfminer.converter import PDFPageAggregator
-    from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
     from pdfminer.pdftypes import resolve1
 
+    from translator import config
+
+    budget = _PageBudget(config.pdf_page_seconds())
     started = time.monotonic()
+    number = 0
     pages: list[tuple[list[_Line], float, float]] = []
     try:
         document = PDFDocument(PDFParser(io.BytesIO(data)))
@@ -220,9 +302,7 @@ def _extract(
                 "(with qpdf, for example) and translate the parts."
             )
         metadata = _metadata(document)
-        manager = PDFResourceManager(caching=True)
-        device = PDFPageAggregator(manager, laparams=LAParams())
-        interpreter = PDFPageInterpreter(manager, device)
+        device, interpreter = _bounded_reader(budget)
         for number, page in enumerate(PDFPage.create_pages(document), start=1):
             if number > MAX_PAGES:
                 raise InputError(f"{name} has more than {MAX_PAGES} pages. Split it.")
@@ -238,6 +318,12 @@ def _extract(
                 log.info("%s: read %d of %d pages", name, number, declared or number)
     except InputError:
         raise
+    except _PageTooSlow:
+        raise InputError(
+            f"{name}: page {number} takes longer than {budget.seconds:g} s to read (the limit "
+            "for one page, TRANSLATOR_PDF_PAGE_SECONDS); a broken or hostile page? The PDF is "
+            "not read. Remove the page (with qpdf, for example) and translate the rest."
+        ) from None
     except _StreamTooLarge:
         raise InputError(
             f"{name}: a stream inflates past {MAX_STREAM_BYTES // 2**20} MB (a zip bomb?); "
