@@ -5,10 +5,7 @@ under names made from their URLs, and recorded in the manifest by URL and conten
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import docx
@@ -18,7 +15,7 @@ from typer.testing import CliRunner
 from tests.batch_helpers import outputs, run_batch
 from tests.fakes import FakeTranslator
 from tests.pdf_fixtures import HEADLINE, news_pdf
-from tests.server_helpers import allow_loopback
+from tests.url_site import HTML, QUOTATION, Site, news_page, serve_site
 from translator.batch import (
     BatchSettings,
     FileStatus,
@@ -32,73 +29,11 @@ from translator.errors import OptionError
 
 runner = CliRunner()
 
-# A quotation placed in the pages by construction; keep mode must write it verbatim.
-QUOTATION = "„Wir werden den Haushalt nicht kürzen, solange die Konjunktur schwach ist.“"
-
-
-def _page(title: str, extra: str = "") -> bytes:
-    paragraphs = [
-        f"Die Bundesregierung hat am Dienstag über {title} beraten und keine Einigung erzielt.",
-        f"Der Finanzminister sagte nach der Sitzung: {QUOTATION} Die Opposition widersprach.",
-        "Die Gespräche sollen in der kommenden Woche fortgesetzt werden, hieß es aus Berlin.",
-        "Mehrere Abgeordnete forderten eine rasche Entscheidung über die strittigen Fragen.",
-    ]
-    if extra:
-        paragraphs.append(extra)
-    body = "".join(f"<p>{text}</p>\n" for text in paragraphs)
-    return (
-        f"<!doctype html><html lang='de'><head><meta charset='utf-8'><title>{title}</title>"
-        f"</head><body><article><h1>{title}</h1>\n{body}</article></body></html>"
-    ).encode()
-
-
-@dataclass
-class _Site:
-    """What the test server answers: path -> (status, content type, body); and every path
-    asked for, in order."""
-
-    url: str = ""
-    pages: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
-    requests: list[str] = field(default_factory=list)
-
-
-def _handler(site: _Site) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # quiet
-            pass
-
-        def do_GET(self) -> None:
-            site.requests.append(self.path)
-            status, content_type, body = site.pages.get(self.path, (404, "text/html", b"-"))
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
-
 
 @pytest.fixture
-def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Site]:
-    allow_loopback(monkeypatch)
-    served = _Site()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    served.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    served.pages = {
-        "/politik/haushalt": (200, "text/html; charset=utf-8", _page("den Haushalt")),
-        "/politik/rente": (200, "text/html; charset=utf-8", _page("die Rente")),
-        "/bild.png": (200, "image/png", b"\x89PNG\r\n\x1a\n"),
-    }
-    try:
+def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    with serve_site(monkeypatch) as served:
         yield served
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 def _list(tmp_path: Path, lines: list[str]) -> Path:
@@ -107,7 +42,7 @@ def _list(tmp_path: Path, lines: list[str]) -> Path:
     return path
 
 
-def _four(site: _Site, tmp_path: Path) -> tuple[Path, list[str]]:
+def _four(site: Site, tmp_path: Path) -> tuple[Path, list[str]]:
     """A list of two good pages, a 404 and an image, with a comment and a blank line."""
     listed = [
         f"{site.url}/politik/haushalt",
@@ -123,7 +58,7 @@ def _settings(tmp_path: Path, url_list: Path) -> BatchSettings:
 
 
 def test_two_pages_a_404_and_a_wrong_type_give_two_outputs_and_four_records(
-    site: _Site, tmp_path: Path
+    site: Site, tmp_path: Path
 ) -> None:
     url_list, listed = _four(site, tmp_path)
     report = run_batch(_settings(tmp_path, url_list), FakeTranslator())
@@ -145,7 +80,7 @@ def test_two_pages_a_404_and_a_wrong_type_give_two_outputs_and_four_records(
     assert [problem.path for problem in report.problems] == sorted(listed[2:])
 
 
-def test_a_quotation_in_a_page_arrives_verbatim(site: _Site, tmp_path: Path) -> None:
+def test_a_quotation_in_a_page_arrives_verbatim(site: Site, tmp_path: Path) -> None:
     url = f"{site.url}/politik/haushalt"
     run_batch(_settings(tmp_path, _list(tmp_path, [url])), FakeTranslator())
     text = (tmp_path / "out" / f"{url_name(url)}.en.txt").read_text(encoding="utf-8")
@@ -154,7 +89,7 @@ def test_a_quotation_in_a_page_arrives_verbatim(site: _Site, tmp_path: Path) -> 
 
 
 def test_a_rerun_fetches_again_skips_unchanged_pages_and_redoes_changed_ones(
-    site: _Site, tmp_path: Path
+    site: Site, tmp_path: Path
 ) -> None:
     url_list, listed = _four(site, tmp_path)
     settings = _settings(tmp_path, url_list)
@@ -167,8 +102,8 @@ def test_a_rerun_fetches_again_skips_unchanged_pages_and_redoes_changed_ones(
     assert engine.calls == []  # nothing reached the model
     assert len(site.requests) == 4  # every page fetched again, to know
 
-    changed = _page("den Haushalt", "Am Abend meldete sich auch der Kanzler zu Wort.")
-    site.pages["/politik/haushalt"] = (200, "text/html; charset=utf-8", changed)
+    changed = news_page("den Haushalt", "Am Abend meldete sich auch der Kanzler zu Wort.")
+    site.pages["/politik/haushalt"] = (200, HTML, changed)
     engine = FakeTranslator()
     third = run_batch(settings, engine)
     assert (third.done, third.skipped) == (1, 1)
@@ -177,7 +112,7 @@ def test_a_rerun_fetches_again_skips_unchanged_pages_and_redoes_changed_ones(
     assert engine.calls  # the changed page went through the model
 
 
-def test_a_pdf_page_gives_a_word_file(site: _Site, tmp_path: Path) -> None:
+def test_a_pdf_page_gives_a_word_file(site: Site, tmp_path: Path) -> None:
     site.pages["/bericht"] = (200, "application/pdf", news_pdf())
     url = f"{site.url}/bericht"
     report = run_batch(_settings(tmp_path, _list(tmp_path, [url])), FakeTranslator())
@@ -210,7 +145,7 @@ def test_names_are_safe_bounded_and_stable() -> None:
     assert len(set(names)) == len(_ALIKE)  # ...and still get names of their own
 
 
-def test_two_urls_that_sanitize_alike_get_two_outputs(site: _Site, tmp_path: Path) -> None:
+def test_two_urls_that_sanitize_alike_get_two_outputs(site: Site, tmp_path: Path) -> None:
     site.pages["/politik/haushalt?seite=2"] = site.pages["/politik/rente"]
     listed = [f"{site.url}/politik/haushalt", f"{site.url}/politik/haushalt?seite=2"]
     report = run_batch(_settings(tmp_path, _list(tmp_path, listed)), FakeTranslator())
@@ -220,7 +155,7 @@ def test_two_urls_that_sanitize_alike_get_two_outputs(site: _Site, tmp_path: Pat
 
 
 def test_the_names_test_fails_without_the_hash(
-    site: _Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Meta-test: with no hash in the names, the two pages above clash."""
     monkeypatch.setattr(urls, "URL_HASH_CHARACTERS", 0)
@@ -248,7 +183,7 @@ def test_a_line_that_is_not_http_is_refused_naming_its_number(tmp_path: Path, ba
 
 
 def test_a_bad_list_is_a_usage_error_before_anything_is_fetched_or_loaded(
-    site: _Site, tmp_path: Path
+    site: Site, tmp_path: Path
 ) -> None:
     url_list = _list(tmp_path, [f"{site.url}/politik/haushalt", "file:///etc/passwd"])
     out = str(tmp_path / "out")
@@ -273,7 +208,7 @@ def test_a_folder_and_urls_together_or_neither_is_a_usage_error(tmp_path: Path) 
 
 
 def test_the_cli_translates_a_list_and_exits_1_for_the_failed_pages(
-    site: _Site, tmp_path: Path, tiny_marian_dir: Path
+    site: Site, tmp_path: Path, tiny_marian_dir: Path
 ) -> None:
     url_list, listed = _four(site, tmp_path)
     args = ["batch", "--urls", str(url_list), "-o", str(tmp_path / "out")]

@@ -26,6 +26,7 @@ from tests.batch_helpers import (
     run_batch,
     wait_for_done_records,
 )
+from tests.url_site import serve_site
 from translator import engines
 from translator.api import Translator
 from translator.batch import (
@@ -112,6 +113,25 @@ def test_ray_outputs_are_the_local_outputs(
     engine = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
     again = run_batch(BatchSettings(source, tmp_path / "out"), engine)
     assert (again.skipped, again.done) == (_FILES, 0)
+
+
+def test_a_url_list_on_ray_gives_the_local_outputs(
+    ray_cluster: Any, tmp_path: Path, tiny_marian_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--urls` with `--ray`: this process fetches and writes, the workers translate."""
+    with serve_site(monkeypatch) as site:
+        url_list = tmp_path / "urls.txt"
+        listed = [f"{site.url}/politik/haushalt", f"{site.url}/politik/rente", f"{site.url}/x"]
+        url_list.write_text("\n".join(listed), encoding="utf-8")
+        engine = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
+        local = run_batch(BatchSettings(Path(), tmp_path / "local", url_list=url_list), engine)
+        with _ray_executor(_translator(tiny_marian_dir)) as executor:
+            report = execute_batch(
+                BatchSettings(Path(), tmp_path / "out", url_list=url_list), executor, Options()
+            )
+    assert (local.done, local.failed) == (report.done, report.failed) == (2, 1)
+    assert outputs(tmp_path / "out") == outputs(tmp_path / "local")
+    assert {record.path for record in read_manifest(tmp_path / "out")} == set(listed)
 
 
 def test_a_worker_killed_mid_run_loses_nothing(
