@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS runs (
     done INTEGER, skipped INTEGER, failed INTEGER, empty INTEGER
 );
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY,           -- relative to the input folder, POSIX style
+    path TEXT PRIMARY KEY,           -- relative to the input folder, POSIX style; or a URL
     sha256 TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     status TEXT NOT NULL,            -- done, empty, failed

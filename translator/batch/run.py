@@ -70,7 +70,8 @@ UNIT_SENTENCES = pipeline.WINDOW_SENTENCES // 4
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """The outcome of one input: ``path`` is relative to the input folder, POSIX style."""
+    """The outcome of one input: ``path`` is relative to the input folder, POSIX style (a
+    page of a URL list: its URL)."""
 
     path: str
     status: FileStatus
