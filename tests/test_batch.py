@@ -37,6 +37,7 @@ from translator.batch import (
     read_manifest,
 )
 from translator.cli import app
+from translator.engines import common as engine_common
 from translator.errors import InputError, OutputError
 from translator.options import Options
 from translator.pipeline import translate_document
@@ -54,7 +55,7 @@ def one_torch_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import torch
 
     threads = torch.get_num_threads()
-    monkeypatch.setattr(engines.common, "usable_cpus", lambda: 1)
+    monkeypatch.setattr(engine_common, "usable_cpus", lambda: 1)
     yield
     torch.set_num_threads(threads)
 
@@ -95,7 +96,7 @@ def reference_run(
     root = tmp_path_factory.mktemp("reference")
     source = _make_folder(root, 200)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engines.common, "usable_cpus", lambda: 1)
+        patch.setattr(engine_common, "usable_cpus", lambda: 1)
         translator = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
         report = run_batch(BatchSettings(source, root / "out"), translator)
     torch.set_num_threads(threads)

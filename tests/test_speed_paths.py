@@ -11,6 +11,7 @@ import pytest
 
 from tests.engine_checks import assert_real_outputs
 from translator import engines
+from translator.engines import common as engine_common
 from translator.engines.marian_pieces import MarianPieces
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +35,7 @@ def ct2_dir(ct2_marian_dir: Path) -> Path:
 def test_sentencepiece_tokenizer_matches_marian_tokenizer(tiny_marian_dir: Path) -> None:
     """transformers' MarianTokenizer is the independent reference, on real German text
     and on the special cases it handles (language codes, special tokens in the text)."""
-    reference = engines.common.load_tokenizer(tiny_marian_dir, "translation")
+    reference = engine_common.load_tokenizer(tiny_marian_dir, "translation")
     pieces = MarianPieces(tiny_marian_dir)
     texts = [*_german_lines(), ">>en<< Guten Tag", "Ein <unk> und </s> hier", "", "  „Zitat“  "]
     assert len(texts) > 100
