@@ -47,18 +47,18 @@ def _without_scores(run: Callable[[], object]) -> Callable[[], object]:
     """``run`` with CTranslate2 asked for no scores (the engine before issue 24.6)."""
     from translator.engines import ct2_engine
 
-    decode = ct2_engine._decode_batches
+    decode = ct2_engine._queue_batches
 
     def unscored(*args: Any, **kwargs: Any) -> Any:
         options = {k: v for k, v in args[4].items() if k != "return_scores"}
         return decode(*args[:4], options, *args[5:], **kwargs)
 
     def wrapped() -> object:
-        ct2_engine._decode_batches = unscored  # type: ignore[assignment]
+        ct2_engine._queue_batches = unscored  # type: ignore[assignment]
         try:
             return run()
         finally:
-            ct2_engine._decode_batches = decode  # type: ignore[assignment]
+            ct2_engine._queue_batches = decode  # type: ignore[assignment]
 
     return wrapped
 

@@ -12,12 +12,19 @@ import struct
 import sys
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from translator import quotes
-from translator.engines.base import Hypothesis, ScoredTranslation
+from translator.engines.base import (
+    FinishedBatch,
+    Hypothesis,
+    ScoredTranslation,
+    TranslationEngine,
+    translate_scored,
+)
 from translator.schema import ModelInfo
 
 # Text written to break a page that embeds it: a closing </title>, a script, event handlers
@@ -367,6 +374,84 @@ class FailingTranslator(FakeTranslator):
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
         raise RuntimeError("engine exploded")
+
+
+class PlaceholderLosingTranslator(FakeTranslator):
+    """Loses every placeholder of an input holding ``LOSE_WORD``, and only there: which
+    sentences fall back to fragments is known by construction."""
+
+    LOSE_WORD = "Verlust"
+
+    def tamper(self, text: str, placeholders: list[str]) -> str:
+        if self.LOSE_WORD not in text:
+            return text
+        return quotes.PLACEHOLDER_PATTERN.sub("", text)
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    """What a ``ConcurrentTranslator`` was asked to do, in order: a call submitted (its
+    texts), or one of its batches finished (``last``: the call's last)."""
+
+    kind: str  # "submit" or "finish"
+    call: int  # the call's number, from 0
+    texts: tuple[str, ...] = ()
+    last: bool = False
+
+
+class SynchronousEngine:
+    """``inner`` seen as an engine without ``submit_scored`` (a CTranslate2 engine as the
+    pipeline sees the torch one): each call returns only when all of it is done."""
+
+    def __init__(self, inner: TranslationEngine) -> None:
+        self.inner = inner
+        self.max_input_tokens = inner.max_input_tokens
+
+    @property
+    def info(self) -> ModelInfo:
+        return self.inner.info
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        return self.inner.translate(texts, strict=strict)
+
+    def translate_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> list[ScoredTranslation]:
+        return translate_scored(self.inner, texts, strict=strict, alternatives=alternatives)
+
+
+class ConcurrentTranslator(SynchronousEngine):
+    """``inner`` run the way CTranslate2 runs a model (a ``ConcurrentEngine``):
+    ``submit_scored`` queues a call in batches of ``batch_size`` texts and returns at once,
+    and a batch finishes when the caller waits for it; with ``workers`` batches left, none
+    waits (``draining``). ``events`` records each submission and each finished batch, in
+    the order they happen."""
+
+    def __init__(self, inner: FakeTranslator, batch_size: int = 2, workers: int = 2) -> None:
+        super().__init__(inner)
+        self.batch_size = batch_size
+        self.workers = workers
+        self.events: list[EngineEvent] = []
+
+    def submit_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> Iterator[FinishedBatch]:
+        call = sum(event.kind == "submit" for event in self.events)
+        self.events.append(EngineEvent("submit", call, tuple(texts)))
+        done = self.translate_scored(texts, strict=strict, alternatives=alternatives)
+        return self._finish(call, done)
+
+    def _finish(self, call: int, done: list[ScoredTranslation]) -> Iterator[FinishedBatch]:
+        for start in range(0, len(done), self.batch_size):
+            end = min(start + self.batch_size, len(done))
+            self.events.append(EngineEvent("finish", call, last=end == len(done)))
+            left = -(-(len(done) - end) // self.batch_size)
+            yield FinishedBatch(
+                [(i, done[i]) for i in range(start, end)], draining=left <= self.workers
+            )
 
 
 def tiny_png() -> bytes:

@@ -40,6 +40,7 @@ __all__ = [
     "join_rendering",
     "mask_quotes",
     "neutralize_marks",
+    "placeholders_intact",
     "split_marks",
     "target_marks",
     "unmask",
@@ -710,6 +711,20 @@ def mask_quotes(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, tuple
     return "".join(parts), tuple(placeholders)
 
 
+def placeholders_intact(translated: str, placeholders: Sequence[str]) -> bool:
+    """Whether each placeholder appears exactly once, in order, in the model's output, and
+    nothing that looks like a mangled or invented one does: ``unmask``'s first check, which
+    needs no rendering, so a sentence that fails it can fall back before its quotations
+    are rendered."""
+    if _SLOT in translated:
+        return False
+    exact = list(PLACEHOLDER_PATTERN.finditer(translated))
+    if [match.group(0) for match in exact] != list(placeholders):
+        return False
+    exact_starts = {match.start() for match in exact}
+    return all(match.start() in exact_starts for match in _LOOKALIKE_PATTERN.finditer(translated))
+
+
 def unmask(translated: str, placeholders: Sequence[str], renderings: Sequence[str]) -> str | None:
     """Put the renderings of quotations back where the model left their placeholders.
 
@@ -723,13 +738,7 @@ def unmask(translated: str, placeholders: Sequence[str], renderings: Sequence[st
         The restored text, in which ``find_quotes`` finds exactly the quotations of the
         renderings, in order; or ``None`` when the model's output fails verification.
     """
-    if len(placeholders) != len(renderings) or _SLOT in translated:
-        return None
-    exact = list(PLACEHOLDER_PATTERN.finditer(translated))
-    if [match.group(0) for match in exact] != list(placeholders):
-        return None
-    exact_starts = {match.start() for match in exact}
-    if any(match.start() not in exact_starts for match in _LOOKALIKE_PATTERN.finditer(translated)):
+    if len(placeholders) != len(renderings) or not placeholders_intact(translated, placeholders):
         return None
     slotted = PLACEHOLDER_PATTERN.sub(_SLOT, translated)
     outside = neutralize_marks(slotted).split(_SLOT)

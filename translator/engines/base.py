@@ -6,7 +6,7 @@ Nothing here imports torch, transformers or ctranslate2.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeVar, runtime_checkable
@@ -101,6 +101,44 @@ def translate_scored(
     if isinstance(engine, ScoringEngine):
         return engine.translate_scored(texts, strict=strict, alternatives=alternatives)
     return [ScoredTranslation(text) for text in engine.translate(texts, strict=strict)]
+
+
+@dataclass(frozen=True)
+class FinishedBatch:
+    """Rows of a submitted call whose batch finished: (row in the call, translation)."""
+
+    rows: list[tuple[int, ScoredTranslation]]
+    draining: bool = True
+    """No batch of the call still waits for a worker: work submitted now starts as soon as
+    a worker is free. Submitted before, it would only queue behind the call's batches,
+    split into smaller (slower) batches than if it waits to be sent together."""
+
+
+@runtime_checkable
+class ConcurrentEngine(Protocol):
+    """An engine that queues a call's batches and returns at once (CTranslate2 does): work
+    submitted while a call still decodes shares the same workers instead of waiting for
+    the whole call."""
+
+    def submit_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> Iterator[FinishedBatch]:
+        """Queue every text now; iterating yields each batch as it finishes, until every
+        row of the call has come exactly once (the translations ``translate_scored`` would
+        return)."""
+        ...
+
+
+def submit_scored(
+    engine: TranslationEngine, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+) -> Iterator[FinishedBatch]:
+    """``engine``'s scored translations of ``texts``, submitted now and yielded as batches
+    finish. An engine that is not a ConcurrentEngine translates them all now, so what is
+    submitted next runs after them: the same steps, in order."""
+    if isinstance(engine, ConcurrentEngine):
+        return engine.submit_scored(texts, strict=strict, alternatives=alternatives)
+    done = translate_scored(engine, texts, strict=strict, alternatives=alternatives)
+    return iter([FinishedBatch(list(enumerate(done)))] if done else [])
 
 
 def best_and_alternatives(hypotheses: Sequence[Hypothesis], alternatives: int) -> ScoredTranslation:

@@ -4,7 +4,7 @@ on CPU and float16 on CUDA, several batches decoding at once."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,6 +13,7 @@ from typing import Any
 from translator.engines import common
 from translator.engines.base import (
     Device,
+    FinishedBatch,
     Hypothesis,
     ScoredTranslation,
     best_and_alternatives,
@@ -114,8 +115,19 @@ class CT2Translator(EngineBase):
     ) -> list[ScoredTranslation]:
         """Each text's translation with its average log-probability per token, and up to
         ``alternatives`` other hypotheses (the beam widens to hold them)."""
+        found: dict[int, ScoredTranslation] = {}
+        for batch in self.submit_scored(texts, strict=strict, alternatives=alternatives):
+            found.update(batch.rows)
+        return [found[i] for i in range(len(texts))]
+
+    def submit_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> Iterator[FinishedBatch]:
+        """``translate_scored``'s translations, every batch queued now and each batch's
+        rows yielded as it finishes: what the caller submits meanwhile decodes beside the
+        rest on the same workers (``ConcurrentEngine``)."""
         if not texts:
-            return []
+            return iter(())
         sources = _source_tokens(self._tokenizer, texts)
         counts = [len(tokens) for tokens in sources]
         check_lengths(counts, self._max_input_tokens)
@@ -140,43 +152,61 @@ class CT2Translator(EngineBase):
             getattr(self._translator, "num_translators", 1),
         )
         batches = length_sorted_batches(counts, per_batch, self._max_batch_tokens)
-        outputs, batch_limits, ranked = _decode_batches(
-            self._translator, sources, batches, limits, options
-        )
-        if self._exact_row_limits:
-            over = [
-                i
-                for i, output in enumerate(outputs)
-                if len(output) >= limits[i] and batch_limits[i] > limits[i]
-            ]
-            by_limit: dict[int, list[int]] = {}
-            for index in over:
-                by_limit.setdefault(limits[index], []).append(index)
-            redo: list[list[int]] = []
-            for rows in by_limit.values():
-                for batch in length_sorted_batches(
-                    [counts[i] for i in rows], per_batch, self._max_batch_tokens
+        queued = _queue_batches(self._translator, sources, batches, limits, options)
+        call = _Call(sources, counts, limits, per_batch, options, alternatives)
+        return self._finished_rows(call, queued)
+
+    def _finished_rows(self, call: _Call, queued: list[_Queued]) -> Iterator[FinishedBatch]:
+        """Each queued batch's rows as it finishes, scored. A row that ran past its own
+        limit (``_exact_row_limits``) comes last, decoded again once every batch is in,
+        with the others that did: the same batches as when nothing is yielded early."""
+        over: list[int] = []
+        workers = getattr(self._translator, "num_translators", 1)
+        for position, (batch, limit, results) in enumerate(queued):
+            ready = []
+            for index, ranked in _collect(batch, results):
+                if (
+                    self._exact_row_limits
+                    and len(ranked[0][0]) >= call.limits[index]
+                    and limit > call.limits[index]
                 ):
-                    redo.append([rows[i] for i in batch])
-            redone, _, reranked = _decode_batches(self._translator, sources, redo, limits, options)
-            for batch in redo:
-                for index in batch:
-                    outputs[index] = redone[index]
-                    ranked[index] = reranked[index]
-        return [
-            best_and_alternatives(
-                [
-                    Hypothesis(text, _mean_log_probability(score, len(tokens), self._defaults))
-                    for (tokens, score), text in zip(
-                        row,
-                        _detokenize(self._tokenizer, [tokens[: limits[i]] for tokens, _ in row]),
-                        strict=True,
-                    )
-                ],
-                alternatives,
+                    over.append(index)
+                else:
+                    ready.append((index, self._scored(ranked, call, index)))
+            # Workers take batches in the order queued: with no more batches left than
+            # workers, none waits.
+            yield FinishedBatch(ready, draining=len(queued) - position - 1 <= workers)
+        by_limit: dict[int, list[int]] = {}
+        for index in over:
+            by_limit.setdefault(call.limits[index], []).append(index)
+        redo: list[list[int]] = []
+        for rows in by_limit.values():
+            for batch in length_sorted_batches(
+                [call.counts[i] for i in rows], call.per_batch, self._max_batch_tokens
+            ):
+                redo.append([rows[i] for i in batch])
+        for batch, _, results in _queue_batches(
+            self._translator, call.sources, redo, call.limits, call.options
+        ):
+            redone = _collect(batch, results)
+            yield FinishedBatch(
+                [(index, self._scored(ranked, call, index)) for index, ranked in redone]
             )
-            for i, row in enumerate(ranked)
-        ]
+
+    def _scored(self, ranked: _Ranked, call: _Call, index: int) -> ScoredTranslation:
+        """A row's hypotheses as its translation and alternatives, cut to its own limit."""
+        limit = call.limits[index]
+        return best_and_alternatives(
+            [
+                Hypothesis(text, _mean_log_probability(score, len(tokens), self._defaults))
+                for (tokens, score), text in zip(
+                    ranked,
+                    _detokenize(self._tokenizer, [tokens[:limit] for tokens, _ in ranked]),
+                    strict=True,
+                )
+            ],
+            call.alternatives,
+        )
 
     def _sentences_per_batch(self, counts: Sequence[int], beams: int) -> int:
         """CTranslate2 decodes sentences x beams hypotheses a step, so a batch is sized in
@@ -257,10 +287,15 @@ class CT2Summarizer(EngineBase):
             )
         prefix = [defaults.forced_first_token] if defaults.forced_first_token is not None else None
         batches = length_sorted_batches(counts, self._batch_size, MAX_BATCH_TOKENS)
-        outputs, _, _ = _decode_batches(
+        queued = _queue_batches(
             self._summarizer, sources, batches, [limit] * len(texts), options, prefix=prefix
         )
-        return _detokenize(self._tokenizer, outputs)
+        best = {
+            index: ranked[0][0]
+            for batch, _, results in queued
+            for index, ranked in _collect(batch, results)
+        }
+        return _detokenize(self._tokenizer, [best[i] for i in range(len(texts))])
 
 
 def _balanced_batch_size(rows: int, most: int, workers: int) -> int:
@@ -284,7 +319,23 @@ def _detokenize(tokenizer: Any, outputs: Sequence[Sequence[str]]) -> list[str]:
     return [text.strip() for text in decoded]
 
 
-def _decode_batches(
+_Ranked = list[tuple[list[str], float | None]]  # a row's hypotheses: tokens and score
+_Queued = tuple[list[int], int, Any]  # a batch's rows, its length limit, its futures
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What the rows of one ``submit_scored`` call were decoded with."""
+
+    sources: list[list[str]]
+    counts: list[int]
+    limits: list[int]
+    per_batch: int
+    options: dict[str, Any]
+    alternatives: int
+
+
+def _queue_batches(
     model: Any,
     sources: Sequence[list[str]],
     batches: Sequence[Sequence[int]],
@@ -292,14 +343,11 @@ def _decode_batches(
     options: dict[str, Any],
     *,
     prefix: list[str] | None = None,
-) -> tuple[list[list[str]], list[int], list[list[tuple[list[str], float | None]]]]:
-    """Decode every batch, all queued at once so that CTranslate2's workers share them.
-
-    Returns each row's tokens (end token excluded), the limit its batch ran with (the
-    largest of its rows' ``limits``) and all its hypotheses with their scores (None when
-    ``options`` do not ask for scores). ``prefix``, when given, starts every row's output.
-    """
-    queued = []
+) -> list[_Queued]:
+    """Queue every batch on CTranslate2's workers and return at once: each batch's rows,
+    the limit it runs with (the largest of its rows' ``limits``) and its futures.
+    ``prefix``, when given, starts every row's output."""
+    queued: list[_Queued] = []
     for batch in batches:
         limit = max(limits[i] for i in batch)
         results = model.translate_batch(
@@ -311,28 +359,35 @@ def _decode_batches(
             max_input_length=0,
             **options,
         )
-        queued.append((batch, limit, results))
-    outputs: list[list[str]] = [[] for _ in sources]
-    ranked: list[list[tuple[list[str], float | None]]] = [[] for _ in sources]
-    batch_limits = [0] * len(sources)
+        queued.append((list(batch), limit, results))
+    return queued
+
+
+def _collect(batch: Sequence[int], results: Any) -> list[tuple[int, _Ranked]]:
+    """Wait for a queued batch: each row's hypotheses (tokens, end token excluded, and
+    score: None when the options asked for no scores), best first."""
+    rows: list[tuple[int, _Ranked]] = []
     with out_of_memory_as_error():  # CTranslate2 reports a failed batch when it is collected
-        for batch, limit, results in queued:
-            for index, result in zip(batch, results, strict=True):
-                try:
-                    found = result.result()
-                except RuntimeError as error:
-                    if _is_missing_library(error):
-                        raise _missing_libraries(error) from error
-                    raise
-                hypotheses = found.hypotheses
-                scores = list(found.scores) or [None] * len(hypotheses)
-                outputs[index] = list(hypotheses[0])
-                ranked[index] = [
-                    (list(tokens), score) for tokens, score in zip(hypotheses, scores, strict=True)
-                ]
-                batch_limits[index] = limit
-            batch_finished(len(batch))
-    return outputs, batch_limits, ranked
+        for index, result in zip(batch, results, strict=True):
+            try:
+                found = result.result()
+            except RuntimeError as error:
+                if _is_missing_library(error):
+                    raise _missing_libraries(error) from error
+                raise
+            hypotheses = found.hypotheses
+            scores = list(found.scores) or [None] * len(hypotheses)
+            rows.append(
+                (
+                    index,
+                    [
+                        (list(tokens), score)
+                        for tokens, score in zip(hypotheses, scores, strict=True)
+                    ],
+                )
+            )
+    batch_finished(len(batch))
+    return rows
 
 
 def _mean_log_probability(

@@ -73,8 +73,9 @@ texts of one document join to its ``DocumentResult.translation`` (streamed outpu
 
 # Windows bound the memory a huge document needs: model inputs exist for one window of
 # sentences at a time, and results can be streamed out window by window. Each window is
-# one engine call (plus one for fallbacks), and the engine's workers idle at the end of
-# each call: 1,024 sentences instead of 256 made the 400-sentence benchmark 1.2x faster.
+# one engine call (its fallbacks decode beside its last batches), and the engine's workers
+# idle at the end of each call: 1,024 sentences instead of 256 made the 400-sentence
+# benchmark 1.2x faster.
 WINDOW_SENTENCES = 1024
 
 
@@ -404,10 +405,12 @@ def _translate_window(
     )
     translate_quotes = options.quotes is not QuoteMode.KEEP or want_translated_quotes
     masked = _request_window(jobs, requests, translate_quotes, options.glossary)
-    translate_pending(translator, requests)
+    translate_pending(translator, requests, _early_fallback(jobs, masked, requests))
     renderings = _render_protected(jobs, options, translate_quotes, requests)
     restored = _restore_masked(jobs, masked, requests, renderings, translate_quotes)
-    translate_pending(translator, requests)  # the fragments of sentences that fell back
+    # The fragments of sentences that failed only once their quotations were rendered
+    # (their marks did not pair); usually none are left.
+    translate_pending(translator, requests)
     return [
         _paragraph_outcome(j, job, requests, renderings, restored, options, translate_quotes)
         for j, job in enumerate(jobs)
@@ -441,9 +444,35 @@ def _request_window(
                     masked[(j, s)] = masked_plan
                     requests.add_masked(masked_plan[0])
                 else:  # too long to translate whole: straight to fragments
-                    for text_part in plan.text_parts:
-                        requests.add_translatable(split_edges(text_part.text)[1])
+                    _request_fragments(plan, requests)
     return masked
+
+
+def _request_fragments(plan: SentencePlan, requests: Requests) -> None:
+    """Queue the text around a sentence's quotations, piece by piece: its fallback."""
+    for text_part in plan.text_parts:
+        requests.add_translatable(split_edges(text_part.text)[1])
+
+
+def _early_fallback(
+    jobs: Sequence[_ParagraphJob], masked: _Masked, requests: Requests
+) -> Callable[[str], None]:
+    """Called with each translated text as soon as its batch is done: a masked sentence
+    whose placeholders did not survive has its fragments queued at once (on an engine
+    that decodes concurrently they decode beside the main call's last batches). The same
+    sentences fail ``_restore_masked``'s unmask, which finds their fragments queued."""
+    sentences: dict[str, list[tuple[int, int]]] = {}
+    for key, (masked_text, _) in masked.items():
+        sentences.setdefault(masked_text, []).append(key)
+
+    def on_final(text: str) -> None:
+        for j, s in sentences.get(text, ()):
+            if not quotes.placeholders_intact(requests.results[text], masked[(j, s)][1]):
+                plan = jobs[j].plans[s]
+                requests.current = Origin(j, jobs[j].where, plan.text)
+                _request_fragments(plan, requests)
+
+    return on_final
 
 
 def _render_protected(
@@ -470,8 +499,8 @@ def _restore_masked(
     renderings: Renderings,
     translate_quotes: bool,
 ) -> _Restored:
-    """Phase 2: unmask; a sentence whose placeholders did not survive has its fragments
-    queued instead (translated by the window's second engine call)."""
+    """Phase 2: unmask; a sentence that fails verification has its fragments queued
+    instead (``_early_fallback`` queued most of them already)."""
     done: _Restored = {}
     for (j, s), (masked_text, placeholders) in masked.items():
         plan = jobs[j].plans[s]
@@ -485,8 +514,7 @@ def _restore_masked(
                 jobs[j].where,
                 plan.text.strip(),
             )
-            for text_part in plan.text_parts:
-                requests.add_translatable(split_edges(text_part.text)[1])
+            _request_fragments(plan, requests)
             continue
         for_summary = restored
         if translate_quotes:

@@ -7,11 +7,17 @@ strictly, and ALL-CAPS input gets German casing back before the model sees it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from translator import segment
-from translator.engines.base import ScoredTranslation, TranslationEngine, translate_scored
+from translator.engines.base import (
+    FinishedBatch,
+    ScoredTranslation,
+    TranslationEngine,
+    submit_scored,
+)
 from translator.schema import Alternative
 
 log = logging.getLogger(__name__)
@@ -154,40 +160,86 @@ def fit(core: str, translator: TranslationEngine) -> list[str]:
     return [piece.strip() for piece in pieces if piece.strip()]
 
 
-def translate_pending(translator: TranslationEngine, requests: Requests) -> None:
-    """Translate the requests not yet translated, regenerating outputs that look degenerate."""
-    pending = requests.texts[requests.translated :]
-    requests.translated = len(requests.texts)
-    if not pending:
-        return
-    model_inputs = [text if text in requests.masked else normalise_case(text) for text in pending]
-    alternatives = requests.alternatives
-    outputs = translate_scored(translator, model_inputs, alternatives=alternatives)
-    suspicious = [i for i, out in enumerate(outputs) if degenerate(model_inputs[i], out.text)]
-    if suspicious:
-        retried = translate_scored(
-            translator,
-            [model_inputs[i] for i in suspicious],
-            strict=True,
-            alternatives=alternatives,
-        )
-        for i, out in zip(suspicious, retried, strict=True):
-            if degenerate(model_inputs[i], out.text):
-                requests.warn(
-                    pending[i],
-                    "a translation still looks degenerate after a strict retry "
-                    "(length or repetition out of range)",
-                )
-            outputs[i] = out
-    for text, model_input, out in zip(pending, model_inputs, outputs, strict=True):
-        if model_input != text:  # case-normalised: the output is upper-cased like its source
-            out = replace(
-                out,
-                text=out.text.upper(),
-                alternatives=tuple(replace(a, text=a.text.upper()) for a in out.alternatives),
+def translate_pending(
+    translator: TranslationEngine,
+    requests: Requests,
+    on_final: Callable[[str], None] | None = None,
+) -> None:
+    """Translate the requests not yet translated, regenerating outputs that look degenerate.
+
+    Each text's result is stored as soon as it is final (its strict retry done, when it
+    needed one), and ``on_final`` is then called with the text. The requests it adds are
+    sent as soon as the engine's workers have no batch of the running call waiting: on a
+    ``ConcurrentEngine`` they decode beside that call's last batches; on another engine
+    they run after it, as a separate call would.
+    """
+    calls: deque[_Call] = deque()
+    still_degenerate: set[str] = set()
+    retries: list[str] = []
+
+    def send(texts: list[str], *, strict: bool) -> None:
+        inputs = [text if text in requests.masked else normalise_case(text) for text in texts]
+        rows = submit_scored(translator, inputs, strict=strict, alternatives=requests.alternatives)
+        calls.append(_Call(texts, inputs, strict, rows))
+
+    def send_waiting() -> None:
+        if retries:
+            send(retries.copy(), strict=True)
+            retries.clear()
+        pending = requests.texts[requests.translated :]
+        requests.translated = len(requests.texts)
+        if pending:
+            send(pending, strict=False)
+
+    send_waiting()
+    while calls:  # in the order sent: the order the engine's workers take them
+        call = calls[0]
+        finished = next(call.rows, None)
+        if finished is None:
+            calls.popleft()
+            send_waiting()
+            continue
+        for i, out in finished.rows:
+            text = call.texts[i]
+            if degenerate(call.inputs[i], out.text):
+                if not call.strict:
+                    retries.append(text)
+                    continue
+                still_degenerate.add(text)
+            _store(requests, text, call.inputs[i], out)
+            if on_final is not None:
+                on_final(text)
+        if finished.draining:
+            send_waiting()
+    for text in requests.texts:  # in the order asked for, however the batches finished
+        if text in still_degenerate:
+            requests.warn(
+                text,
+                "a translation still looks degenerate after a strict retry "
+                "(length or repetition out of range)",
             )
-        requests.results[text] = out.text
-        requests.scored[text] = out
+
+
+@dataclass(frozen=True)
+class _Call:
+    """Texts sent to the engine in one call, and its rows still to come."""
+
+    texts: list[str]
+    inputs: list[str]  # what the model sees (ALL-CAPS text case-normalised)
+    strict: bool
+    rows: Iterator[FinishedBatch]
+
+
+def _store(requests: Requests, text: str, model_input: str, out: ScoredTranslation) -> None:
+    """Keep ``text``'s translation; a case-normalised input's is upper-cased like its source."""
+    if model_input != text:
+        out = replace(
+            out,
+            text=out.text.upper(),
+            alternatives=tuple(replace(a, text=a.text.upper()) for a in out.alternatives),
+        )
+    requests.results[text] = out.text
+    requests.scored[text] = out
 
 
 def normalise_case(text: str) -> str:
