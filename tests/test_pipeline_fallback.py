@@ -197,3 +197,23 @@ def test_a_synchronous_engine_runs_the_same_steps_in_order() -> None:
     main, fallback = engine.calls
     assert any(quotes.PLACEHOLDER_PATTERN.search(t) for t in main)
     assert any(LOSE in t for t in fallback) and not set(fallback) & set(main)
+
+
+def test_the_translation_memory_keeps_a_concurrent_engine_concurrent(tmp_path: Path) -> None:
+    """The CLI puts the memory in front of the engine by default: fallbacks still go out
+    early, and a second run answered from the memory gives the same results."""
+    from translator.engines.remembering import MemoryEngine
+    from translator.memory_store import TranslationMemory
+
+    inner = ConcurrentTranslator(PlaceholderLosingTranslator(), batch_size=2)
+    engine = MemoryEngine(inner, TranslationMemory(tmp_path / "memory.sqlite3"), beams=None)
+    assert isinstance(engine, ConcurrentEngine)
+    first = _translate(engine, [_ordering_document()], Options())
+    assert [q.strategy for q in first[0].quotes] == [QuoteStrategy.FRAGMENTS]
+    assert _fallback_sent_before_main_call_finished(inner.events)
+    assert first == _translate(PlaceholderLosingTranslator(), [_ordering_document()], Options())
+    submitted = len(inner.events)
+    again = _translate(engine, [_ordering_document()], Options())
+    assert again == first
+    assert len(inner.events) == submitted  # every input answered from the memory
+    assert engine.hits >= engine.misses > 0

@@ -6,7 +6,7 @@ Nothing here imports torch, transformers or ctranslate2.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, TypeVar, runtime_checkable
@@ -135,10 +135,20 @@ def submit_scored(
     """``engine``'s scored translations of ``texts``, submitted now and yielded as batches
     finish. An engine that is not a ConcurrentEngine translates them all now, so what is
     submitted next runs after them: the same steps, in order."""
+    if not texts:
+        return iter(())
     if isinstance(engine, ConcurrentEngine):
         return engine.submit_scored(texts, strict=strict, alternatives=alternatives)
     done = translate_scored(engine, texts, strict=strict, alternatives=alternatives)
-    return iter([FinishedBatch(list(enumerate(done)))] if done else [])
+    return iter([FinishedBatch(list(enumerate(done)))])
+
+
+def collect(batches: Iterable[FinishedBatch], count: int) -> list[ScoredTranslation]:
+    """The translations of a submitted call of ``count`` texts, in order, once all is done."""
+    found: dict[int, ScoredTranslation] = {}
+    for batch in batches:
+        found.update(batch.rows)
+    return [found[i] for i in range(count)]
 
 
 def best_and_alternatives(hypotheses: Sequence[Hypothesis], alternatives: int) -> ScoredTranslation:

@@ -17,6 +17,7 @@ from translator.engines.base import (
     Hypothesis,
     ScoredTranslation,
     best_and_alternatives,
+    collect,
     parse_device,
 )
 from translator.engines.common import (
@@ -115,10 +116,9 @@ class CT2Translator(EngineBase):
     ) -> list[ScoredTranslation]:
         """Each text's translation with its average log-probability per token, and up to
         ``alternatives`` other hypotheses (the beam widens to hold them)."""
-        found: dict[int, ScoredTranslation] = {}
-        for batch in self.submit_scored(texts, strict=strict, alternatives=alternatives):
-            found.update(batch.rows)
-        return [found[i] for i in range(len(texts))]
+        return collect(
+            self.submit_scored(texts, strict=strict, alternatives=alternatives), len(texts)
+        )
 
     def submit_scored(
         self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0

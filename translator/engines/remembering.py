@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from translator.engines.base import (
+    FinishedBatch,
     ScoredTranslation,
     TranslationEngine,
+    collect,
     engine_name,
-    translate_scored,
+    submit_scored,
 )
 from translator.memory_store import TranslationMemory
 from translator.model_identity import model_identity
@@ -80,25 +82,49 @@ class MemoryEngine:
     def translate_scored(
         self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
     ) -> list[ScoredTranslation]:
+        return collect(
+            self.submit_scored(texts, strict=strict, alternatives=alternatives), len(texts)
+        )
+
+    def submit_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> Iterator[FinishedBatch]:
+        """The memory's answers at once; the rest sent to the engine now, each of its
+        batches stored and yielded as it finishes (so a concurrent engine stays one)."""
         keys = [self.key(text, strict=strict) for text in texts]
-        if alternatives > 0:  # the memory has one translation per input: ask the model
-            known: dict[bytes, str] = {}
-            missing = list(dict.fromkeys(texts))
-        else:
-            known = self.memory.get_many(keys)
-            missing = list(
-                dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known)
-            )
-        made: dict[bytes, ScoredTranslation] = {}
-        if missing:
-            outputs = translate_scored(
-                self.engine, missing, strict=strict, alternatives=alternatives
-            )
-            made = {self.key(t, strict=strict): o for t, o in zip(missing, outputs, strict=True)}
-            self.memory.put_many({key: scored.text for key, scored in made.items()})
+        # The memory has one translation per input: a call that asks for alternatives
+        # goes to the model whole.
+        known = self.memory.get_many(keys) if alternatives == 0 else {}
+        rows: dict[bytes, list[int]] = {}  # each distinct input's rows in the call
+        for i, key in enumerate(keys):
+            rows.setdefault(key, []).append(i)
+        missing = [key for key in rows if key not in known]
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
-        return [made[key] if key in made else ScoredTranslation(known[key]) for key in keys]
+        made = submit_scored(
+            self.engine,
+            [texts[rows[key][0]] for key in missing],
+            strict=strict,
+            alternatives=alternatives,
+        )
+        hits = [
+            (i, ScoredTranslation(known[key])) for key in rows if key in known for i in rows[key]
+        ]
+        return self._answers(hits, rows, missing, made)
+
+    def _answers(
+        self,
+        hits: list[tuple[int, ScoredTranslation]],
+        rows: dict[bytes, list[int]],
+        missing: list[bytes],
+        made: Iterator[FinishedBatch],
+    ) -> Iterator[FinishedBatch]:
+        if hits or not missing:
+            yield FinishedBatch(hits, draining=not missing)
+        for batch in made:
+            self.memory.put_many({missing[i]: scored.text for i, scored in batch.rows})
+            answered = [(row, scored) for i, scored in batch.rows for row in rows[missing[i]]]
+            yield FinishedBatch(answered, draining=batch.draining)
 
     def key(self, text: str, *, strict: bool) -> bytes:
         """The memory's key of ``text`` under this engine's settings."""
