@@ -217,3 +217,16 @@ def test_the_translation_memory_keeps_a_concurrent_engine_concurrent(tmp_path: P
     assert again == first
     assert len(inner.events) == submitted  # every input answered from the memory
     assert engine.hits >= engine.misses > 0
+
+
+def test_a_deferred_engine_keeps_a_concurrent_engine_concurrent() -> None:
+    """``translate`` loads the model on the first sentence that needs it (DeferredEngine):
+    the engine it loads still gets the fallbacks early."""
+    from translator.engines.deferred import DeferredEngine
+
+    inner = ConcurrentTranslator(PlaceholderLosingTranslator(), batch_size=2)
+    engine = DeferredEngine(lambda: inner, lambda: inner.info, remembers=False)
+    assert isinstance(engine, ConcurrentEngine)
+    results = _translate(engine, [_ordering_document()], Options())
+    assert [q.strategy for q in results[0].quotes] == [QuoteStrategy.FRAGMENTS]
+    assert _fallback_sent_before_main_call_finished(inner.events)

@@ -7,9 +7,15 @@ Nothing here imports torch, transformers or ctranslate2.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
-from translator.engines.base import ScoredTranslation, TranslationEngine, translate_scored
+from translator.engines.base import (
+    FinishedBatch,
+    ScoredTranslation,
+    TranslationEngine,
+    submit_scored,
+    translate_scored,
+)
 from translator.schema import CacheStats, ModelInfo
 
 
@@ -71,3 +77,11 @@ class DeferredEngine:
         if not texts:
             return []
         return translate_scored(self._needed(), texts, strict=strict, alternatives=alternatives)
+
+    def submit_scored(
+        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    ) -> Iterator[FinishedBatch]:
+        """The loaded engine's: a concurrent one stays concurrent (``ConcurrentEngine``)."""
+        if not texts:
+            return iter(())
+        return submit_scored(self._needed(), texts, strict=strict, alternatives=alternatives)
