@@ -43,26 +43,6 @@ def ensure_marian() -> None:
         convert.convert_model(MARIAN_DIR)
 
 
-def _without_scores(run: Callable[[], object]) -> Callable[[], object]:
-    """``run`` with CTranslate2 asked for no scores (the engine before issue 24.6)."""
-    from translator.engines import ct2_engine
-
-    decode = ct2_engine._queue_batches
-
-    def unscored(*args: Any, **kwargs: Any) -> Any:
-        options = {k: v for k, v in args[4].items() if k != "return_scores"}
-        return decode(*args[:4], options, *args[5:], **kwargs)
-
-    def wrapped() -> object:
-        ct2_engine._queue_batches = unscored  # type: ignore[assignment]
-        try:
-            return run()
-        finally:
-            ct2_engine._queue_batches = decode  # type: ignore[assignment]
-
-    return wrapped
-
-
 def measure(repeats: int) -> dict[str, Any]:
     """The timings (a child process runs this, or ``__main__``)."""
     from translator import engines, language, pipeline
@@ -82,15 +62,14 @@ def measure(repeats: int) -> dict[str, Any]:
         for sentence in sentences:
             language.foreign_language(sentence)
         detect.append(time.perf_counter() - started)
+    unscored = Options(pass_foreign=False, scores=False)  # the engine before issue 24.6
     plain = Options(pass_foreign=False)
     pipeline.translate_document(document.split("\n\n")[0], engine, plain)  # warm-up
     base: list[float] = []
     scored: list[float] = []
     default: list[float] = []
     for _ in range(repeats):
-        base += common.timed(
-            _without_scores(lambda: pipeline.translate_document(document, engine, plain)), 1
-        )
+        base += common.timed(lambda: pipeline.translate_document(document, engine, unscored), 1)
         scored += common.timed(lambda: pipeline.translate_document(document, engine, plain), 1)
         default += common.timed(lambda: pipeline.translate_document(document, engine), 1)
     return {

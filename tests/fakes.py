@@ -437,7 +437,12 @@ class ConcurrentTranslator(SynchronousEngine):
         self.events: list[EngineEvent] = []
 
     def submit_scored(
-        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+        self,
+        texts: Sequence[str],
+        *,
+        strict: bool = False,
+        alternatives: int = 0,
+        scores: bool = True,
     ) -> Iterator[FinishedBatch]:
         call = sum(event.kind == "submit" for event in self.events)
         self.events.append(EngineEvent("submit", call, tuple(texts)))

@@ -614,3 +614,83 @@ def test_meta_the_automatic_batch_check_sees_a_fixed_size(
     recorder = _record(translator)
     translator.translate(SENTENCES)
     assert max(len(call["source"]) for call in recorder.calls) > 3
+
+
+@pytest.mark.parametrize("beams", [1, 4])
+def test_without_scores_the_engine_skips_them_and_translates_the_same(
+    make_translator: Callable[..., TranslationEngine], beams: int
+) -> None:
+    from translator.engines.base import collect
+
+    translator = make_translator("ct2", beams=beams)
+    assert isinstance(translator, CT2Translator)
+    recorder = _record(translator)
+    scored = collect(translator.submit_scored(SENTENCES), len(SENTENCES))
+    plain = collect(translator.submit_scored(SENTENCES, scores=False), len(SENTENCES))
+    assert [s.text for s in plain] == [s.text for s in scored]
+    assert all(s.score is not None for s in scored) and scored
+    assert all(s.score is None for s in plain) and plain
+    asked = {call["options"]["return_scores"] for call in recorder.calls}
+    assert asked == {True, False}
+
+
+def test_alternatives_keep_their_scores_when_the_output_needs_none(
+    make_translator: Callable[..., TranslationEngine],
+) -> None:
+    from translator.engines.base import collect
+
+    translator = make_translator("ct2", beams=1)
+    assert isinstance(translator, CT2Translator)
+    recorder = _record(translator)
+    collect(translator.submit_scored(SENTENCES[:2], alternatives=2, scores=False), 2)
+    assert recorder.calls and all(call["options"]["return_scores"] for call in recorder.calls)
+
+
+def _scores_asked(ct2_marian_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Output format -> the ``scores`` values the CLI's engine calls asked with."""
+    from typer.testing import CliRunner
+
+    from translator.cli import app
+
+    asked: list[bool] = []
+    original = CT2Translator.submit_scored
+
+    def spy(self: CT2Translator, texts: Any, **options: Any) -> Any:
+        asked.append(options.get("scores", True))
+        return original(self, texts, **options)
+
+    monkeypatch.setattr(CT2Translator, "submit_scored", spy)
+    article = tmp_path / "a.txt"
+    article.write_text("Der Minister sagte am Montag, die Regierung handle bald.\n", "utf-8")
+    found = {}
+    for output_format in ("text", "json", "html"):
+        asked.clear()
+        result = CliRunner().invoke(
+            app,
+            [
+                *("translate", str(article), "-m", str(ct2_marian_dir), "--engine", "ct2"),
+                *("--no-cache", "--format", output_format),
+                *("-o", str(tmp_path / f"out.{output_format}")),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        found[output_format] = set(asked)
+    return found
+
+
+def test_text_output_asks_the_model_for_no_scores_and_json_does(
+    ct2_marian_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI asks for scores only for outputs that show them."""
+    found = _scores_asked(ct2_marian_dir, tmp_path, monkeypatch)
+    assert found == {"text": {False}, "json": {True}, "html": {True}}
+
+
+def test_meta_the_scores_check_sees_a_cli_that_always_asks(
+    ct2_marian_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from translator.cli import translate_cmd
+
+    monkeypatch.setattr(translate_cmd, "shows_scores", lambda output_format: True)
+    found = _scores_asked(ct2_marian_dir, tmp_path, monkeypatch)
+    assert found["text"] == {True}

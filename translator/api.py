@@ -86,6 +86,8 @@ class Translator:
             does not write what it translates to disk unless asked. ``TRANSLATOR_CACHE=off``
             turns it off whatever this says.
         cache_max_mb: the memory's size bound; least recently used entries go first.
+        scores: give each sentence the model's score (``SentenceResult.score``); False
+            skips computing it (greedy decoding runs about 6% faster without).
 
     Raises:
         OptionError: an argument has a value the library does not accept.
@@ -110,6 +112,7 @@ class Translator:
         cache: bool | str | os.PathLike[str] | None = None,
         cache_max_mb: float | None = None,
         alternatives: int = 0,
+        scores: bool = True,
     ) -> None:
         from translator.engines.base import parse_device, parse_engine
 
@@ -127,6 +130,7 @@ class Translator:
             _options(quotes, quote_marks, summary_length, summary_max_words),
             glossary=self._glossary(config.glossary_path() if glossary is None else glossary),
             alternatives=_check_alternatives(alternatives),
+            scores=scores,
         )
         self.cache = cache
         self.cache_max_mb = None if cache_max_mb is None else _check_positive_mb(cache_max_mb)
@@ -559,6 +563,7 @@ class Translator:
             glossary=base.glossary,
             alternatives=base.alternatives,
             pass_foreign=base.pass_foreign,
+            scores=base.scores,
         )
 
 

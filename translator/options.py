@@ -23,6 +23,9 @@ class Options:
     summary_max_words: int | None = None
     glossary: Glossary | None = None  # fixed renderings for terms (``--glossary``)
     alternatives: int = 0  # other translations asked for per sentence (``--alternatives``)
+    # Each sentence's score from the model (``SentenceResult.score``). The JSON and review
+    # outputs show it; text, Markdown and file outputs do not, and skip its cost.
+    scores: bool = True
     # Whole sentences (and, when quotations are translated, quotations) that are not
     # German pass through unchanged.
     pass_foreign: bool = True

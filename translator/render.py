@@ -21,6 +21,12 @@ class OutputFormat(StrEnum):
     HTML = "html"  # a self-contained review page (render_html)
 
 
+def shows_scores(output_format: OutputFormat) -> bool:
+    """Whether ``output_format`` shows each sentence's score (JSON, the review page): the
+    others never ask the model for one."""
+    return output_format in (OutputFormat.JSON, OutputFormat.HTML)
+
+
 def render(
     result: DocumentResult,
     output_format: OutputFormat,

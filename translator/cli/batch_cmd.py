@@ -29,7 +29,7 @@ from translator.cli.shared import SharedOptions, shared_options
 from translator.cli.verbosity import is_quiet
 from translator.errors import OptionError
 from translator.formats import InputFormat
-from translator.render import OutputFormat
+from translator.render import OutputFormat, shows_scores
 
 if TYPE_CHECKING:  # translator.batch pulls in the pipeline: imported when a run starts
     from translator.api import Translator
@@ -167,7 +167,7 @@ def batch(
         )
     if urls is not None:
         read_url_list(urls)  # a bad line is a usage error before anything is fetched
-    translator = shared.translator()
+    translator = shared.translator(scores=shows_scores(output_format))
     settings = BatchSettings(
         input_dir=input_dir or Path(),
         url_list=urls,

@@ -87,8 +87,9 @@ class SharedOptions:
     verbose: VerboseOpt = 0
     quiet: QuietOpt = False
 
-    def translator(self) -> Translator:
-        """The library's facade with these settings (models load when first used)."""
+    def translator(self, *, scores: bool = True) -> Translator:
+        """The library's facade with these settings (models load when first used);
+        ``scores``: whether the output shows sentence scores (``render.shows_scores``)."""
         from translator.api import Translator
 
         return Translator(
@@ -108,6 +109,7 @@ class SharedOptions:
             cache=False if self.no_cache else (self.cache or True),  # on unless asked not
             cache_max_mb=self.cache_max_mb,
             alternatives=self.alternatives,
+            scores=scores,
         )
 
 

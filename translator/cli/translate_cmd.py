@@ -25,7 +25,7 @@ from translator.cli.verbosity import is_quiet
 from translator.errors import InputError, OptionError
 from translator.formats import InputFormat
 from translator.glossary import merge_uses
-from translator.render import OutputFormat
+from translator.render import OutputFormat, shows_scores
 from translator.schema import DocumentResult, GlossaryUse
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def translate(
         and isinstance(source, formats.TextSource)
         and not formats.is_empty(source)
     )
-    translator = shared.translator()
+    translator = shared.translator(scores=shows_scores(output_format))
     given = ctx.get_parameter_source("output_format")
     format_given = given is not None and given.name != "DEFAULT"
     if formats.writes_file(source) and not format_given:
@@ -141,7 +141,7 @@ def _translate_stream(
     (to stdout, or to ``output`` through a temporary file renamed at the end)."""
     from translator import render_stream, textio
 
-    translator = shared.translator()
+    translator = shared.translator(scores=shows_scores(output_format))
     log = ResultLog()
     name = display_name(stream.name)
     with contextlib.ExitStack() as stack:

@@ -121,16 +121,27 @@ class ConcurrentEngine(Protocol):
     the whole call."""
 
     def submit_scored(
-        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+        self,
+        texts: Sequence[str],
+        *,
+        strict: bool = False,
+        alternatives: int = 0,
+        scores: bool = True,
     ) -> Iterator[FinishedBatch]:
         """Queue every text now; iterating yields each batch as it finishes, until every
         row of the call has come exactly once (the translations ``translate_scored`` would
-        return)."""
+        return). ``scores=False``: the output shows no scores, so the engine may skip
+        computing them (the translations are the same; their scores None)."""
         ...
 
 
 def submit_scored(
-    engine: TranslationEngine, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+    engine: TranslationEngine,
+    texts: Sequence[str],
+    *,
+    strict: bool = False,
+    alternatives: int = 0,
+    scores: bool = True,
 ) -> Iterator[FinishedBatch]:
     """``engine``'s scored translations of ``texts``, submitted now and yielded as batches
     finish. An engine that is not a ConcurrentEngine translates them all now, so what is
@@ -138,7 +149,7 @@ def submit_scored(
     if not texts:
         return iter(())
     if isinstance(engine, ConcurrentEngine):
-        return engine.submit_scored(texts, strict=strict, alternatives=alternatives)
+        return engine.submit_scored(texts, strict=strict, alternatives=alternatives, scores=scores)
     done = translate_scored(engine, texts, strict=strict, alternatives=alternatives)
     return iter([FinishedBatch(list(enumerate(done)))])
 

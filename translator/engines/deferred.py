@@ -79,9 +79,16 @@ class DeferredEngine:
         return translate_scored(self._needed(), texts, strict=strict, alternatives=alternatives)
 
     def submit_scored(
-        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+        self,
+        texts: Sequence[str],
+        *,
+        strict: bool = False,
+        alternatives: int = 0,
+        scores: bool = True,
     ) -> Iterator[FinishedBatch]:
         """The loaded engine's: a concurrent one stays concurrent (``ConcurrentEngine``)."""
         if not texts:
             return iter(())
-        return submit_scored(self._needed(), texts, strict=strict, alternatives=alternatives)
+        return submit_scored(
+            self._needed(), texts, strict=strict, alternatives=alternatives, scores=scores
+        )

@@ -87,7 +87,12 @@ class MemoryEngine:
         )
 
     def submit_scored(
-        self, texts: Sequence[str], *, strict: bool = False, alternatives: int = 0
+        self,
+        texts: Sequence[str],
+        *,
+        strict: bool = False,
+        alternatives: int = 0,
+        scores: bool = True,
     ) -> Iterator[FinishedBatch]:
         """The memory's answers at once; the rest sent to the engine now, each of its
         batches stored and yielded as it finishes (so a concurrent engine stays one)."""
@@ -106,6 +111,7 @@ class MemoryEngine:
             [texts[rows[key][0]] for key in missing],
             strict=strict,
             alternatives=alternatives,
+            scores=scores,
         )
         hits = [
             (i, ScoredTranslation(known[key])) for key in rows if key in known for i in rows[key]

@@ -401,6 +401,7 @@ def _translate_window(
     requests = Requests(
         translator,
         alternatives=options.alternatives,
+        scores=options.scores,
         foreign_language=_foreign_language if options.pass_foreign else None,
     )
     translate_quotes = options.quotes is not QuoteMode.KEEP or want_translated_quotes

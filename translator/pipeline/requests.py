@@ -51,10 +51,12 @@ class Requests:
         translator: TranslationEngine,
         *,
         alternatives: int = 0,
+        scores: bool = True,
         foreign_language: Callable[[str], str | None] | None = None,
     ) -> None:
         self.translator = translator
         self.alternatives = alternatives  # other hypotheses asked for per model input
+        self.scores = scores  # whether the engine computes each output's score
         # Says which language a whole sentence is in when it is not German (None: German
         # or unsure); such a sentence is passed through unchanged, never sent to the model.
         self.foreign_language = foreign_language
@@ -179,7 +181,13 @@ def translate_pending(
 
     def send(texts: list[str], *, strict: bool) -> None:
         inputs = [text if text in requests.masked else normalise_case(text) for text in texts]
-        rows = submit_scored(translator, inputs, strict=strict, alternatives=requests.alternatives)
+        rows = submit_scored(
+            translator,
+            inputs,
+            strict=strict,
+            alternatives=requests.alternatives,
+            scores=requests.scores,
+        )
         calls.append(_Call(texts, inputs, strict, rows))
 
     def send_waiting() -> None:
