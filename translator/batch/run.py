@@ -636,10 +636,13 @@ def execute_batch(
     only translates work units. ``options`` must be the options the executor's translator
     was made with (they go into the fingerprint).
 
-    ``progress`` is called with a snapshot of the counts after each file and model batch;
-    ``should_stop`` is polled before each file is planned and each work unit is fed: once
-    it returns True, the units already fed are finished and recorded, and the run ends
-    (``interrupted``).
+    Planning streams: inputs are found and read as the executor asks for work units, so
+    the first unit starts at once; ``progress`` is called with a snapshot of the counts
+    after each file, work unit planned and model batch, whose totals grow until
+    ``BatchProgress.planning`` turns False. ``should_stop`` is polled before each file is
+    planned: once it returns True, the files already read are fed, the units fed are
+    finished and recorded, the inputs not reached are counted (walked, not read), and the
+    run ends (``interrupted``).
 
     With ``settings.url_list``, the inputs are the pages of the URLs it lists
     (``batch.urls``), fetched one by one after the lock is taken.
