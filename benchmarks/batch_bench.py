@@ -216,6 +216,8 @@ try:
     main()
 except SystemExit as done:
     code = done.code
+if "--ray" in sys.argv:
+    ray.shutdown()  # this script started it, so the CLI leaves it running
 with open("/proc/self/status") as status:
     peak = [line.split()[1] for line in status if line.startswith("VmHWM:")]
 print("PEAK_KIB", peak[0] if peak else 0, file=sys.stderr)
