@@ -11,10 +11,15 @@ sizes show whether memory stays flat as the folder grows.
 
 Not a test: nothing is asserted, numbers are printed.
 
-`make bench` runs two rows of it (``run_rows``): a rerun of a folder of done files
+`make bench` runs these rows of it (``run_rows``): a rerun of a folder of done files
 (its time, and whether an engine module -- and so a model -- was loaded: it must not be),
-and the peak RSS of one large plain-text file in a batch folder, streamed section by
-section, with the fast fake engine in place of the model (its ratio to the file size).
+the peak RSS of one large plain-text file in a batch folder, streamed section by
+section, with the fast fake engine in place of the model (its ratio to the file size),
+and planning in a stream (``planning_row``): a folder of 100,000 small German files
+(10,000 in quick mode), with the fast fake engine, in this process and on Ray with two
+workers: the time to the first translated file, the total time and the driver's peak RSS.
+
+    .venv/bin/python -m benchmarks.batch_bench --planning 10000 [--code /a/checkout]
 """
 
 from __future__ import annotations
@@ -164,11 +169,114 @@ def stream_row(work: Path, megabytes: int) -> dict:
     }
 
 
+def planning_folder(files: int) -> Path:
+    """``files`` small German texts (three news sentences each, numbered so that no two
+    files are alike) in folders of 1,000, made once into the benchmark cache."""
+    from benchmarks.common import CACHE
+    from benchmarks.workload import news_sentences
+
+    source = CACHE / f"planning-{files}"
+    complete = CACHE / f"planning-{files}.complete"
+    if complete.is_file():
+        return source
+    shutil.rmtree(source, ignore_errors=True)
+    pool = news_sentences()
+    for number in range(files):
+        folder = source / f"part{number // 1000:04d}"
+        if number % 1000 == 0:
+            folder.mkdir(parents=True)
+        text = " ".join(f"{pool[(number * 3 + k) % len(pool)]} ({number})" for k in range(3))
+        (folder / f"doc{number:06d}.txt").write_text(text + "\n", encoding="utf-8")
+    complete.touch()
+    return source
+
+
+# Runs `translator batch` with the fast fake engine (on Ray's workers too, through a setup
+# hook), and says on stderr when the first output was written (seconds since the parent's
+# BENCH_STARTED) and the process's own peak RSS.
+_PLANNING_CLI = """
+import os, sys, time
+started = float(os.environ["BENCH_STARTED"])
+from benchmarks.runners import FastFakeEngine
+from translator import engines, textio
+engines.load_translator = lambda *args, **kwargs: FastFakeEngine()
+if "--ray" in sys.argv:
+    import ray
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING",
+             runtime_env={"worker_process_setup_hook": "benchmarks.runners.use_fast_fake_engine"})
+write = textio.write_atomic
+def first_write(*args, **kwargs):
+    write(*args, **kwargs)
+    textio.write_atomic = write
+    print("FIRST_OUTPUT_S", time.time() - started, file=sys.stderr, flush=True)
+textio.write_atomic = first_write
+from translator.cli import main
+sys.argv = ["translator", "batch", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as done:
+    code = done.code
+if "--ray" in sys.argv:
+    ray.shutdown()  # this script started it, so the CLI leaves it running
+with open("/proc/self/status") as status:
+    peak = [line.split()[1] for line in status if line.startswith("VmHWM:")]
+print("PEAK_KIB", peak[0] if peak else 0, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def planning_row(work: Path, files: int, ray: bool, code: Path = ROOT) -> dict:
+    """A new batch over ``planning_folder(files)`` with the fast fake engine, in this
+    process or on Ray with two workers; ``code``: the checkout whose translator runs
+    (another one measures an older version)."""
+    source = planning_folder(files)
+    output = work / f"planning-out-{files}-{'ray' if ray else 'local'}"
+    shutil.rmtree(output, ignore_errors=True)
+    model = tiny_model(work)  # resolved for the fingerprint; the fake engine translates
+    args = [str(source), "-o", str(output), "-m", str(model), "--offline", "-q", "--no-cache"]
+    if ray:
+        args += ["--ray", "--ray-workers", "2"]
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(code)}
+    environment["BENCH_STARTED"] = repr(time.time())
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _PLANNING_CLI, *args],
+            cwd=code,
+            env=environment | {"PYTHONDONTWRITEBYTECODE": "1"},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        stderr.seek(0)
+        text = stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0 or "FIRST_OUTPUT_S" not in text:
+        raise SystemExit(f"batch failed ({status}):\n{text[-3000:]}")
+    first = float(text.split("FIRST_OUTPUT_S ", 1)[1].split()[0])
+    where = "Ray, 2 workers" if ray else "local"
+    return {
+        "name": f"new batch of {files:,} small files, {where}, fast fake engine",
+        "files": files,
+        "seconds": round(wall, 1),
+        "first_file_s": round(first, 2),
+        "driver_cpu_s": round(usage.ru_utime + usage.ru_stime, 1),  # the machine is shared
+        "peak_rss_mb": round(_own_peak_mb(text)),
+    }
+
+
 def run_rows(quick: bool) -> list[dict]:
-    """`make bench`'s batch rows: a rerun of done files, and a large file's memory."""
+    """`make bench`'s batch rows: a rerun of done files, a large file's memory, and
+    planning in a stream over many small files, local and on Ray."""
     work = Path(tempfile.mkdtemp(prefix="batch-bench-"))
+    files = 10_000 if quick else 100_000
     try:
-        return [rerun_row(work, 200 if quick else 2000), stream_row(work, 10 if quick else 100)]
+        return [
+            rerun_row(work, 200 if quick else 2000),
+            stream_row(work, 10 if quick else 100),
+            planning_row(work, files, ray=False),
+            planning_row(work, files, ray=True),
+        ]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -181,6 +289,11 @@ def render_rows(rows: list[dict]) -> str:
     for row in rows:
         if "model_loaded" in row:
             note = f"model loaded: {'yes' if row['model_loaded'] else 'no'}"
+        elif "first_file_s" in row:
+            note = (
+                f"first file written after {row['first_file_s']} s; "
+                f"driver CPU {row['driver_cpu_s']} s"
+            )
         else:
             note = f"{row['rss_per_input_mb']}x the input's size"
         lines.append(f"| {row['name']} | {row['seconds']} | {row['peak_rss_mb']:,} | {note} |")
@@ -194,7 +307,21 @@ def main() -> None:
     parser.add_argument("--model", help="a model folder (default: the tests' tiny model)")
     parser.add_argument("--one-cpu", action="store_true", help="pin the run to one CPU")
     parser.add_argument("--keep", help="work in this folder and keep it")
+    parser.add_argument("--planning", type=int, help="only the planning rows, over this many files")
+    parser.add_argument("--code", help="the checkout to run the planning rows with")
+    parser.add_argument("--no-ray", action="store_true", help="planning rows: local only")
     options = parser.parse_args()
+    if options.planning:
+        work = Path(tempfile.mkdtemp(prefix="batch-bench-"))
+        code = Path(options.code).resolve() if options.code else ROOT
+        try:
+            rows = [planning_row(work, options.planning, ray=False, code=code)]
+            if not options.no_ray:
+                rows.append(planning_row(work, options.planning, ray=True, code=code))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(render_rows(rows))
+        return
 
     work = Path(options.keep or tempfile.mkdtemp(prefix="batch-bench-"))
     work.mkdir(parents=True, exist_ok=True)

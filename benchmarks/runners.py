@@ -328,6 +328,14 @@ class FastFakeEngine:
         return [text.upper() for text in texts]
 
 
+def use_fast_fake_engine() -> None:
+    """Every model load gives the ``FastFakeEngine`` (in this process; Ray's workers run it
+    as their setup hook)."""
+    from translator import engines
+
+    engines.load_translator = lambda *args, **kwargs: FastFakeEngine()  # type: ignore[assignment]
+
+
 def run_stream(megabytes: int, output_format: str) -> dict:
     """Peak RSS of `translator translate FILE --format FORMAT > /dev/null` on a
     ``megabytes`` MB file, with the fast fake engine in place of the models."""

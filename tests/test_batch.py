@@ -474,7 +474,11 @@ def test_a_stop_request_finishes_what_was_fed_and_a_rerun_resumes(tmp_path: Path
     assert report.interrupted and (report.done, report.files_left) == (3, 7)
     finished = [s.files_finished for s in snapshots if s.last is not None]
     assert finished == [1, 2, 3]
-    assert snapshots[-1].last is not None and snapshots[-1].last.status is FileStatus.DONE
+    last_file = [s.last for s in snapshots if s.last is not None][-1]
+    assert last_file.status is FileStatus.DONE
+    # Planning stopped with the run; the inputs not reached are still counted: the last
+    # snapshot has the whole folder's total, no longer growing.
+    assert (snapshots[-1].files_total, snapshots[-1].planning) == (10, False)
     assert [status for _, status, _ in manifest_runs(output)] == ["interrupted"]
     assert len(outputs(output)) == 3
 
@@ -482,7 +486,7 @@ def test_a_stop_request_finishes_what_was_fed_and_a_rerun_resumes(tmp_path: Path
     assert (resumed.skipped, resumed.done, resumed.interrupted) == (3, 7, False)
 
 
-def test_progress_knows_the_totals_before_the_first_batch_and_moves_per_model_batch(
+def test_progress_totals_grow_while_planning_then_move_per_model_batch(
     tmp_path: Path, tiny_marian_dir: Path
 ) -> None:
     source = tmp_path / "in"
@@ -498,10 +502,16 @@ def test_progress_knows_the_totals_before_the_first_batch_and_moves_per_model_ba
         BatchSettings(source, tmp_path / "out"), translator, progress=snapshots.append
     )
     assert (report.done, report.empty) == (4, 1)
-    assert snapshots and all(s.files_total == 5 for s in snapshots)
-    # Planning records the empty file, then reports the totals before any model batch:
-    # by construction 4 files of 50 sentences each, all in one work unit.
-    planned = next(i for i, s in enumerate(snapshots) if s.sentences_total)
+    assert snapshots and snapshots[0].planning and snapshots[0].files_total == 0
+    # The totals only grow while planning, and planning ends once, for good.
+    found = [s.files_total for s in snapshots]
+    assert found == sorted(found) and found[-1] == 5 == report.files_total
+    flags = [s.planning for s in snapshots]
+    planned = flags.index(False)
+    assert not any(flags[planned:])
+    assert all(s.files_total == 5 for s in snapshots[planned:])
+    # By construction 4 files of 50 sentences each, all in one work unit (fewer than
+    # UNIT_SENTENCES): it is fed only once planning ended, so its totals come first.
     assert snapshots[planned].sentences_translated == 0
     assert all(s.sentences_total == 200 for s in snapshots[planned:])
     before_any_file = [s for s in snapshots[planned:] if s.done == 0]

@@ -38,6 +38,7 @@ from translator.batch import (
     read_manifest,
 )
 from translator.errors import ModelNotFoundError
+from translator.executors import WorkUnit
 from translator.options import Options
 
 pytestmark = pytest.mark.slow
@@ -105,10 +106,12 @@ def test_ray_outputs_are_the_local_outputs(
     assert outputs(tmp_path / "out") == expected
     _assert_all_done_once(tmp_path / "out", snapshots)
     assert max(s.workers for s in snapshots) == 2
-    # The totals are known before the first unit comes back.
-    assert snapshots[0].files_total == _FILES
-    assert snapshots[1].sentences_total == _FILES * _SENTENCES
-    assert snapshots[1].done == 0
+    # Planning streams beside the workers: the totals grow from nothing and are exact
+    # once it ends.
+    assert snapshots[0].planning and snapshots[0].files_total == 0
+    final = [s for s in snapshots if not s.planning]
+    assert final and all(s.files_total == _FILES for s in final)
+    assert all(s.sentences_total == _FILES * _SENTENCES for s in final)
     # The fingerprint is the local batch's: a local rerun over the Ray run skips everything.
     engine = engines.load_translator(str(tiny_marian_dir), device="cpu", offline=True)
     again = run_batch(BatchSettings(source, tmp_path / "out"), engine)
@@ -298,3 +301,46 @@ def test_ray_progress_moves_while_workers_translate_a_unit(
     assert moving and min(moving) < unit  # a part of a unit: counted per model batch
     counts = [s.sentences_translated for s in snapshots]
     assert counts == sorted(counts) and counts[-1] == _FILES * _SENTENCES
+
+
+def _most_units_in_flight(executor: Any, units: int) -> int:
+    """Run ``units`` one-file units from a generator; the most taken from it and not yet
+    given back at any point."""
+    taken = given = most = 0
+
+    def fresh() -> Iterator[WorkUnit]:
+        nonlocal taken
+        for number in range(1, units + 1):
+            taken += 1
+            yield WorkUnit(number, (f"doc{number}.txt",), (article(number, 2),), 2)
+
+    for _, outcomes in executor.run(fresh()):
+        most = max(most, taken - given)
+        given += 1
+        assert outcomes[0].result is not None
+    assert (taken, given) == (units, units)
+    return most
+
+
+def _assert_bounded(most: int, workers: int) -> None:
+    """The oracle: never more units out of the driver's iterator than the workers hold
+    (one running and one waiting each), however many the iterator has."""
+    assert 2 <= most <= 2 * workers, f"{most} units in flight for {workers} workers"
+
+
+def test_ray_takes_units_from_an_iterator_with_a_bounded_number_in_flight(
+    ray_cluster: Any, tiny_marian_dir: Path
+) -> None:
+    with _ray_executor(_translator(tiny_marian_dir)) as executor:
+        most = _most_units_in_flight(executor, 24)
+    _assert_bounded(most, workers=2)
+
+
+def test_meta_the_in_flight_oracle_fails_when_ray_takes_every_unit(
+    ray_cluster: Any, tiny_marian_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("translator.ray_executor._UNITS_PER_WORKER", 1000)
+    with _ray_executor(_translator(tiny_marian_dir)) as executor:
+        most = _most_units_in_flight(executor, 24)
+    with pytest.raises(AssertionError, match="units in flight"):
+        _assert_bounded(most, workers=2)

@@ -325,7 +325,8 @@ class RayExecutor:
                     continue
                 if polls.pop(ref, None) is not None:
                     with contextlib.suppress(ray.exceptions.RayError):  # a worker died
-                        progress.partial(*ray.get(ref))
+                        unit_number, sentences = ray.get(ref)
+                        progress.partial(unit_number, sentences, queue.unfinished(running))
                     continue
                 unit, slot_id = running.pop(ref)
                 try:
@@ -387,17 +388,20 @@ class RayExecutor:
 
 class _Progress:
     """Sentences reported per unit: as workers say while they run it, then the rest when
-    it is done; never twice, also when a unit is sent again after its worker died."""
+    it is done; never twice, also when a unit is sent again after its worker died. Only
+    units in flight are remembered: memory stays bounded however many units a run has."""
 
     def __init__(self, listener: SentencesCallback | None) -> None:
         self.listener = listener
         self.reported: dict[int, int] = {}
 
-    def partial(self, unit: int, sentences: int) -> None:
-        self._report(unit, sentences)
+    def partial(self, unit: int, sentences: int, in_flight: Iterable[int]) -> None:
+        if unit in in_flight:  # a late answer about a finished unit adds nothing
+            self._report(unit, sentences)
 
     def finished(self, unit: WorkUnit) -> None:
-        self._report(unit.number, unit.sentences)  # kept: a late answer adds nothing
+        self._report(unit.number, unit.sentences)
+        self.reported.pop(unit.number, None)
 
     def _report(self, unit: int, sentences: int) -> None:
         more = sentences - self.reported.get(unit, 0)
@@ -429,6 +433,10 @@ class _Queue:
 
     def empty(self) -> bool:
         return self.fresh is None and not self.retry
+
+    def unfinished(self, running: dict[Any, tuple[WorkUnit, int]]) -> set[int]:
+        """The numbers of the units sent or waiting to be sent again."""
+        return {unit.number for unit, _ in running.values()} | {unit.number for unit in self.retry}
 
 
 class _Splits:

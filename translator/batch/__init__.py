@@ -1,6 +1,7 @@
 """Translate a folder: walk it, skip what is done, translate, write atomically, record.
 
-- ``layout``: the folder checks, the walk, each input's output names (``plan_outputs``);
+- ``layout``: the folder checks, the walk, each input's output names (``plan_outputs``),
+  and both as a stream, folder by folder (``iter_planned``);
 - ``settings``: what a run is asked for (``BatchSettings``) and the settings fingerprint;
 - ``urls``: a URL list's pages as inputs (``read_url_list``, ``url_name``, ``plan_urls``);
 - ``run``: the run (``execute_batch``): plan, feed an executor work units, write, record;
@@ -13,6 +14,7 @@ from translator.batch.layout import (
     PlannedInput,
     check_folders,
     find_inputs,
+    iter_planned,
     matches_patterns,
     plan_outputs,
     remove_stale_temporaries,
@@ -54,6 +56,7 @@ __all__ = [
     "check_folders",
     "execute_batch",
     "find_inputs",
+    "iter_planned",
     "matches_patterns",
     "output_names",
     "plan_outputs",

@@ -11,10 +11,10 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Generic, TypeVar
 
 from translator.batch.settings import BatchSettings
 from translator.errors import InputError, OutputError
@@ -30,6 +30,7 @@ INDEX_NAME = "index.html"  # with --format html: every file's status, linked to 
 # ".<output name>.<8 random characters>.tmp". Only names of our outputs (".en." in them)
 # are matched, so no file of the user's is ever removed.
 _STALE_TEMPORARY = re.compile(r"^\..+\.en\.[^.]+\.[A-Za-z0-9_]{8}\.tmp$")
+_Item = TypeVar("_Item")
 
 
 def matches_patterns(relative: PurePosixPath, patterns: Sequence[str]) -> bool:
@@ -99,40 +100,109 @@ def find_inputs(
     recursive: bool = True,
     exclude: Path | None = None,
 ) -> list[PurePosixPath]:
-    """The inputs under ``input_dir`` picked by ``patterns``, sorted, relative to it.
+    """The inputs under ``input_dir`` picked by ``patterns``, sorted, relative to it: the
+    walk of ``iter_planned``, as a list."""
+    return list(_walk(input_dir, _Walk(patterns, recursive, exclude), lambda found: found))
 
-    Hidden files and folders (a leading dot) are left out, and so is ``exclude`` (the
-    output folder, when it lies inside). Symlinked folders are not entered; a symlinked
-    file is taken only when it points inside ``input_dir`` (a warning names the others).
-    Paths are held, never texts: memory grows by a path per file.
+
+@dataclass(frozen=True)
+class _Walk:
+    """What the walk picks: files matching ``patterns``, in subfolders when ``recursive``,
+    never in ``exclude`` (the output folder, when it lies inside the input folder)."""
+
+    patterns: Sequence[str]
+    recursive: bool
+    exclude: Path | None
+
+
+def _walk(
+    input_dir: Path,
+    walk: _Walk,
+    plan: Callable[[list[PurePosixPath]], Sequence[_Item]],
+) -> Iterator[_Item]:
+    """The inputs in sorted order (``PurePosixPath`` order: part by part), found folder by
+    folder as they are yielded: ``plan`` turns one folder's inputs into what is yielded for
+    each, so that memory holds the folders on the way down, never the whole tree.
+
+    Hidden files and folders (a leading dot) are left out, and so is ``walk.exclude``.
+    Symlinked folders are not entered; a symlinked file is taken only when it points
+    inside ``input_dir`` (a warning names the others). Unreadable folders are passed over,
+    as ``os.walk`` does.
     """
-    found: list[PurePosixPath] = []
-    for folder, subfolders, files in os.walk(input_dir, followlinks=False):
-        here = Path(folder)
-        subfolders[:] = sorted(
-            name
-            for name in subfolders
-            if recursive
-            and not name.startswith(".")
-            and (exclude is None or (here / name) != exclude)
+    stack = [_Folder(input_dir, PurePosixPath(), walk, plan)]
+    while stack:
+        entry = next(stack[-1].entries, None)
+        if entry is None:
+            stack.pop()
+        elif entry[1] is not None:
+            yield entry[1]
+        else:  # a subfolder: its entries come before the next name of this folder
+            stack.append(_Folder(input_dir, stack[-1].relative / entry[0], walk, plan))
+
+
+class _Folder(Generic[_Item]):
+    """One folder's entries in name order: (name, its planned item) for an input,
+    (name, None) for a subfolder to enter."""
+
+    def __init__(
+        self,
+        input_dir: Path,
+        relative: PurePosixPath,
+        walk: _Walk,
+        plan: Callable[[list[PurePosixPath]], Sequence[_Item]],
+    ) -> None:
+        self.relative = relative
+        here = input_dir / str(relative)
+        files: list[str] = []
+        folders: list[str] = []
+        try:
+            with os.scandir(here) as found:
+                for entry in found:
+                    if entry.name.startswith("."):
+                        continue
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if not is_dir:
+                        files.append(entry.name)
+                    elif (
+                        walk.recursive
+                        and not entry.is_symlink()
+                        and (walk.exclude is None or Path(entry.path) != walk.exclude)
+                    ):
+                        folders.append(entry.name)
+        except OSError:
+            pass  # an unreadable folder is passed over, as os.walk does
+        inputs = [
+            picked
+            for name in sorted(files)
+            if (picked := _pick(input_dir, relative / name, walk.patterns)) is not None
+        ]
+        ordered: list[tuple[str, _Item | None]] = [
+            *zip((path.name for path in inputs), plan(inputs), strict=True),
+            *((name, None) for name in folders),
+        ]
+        ordered.sort(key=lambda entry: entry[0])
+        self.entries = iter(ordered)
+
+
+def _pick(
+    input_dir: Path, relative: PurePosixPath, patterns: Sequence[str]
+) -> PurePosixPath | None:
+    """``relative`` when the walk takes this file: matched by a pattern, and no symlink
+    out of the input folder or to something that is not a file."""
+    if not matches_patterns(relative, patterns):
+        return None
+    path = input_dir / str(relative)
+    if path.is_symlink() and not path.resolve().is_relative_to(input_dir):
+        log.warning(
+            "%s is a symlink out of the input folder: not followed.", printable(str(relative))
         )
-        for name in files:
-            if name.startswith("."):
-                continue
-            path = here / name
-            relative = PurePosixPath(path.relative_to(input_dir).as_posix())
-            if not matches_patterns(relative, patterns):
-                continue
-            if path.is_symlink() and not path.resolve().is_relative_to(input_dir):
-                log.warning(
-                    "%s is a symlink out of the input folder: not followed.",
-                    printable(str(relative)),
-                )
-                continue
-            if path.is_symlink() and not path.resolve().is_file():
-                continue
-            found.append(relative)
-    return sorted(found)
+        return None
+    if path.is_symlink() and not path.resolve().is_file():
+        return None
+    return relative
 
 
 def open_input_file(path: Path) -> BinaryIO:
@@ -207,17 +277,24 @@ def plan_outputs(
     summarize: bool,
     input_dir: Path,
     output_dir: Path,
+    *,
+    is_input: Callable[[Path], bool] | None = None,
 ) -> list[PlannedInput]:
     """Each input with its outputs. Inputs that would share an output (``story.txt`` and
     ``story.html`` both give ``story.en.txt``) keep their whole name in their outputs'
     (``story.txt.en.txt``, ``story.html.en.txt``). An input whose output still clashes
     with another's, or would overwrite an input (possible when the folders overlap), gets
-    a problem instead of outputs: it is recorded as failed."""
+    a problem instead of outputs: it is recorded as failed.
+
+    ``is_input`` says whether a path is an input of the run (default: one of ``inputs``);
+    ``iter_planned`` passes one that knows inputs of other folders too."""
     owners: dict[PurePosixPath, int] = {}
     for relative in inputs:
         for output in output_names(relative, output_format, summarize):
             owners[output] = owners.get(output, 0) + 1
-    inputs_absolute = {input_dir / str(relative) for relative in inputs}
+    if is_input is None:
+        inputs_absolute = {input_dir / str(relative) for relative in inputs}
+        is_input = inputs_absolute.__contains__
     claimed: dict[PurePosixPath, PurePosixPath] = {}
     planned: list[PlannedInput] = []
     for relative in inputs:
@@ -231,7 +308,7 @@ def plan_outputs(
                     f"its output {output} is also the output of {claimed[output]}. "
                     "Rename one of the two inputs."
                 )
-            elif output_dir / str(output) in inputs_absolute:
+            elif is_input(output_dir / str(output)):
                 problem = f"its output {output} would overwrite an input. Nothing was written."
             if problem:
                 break
@@ -240,3 +317,57 @@ def plan_outputs(
                 claimed[output] = relative
         planned.append(PlannedInput(relative, outputs, problem))
     return planned
+
+
+def iter_planned(
+    input_dir: Path,
+    output_dir: Path,
+    settings: BatchSettings,
+    summarize: bool,
+) -> Iterator[PlannedInput]:
+    """Each input with its outputs (``plan_outputs``), in ``find_inputs``' order, found as
+    they are asked for: a folder of a million files starts at once, and memory holds the
+    folders on the way down (their names), never a list of the whole tree.
+
+    Outputs only clash within a folder (an output lies in its input's folder), so each
+    folder is planned alone; an output that would overwrite an input of another folder
+    (the input folder inside the output folder) is found by asking the disk whether the
+    walk takes that path (``_walked``)."""
+    walk = _Walk(settings.patterns, settings.recursive, output_dir)
+
+    def plan(inputs: list[PurePosixPath]) -> list[PlannedInput]:
+        return plan_outputs(
+            inputs,
+            settings.output_format,
+            summarize,
+            input_dir,
+            output_dir,
+            is_input=lambda path: _walked(input_dir, walk, path),
+        )
+
+    return _walk(input_dir, walk, plan)
+
+
+def _walked(input_dir: Path, walk: _Walk, path: Path) -> bool:
+    """Whether the walk takes ``path`` (absolute, under the resolved folders) as an input."""
+    if not path.is_relative_to(input_dir):
+        return False
+    excluded = walk.exclude  # a folder the walk leaves out: only one inside the input folder
+    if (
+        excluded is not None
+        and excluded.is_relative_to(input_dir)
+        and path.is_relative_to(excluded)
+    ):
+        return False
+    relative = PurePosixPath(path.relative_to(input_dir).as_posix())
+    parts = relative.parts
+    if any(part.startswith(".") for part in parts) or (not walk.recursive and len(parts) > 1):
+        return False
+    folder = input_dir
+    for part in parts[:-1]:  # symlinked folders are not entered
+        folder = folder / part
+        if folder.is_symlink() or not folder.is_dir():
+            return False
+    if not os.path.lexists(path) or path.is_dir():  # the walk's files are not folders
+        return False
+    return _pick(input_dir, relative, walk.patterns) is not None

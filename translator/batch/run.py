@@ -6,14 +6,16 @@ after its outputs were written (each through a temporary file, fsync and a renam
 after a crash -- ``kill -9`` included -- a record always describes complete outputs, and
 a rerun skips exactly the files whose record, input hash and settings fingerprint match.
 
-A run first plans: it reads every input once, records at once those with nothing to
-translate (done before, unreadable, empty), and counts the sentences of the rest, so the
-totals are known before the first model batch. Then it hands the rest to an executor
+A run plans in a stream: it walks the input folder as the executor asks for work
+(``layout.iter_planned``), reads each input once, records at once those with nothing to
+translate (done before, unreadable, empty), and hands the rest to an executor
 (``translator.executors``: in this process, or on a Ray cluster) in work units of whole
 files, each unit at least a window of sentences, so sentences of several files fill each
-model batch while only the files of the units in flight are held in memory. The executor
-only translates; this module alone writes outputs (rendered by ``translator.output``)
-and records them (``translator.manifest``).
+model batch while only the files of the units in flight are held in memory. The first
+unit starts as soon as its files are read, whatever the size of the folder; the totals
+(files, sentences) grow as files are found and are exact once planning ends
+(``BatchProgress.planning``). The executor only translates; this module alone writes
+outputs (rendered by ``translator.output``) and records them (``translator.manifest``).
 
 No printing here: progress goes through a callback (after each file and each model
 batch), and a stop flag (Ctrl-C in the CLI) ends the run after the units in flight.
@@ -35,10 +37,9 @@ from translator.batch.layout import (
     INDEX_NAME,
     PlannedInput,
     check_folders,
-    find_inputs,
     hash_input_file,
+    iter_planned,
     open_input_file,
-    plan_outputs,
     read_error,
     read_input_bytes,
     remove_stale_temporaries,
@@ -86,19 +87,23 @@ class FileOutcome:
 class BatchProgress:
     """A snapshot after each finished file, for progress displays."""
 
-    files_total: int
+    files_total: int  # inputs found so far: the total once ``planning`` is False
     done: int
     skipped: int
     failed: int
     empty: int
     sentences: int  # sentences of the files translated in this run so far
     last: FileOutcome | None = None  # the file just finished
-    # Sentences of the files to translate in this run (0 until planning is done), and how
-    # many of them are translated, counting files in flight per model batch (an estimate).
+    # Sentences of the files planned for translation so far (the total once ``planning``
+    # is False), and how many of them are translated, counting files in flight per model
+    # batch (an estimate).
     sentences_total: int = 0
     sentences_translated: int = 0
     workers: int = 1  # workers alive (several with Ray)
     not_german: int = 0  # inputs not translated because they are not German
+    # True while inputs are still being found and read: the totals above only grow until
+    # then (displays say "1,234+ files"); planning goes on while the first units translate.
+    planning: bool = False
 
     @property
     def files_finished(self) -> int:
@@ -178,13 +183,14 @@ _BYTES_PER_SENTENCE = 150
 
 @dataclass(frozen=True)
 class _Todo:
-    """A file planning found to translate, with its sentence count (for progress; an
-    estimate for a streamed file, which also has its hash and size: it is not read whole)."""
+    """A large text planning found to translate section by section (after the work
+    units): its estimated sentence count (for progress), hash and size; it is never
+    read whole."""
 
     planned: PlannedInput
     sentences: int
-    streamed_sha256: str = ""
-    size: int = 0
+    streamed_sha256: str
+    size: int
 
 
 @dataclass
@@ -208,15 +214,16 @@ class _Tally:
 
 
 class _Run:
-    """One batch run: plans every file (recording at once those with nothing to translate),
-    feeds the rest to the executor in work units, and writes and records each outcome."""
+    """One batch run: plans the files as they are found (recording at once those with
+    nothing to translate), feeds the rest to the executor in work units while planning
+    goes on, and writes and records each outcome."""
 
     def __init__(
         self,
         settings: BatchSettings,
         input_dir: Path,
         output_dir: Path,
-        planned: list[PlannedInput],
+        planned: Iterable[PlannedInput],
         manifest: Manifest,
         run_id: int,
         fingerprint: str,
@@ -231,7 +238,10 @@ class _Run:
         self.engine_name = engine_name
         self.input_dir = input_dir
         self.output_dir = output_dir
-        self.planned = planned
+        self.planned = iter(planned)  # consumed once, as the executor asks for units
+        self.files_found = 0
+        self.planning = True
+        self.streamed: list[_Todo] = []  # large texts, translated after the work units
         self.manifest = manifest
         self.run_id = run_id
         self.fingerprint = fingerprint
@@ -252,7 +262,7 @@ class _Run:
         t = self.tally
         self.progress(
             BatchProgress(
-                len(self.planned),
+                self.files_found,
                 t.done,
                 t.skipped,
                 t.failed,
@@ -263,6 +273,7 @@ class _Run:
                 sentences_translated=self.sentences_translated,
                 workers=self.executor.workers_alive(),
                 not_german=t.not_german,
+                planning=self.planning,
             )
         )
 
@@ -334,7 +345,7 @@ class _Run:
 
     # -- planning and feeding
 
-    def _read(self, planned: PlannedInput, check_done: bool) -> tuple[formats.Source, str] | None:
+    def _read(self, planned: PlannedInput) -> tuple[formats.Source, str] | None:
         """Read, hash and decode one input: its (source, sha256). None when there is nothing
         to translate (done before, unreadable, not text, empty): it is recorded at once."""
         started = time.perf_counter()
@@ -350,7 +361,7 @@ class _Run:
             return None
         sha256 = hashlib.sha256(data).hexdigest()
         outputs = tuple(str(output) for output in planned.outputs)
-        if check_done and not self.settings.force and self._is_done(relative, sha256, outputs):
+        if not self.settings.force and self._is_done(relative, sha256, outputs):
             self._finish_file(FileOutcome(relative, FileStatus.SKIPPED, outputs))
             return None
         given = self.settings.input_format
@@ -437,63 +448,54 @@ class _Run:
             return None
         return _Todo(planned, max(1, size // _BYTES_PER_SENTENCE), sha256, size)
 
-    def _plan(self) -> list[_Todo]:
-        """Every input read once, so that the totals (files, sentences) are known before
-        the first model batch; texts are not kept: memory grows by a path per file."""
-        todo: list[_Todo] = []
+    def _units(self) -> Iterator[WorkUnit]:
+        """Plan the inputs as they are found and yield work units of whole files, each of
+        at least a window's sentences (so that small files share model batches), as the
+        executor asks for them: each input is read once, here; large texts are kept for
+        ``_stream`` (by path), every other text only in its unit until it comes back."""
+        pending: list[_Fed] = []
+        pending_sentences = number = 0
+
+        def unit() -> WorkUnit:
+            nonlocal number, pending, pending_sentences
+            number += 1
+            self.in_flight[number] = pending
+            made = WorkUnit(
+                number,
+                tuple(fed.planned.key for fed in pending),
+                tuple(fed.text for fed in pending),
+                pending_sentences,
+            )
+            pending, pending_sentences = [], 0
+            self._report()  # the totals grew
+            return made
+
         for planned in self.planned:
+            self.files_found += 1
             if self.should_stop():
                 self.stopped = True
                 break
             if self._streams(planned):
                 streamed = self._plan_streamed(planned)
                 if streamed is not None:
-                    todo.append(streamed)
+                    self.streamed.append(streamed)
+                    self.sentences_total += streamed.sentences
                 continue
-            read = self._read(planned, check_done=True)
-            if read is not None:
-                todo.append(
-                    _Todo(
-                        planned, pipeline.count_sentences(_text_of(read[0]), self.options.glossary)
-                    )
-                )
-        self.sentences_total = sum(item.sentences for item in todo)
-        return todo
-
-    def _units(self, todo: list[_Todo]) -> Iterator[WorkUnit]:
-        """Work units of whole files, each of at least a window's sentences (so that small
-        files share model batches), read again as the executor asks for them."""
-        pending: list[tuple[_Fed, str | Document, int]] = []
-        pending_sentences = number = 0
-
-        def unit() -> WorkUnit:
-            nonlocal number, pending, pending_sentences
-            number += 1
-            self.in_flight[number] = [fed for fed, _, _ in pending]
-            made = WorkUnit(
-                number,
-                tuple(fed.planned.key for fed, _, _ in pending),
-                tuple(text for _, text, _ in pending),
-                pending_sentences,
-            )
-            pending, pending_sentences = [], 0
-            return made
-
-        for item in todo:
-            if self.should_stop():
-                self.stopped = True
-                break
             started = time.perf_counter()
-            read = self._read(item.planned, check_done=False)
-            if read is None:  # changed since planning; recorded by _read
-                self.sentences_translated += item.sentences
+            read = self._read(planned)
+            if read is None:  # nothing to translate: recorded by _read
                 continue
             source, sha256 = read
-            fed = _Fed(item.planned, sha256, source, started)
-            pending.append((fed, fed.text, item.sentences))
-            pending_sentences += item.sentences
+            sentences = pipeline.count_sentences(_text_of(source), self.options.glossary)
+            self.sentences_total += sentences
+            pending.append(_Fed(planned, sha256, source, started))
+            pending_sentences += sentences
             if pending_sentences >= UNIT_SENTENCES:
                 yield unit()
+        if self.stopped:  # the inputs not reached are counted (walked, not read)
+            self.files_found += sum(1 for _ in self.planned)
+        self.planning = False
+        self._report()  # the exact totals
         if pending:
             yield unit()
 
@@ -585,14 +587,9 @@ class _Run:
         )
 
     def run(self) -> None:
-        """Translate every planned input (or until stopped), recording each outcome."""
-        self._report()  # the files, at once
-        todo = self._plan()
-        self._report()  # and the sentences, before the first unit is translated
-        if self.stopped:
-            return
-        whole = [item for item in todo if not item.streamed_sha256]
-        for unit, outcomes in self.executor.run(self._units(whole), self._on_sentences):
+        """Translate every input (or until stopped), recording each outcome."""
+        self._report()  # at once: nothing found yet, planning
+        for unit, outcomes in self.executor.run(self._units(), self._on_sentences):
             feds = self.in_flight.pop(unit.number)
             shares = _shares(feds, time.perf_counter())
             for fed, outcome, share in zip(feds, outcomes, shares, strict=True):
@@ -600,9 +597,7 @@ class _Run:
                     self._fail(fed.planned, outcome.error, fed.sha256, seconds=share)
                 else:
                     self._write(fed, outcome.result, share)
-        for item in todo:
-            if not item.streamed_sha256:
-                continue
+        for item in self.streamed:
             if self.stopped or self.should_stop():
                 self.stopped = True
                 break
@@ -641,10 +636,13 @@ def execute_batch(
     only translates work units. ``options`` must be the options the executor's translator
     was made with (they go into the fingerprint).
 
-    ``progress`` is called with a snapshot of the counts after each file and model batch;
-    ``should_stop`` is polled before each file is planned and each work unit is fed: once
-    it returns True, the units already fed are finished and recorded, and the run ends
-    (``interrupted``).
+    Planning streams: inputs are found and read as the executor asks for work units, so
+    the first unit starts at once; ``progress`` is called with a snapshot of the counts
+    after each file, work unit planned and model batch, whose totals grow until
+    ``BatchProgress.planning`` turns False. ``should_stop`` is polled before each file is
+    planned: once it returns True, the files already read are fed, the units fed are
+    finished and recorded, the inputs not reached are counted (walked, not read), and the
+    run ends (``interrupted``).
 
     With ``settings.url_list``, the inputs are the pages of the URLs it lists
     (``batch.urls``), fetched one by one after the lock is taken.
@@ -672,10 +670,9 @@ def execute_batch(
         engines = executor.describe()
         summarize = options.summarize and engines.summarization is not None
         if urls is None:
-            inputs = find_inputs(
-                input_dir, settings.patterns, recursive=settings.recursive, exclude=output_dir
+            planned: Iterable[PlannedInput] = iter_planned(
+                input_dir, output_dir, settings, summarize
             )
-            planned = plan_outputs(inputs, settings.output_format, summarize, input_dir, output_dir)
         else:  # the pages are fetched into the spool folder: the run's input folder
             input_dir = spool
             planned = plan_urls(
@@ -737,7 +734,7 @@ def execute_batch(
             manifest.close()
     tally = run.tally
     return BatchReport(
-        files_total=len(planned),
+        files_total=run.files_found,
         done=tally.done,
         skipped=tally.skipped,
         failed=tally.failed,

@@ -33,7 +33,7 @@ from translator.render import OutputFormat, shows_scores
 
 if TYPE_CHECKING:  # translator.batch pulls in the pipeline: imported when a run starts
     from translator.api import Translator
-    from translator.batch import BatchProgressCallback, BatchReport, FileOutcome
+    from translator.batch import BatchProgress, BatchProgressCallback, BatchReport, FileOutcome
     from translator.executors import Executor
     from translator.ray_executor import RaySettings
 
@@ -294,8 +294,6 @@ def _progress_display(quiet: bool) -> Iterator[BatchProgressCallback | None]:
         TimeRemainingColumn,
     )
 
-    from translator.batch import BatchProgress
-
     console = Console(stderr=True)
     progress = Progress(
         TextColumn("[bold]translating"),
@@ -312,27 +310,8 @@ def _progress_display(quiet: bool) -> Iterator[BatchProgressCallback | None]:
     started = time.perf_counter()
 
     def update(snapshot: BatchProgress) -> None:
-        # The bar counts sentences (known once the folder is planned, moving per model
-        # batch); skipped files shrink the file total instead of advancing it.
-        worked = snapshot.done + snapshot.failed + snapshot.empty + snapshot.not_german
-        total = snapshot.sentences_total or None
-        elapsed = max(time.perf_counter() - started, 1e-9)
-        notes = [
-            f"{n} {what}"
-            for n, what in ((snapshot.skipped, "skipped"), (snapshot.failed, "failed"))
-            if n
-        ]
-        if snapshot.workers > 1:
-            notes.append(f"{snapshot.workers} workers")
-        progress.update(
-            task,
-            total=total,
-            completed=snapshot.sentences_translated,
-            files=f"{worked}/{snapshot.files_total - snapshot.skipped}",
-            sentences=f"{snapshot.sentences_translated}/{total or '?'}",
-            rate=f"{snapshot.sentences_translated / elapsed:.1f} sentences/s",
-            note=", ".join(notes),
-        )
+        fields = progress_fields(snapshot, time.perf_counter() - started)
+        progress.update(task, **fields)  # type: ignore[arg-type]
 
     handler_streams = _redirect_log_handlers()
     with progress:
@@ -344,6 +323,36 @@ def _progress_display(quiet: bool) -> Iterator[BatchProgressCallback | None]:
         finally:
             for handler, stream in handler_streams.items():
                 handler.setStream(stream)
+
+
+def progress_fields(snapshot: BatchProgress, elapsed: float) -> dict[str, object]:
+    """The progress bar's fields for a snapshot (``rich.progress.Progress.update``).
+
+    The bar counts sentences, moving per model batch; skipped files shrink the file total
+    instead of advancing it. While planning goes on the totals only grow: they carry a
+    "+" ("1,234+ files") and the bar has no total (no ETA) until planning ends.
+    """
+    worked = snapshot.done + snapshot.failed + snapshot.empty + snapshot.not_german
+    growing = "+" if snapshot.planning else ""
+    total = None if snapshot.planning else snapshot.sentences_total or None
+    sentences_known = snapshot.sentences_total or (0 if snapshot.planning else None)
+    notes = [
+        f"{n} {what}"
+        for n, what in ((snapshot.skipped, "skipped"), (snapshot.failed, "failed"))
+        if n
+    ]
+    if snapshot.workers > 1:
+        notes.append(f"{snapshot.workers} workers")
+    translated = snapshot.sentences_translated
+    return {
+        "total": total,
+        "completed": translated,
+        "files": f"{worked:,}/{snapshot.files_total - snapshot.skipped:,}{growing}",
+        "sentences": f"{translated:,}/"
+        + (f"{sentences_known:,}{growing}" if sentences_known is not None else "?"),
+        "rate": f"{translated / max(elapsed, 1e-9):.1f} sentences/s",
+        "note": ", ".join(notes),
+    }
 
 
 def _redirect_log_handlers() -> dict[logging.StreamHandler[TextIO], TextIO]:
