@@ -201,9 +201,8 @@ class Translator:
         """The translation engine when it is loaded; else one that loads it on the first
         sentence that needs the model (a document that is all pass-through loads none)."""
         key = self._key(self.translation_model, device, engine, beams)
-        loaded = self._translators.get(key)
-        if loaded is not None:
-            return loaded
+        if key in self._translators:  # through translation_engine(): what it gives, always
+            return self.translation_engine(device=device, engine=engine, beams=beams)
         from translator.engines.deferred import DeferredEngine
 
         return DeferredEngine(
