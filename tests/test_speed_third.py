@@ -405,3 +405,15 @@ def test_a_locked_output_folder_is_refused_before_ray_starts(tmp_path: Path) -> 
         )
     assert "another `translator batch` is writing" in done.stderr
     assert "ENGINE [] EXIT 1" in done.stderr  # neither ray nor an engine was imported
+
+
+def test_input_without_letters_needs_no_model_even_a_missing_one(tmp_path: Path) -> None:
+    """No sentence needs the model, so a model that is not there is no error: the text
+    passes through and the run succeeds, without importing an engine."""
+    marks = tmp_path / "marks.txt"
+    marks.write_text("‘ – 2024\n", encoding="utf-8")
+    modules, code, stderr = _cli_modules(
+        "translate", str(marks), "-m", str(tmp_path / "no-such-model"), "--no-cache"
+    )
+    assert code == 0, stderr
+    assert modules == []

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from translator import config
-from translator.errors import OptionError
+from translator.errors import OptionError, TranslatorError
 from translator.glossary import Glossary, load_glossary
 from translator.options import Options
 from translator.schema import (
@@ -212,9 +212,15 @@ class Translator:
         )
 
     def _resolved_info(self, key: _EngineKey) -> ModelInfo:
+        """The model's info for a result no sentence of which needed the model: found
+        without loading it, or only its name when it cannot be found (nothing used it, so
+        that is no error, as for empty input)."""
         from translator.store import resolve_model
 
-        return resolve_model(key.model, offline=key.offline, task="translation").info
+        try:
+            return resolve_model(key.model, offline=key.offline, task="translation").info
+        except TranslatorError:
+            return ModelInfo(key.model)
 
     def translation_plan(self) -> tuple[ModelInfo, str]:
         """The translation model and the engine class (``TorchTranslator``,

@@ -134,8 +134,14 @@ def batch_files(
 
 def engine_name(translator: Translator) -> str:
     """The translation engine's class name, under any translation memory (the memory
-    changes no output); found without loading a model when none is loaded."""
-    return translator.translation_plan()[1]
+    changes no output); found without loading a model when none is loaded, and "none"
+    when the model cannot even be found (then no sentence needed it: nothing was sent)."""
+    from translator.errors import TranslatorError
+
+    try:
+        return translator.translation_plan()[1]
+    except TranslatorError:
+        return "none"
 
 
 def footer_details(
