@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # the engines package is imported when a model is first neede
     from translator.engines import SummarizationEngine, TranslationEngine
     from translator.formats import DocxSource, InputFormat, PackageSource, PdfSource, Source
     from translator.memory_store import TranslationMemory
+    from translator.registry import Task
+    from translator.store import ResolvedModel
 
 GlossaryArg = Glossary | str | os.PathLike[str] | None
 
@@ -215,12 +217,16 @@ class Translator:
         """The model's info for a result no sentence of which needed the model: found
         without loading it, or only its name when it cannot be found (nothing used it, so
         that is no error, as for empty input)."""
-        from translator.store import resolve_model
-
         try:
-            return resolve_model(key.model, offline=key.offline, task="translation").info
+            return self._resolve(key, "translation").info
         except TranslatorError:
             return ModelInfo(key.model)
+
+    def _resolve(self, key: _EngineKey, task: Task) -> ResolvedModel:
+        """Where ``key``'s model is, found without loading it (it may be fetched)."""
+        from translator.store import resolve_model
+
+        return resolve_model(key.model, offline=key.offline, task=task)
 
     def translation_plan(self) -> tuple[ModelInfo, str]:
         """The translation model and the engine class (``TorchTranslator``,
@@ -242,9 +248,8 @@ class Translator:
 
             return loaded.info, engine_name(loaded)
         from translator.engines.choice import ENGINE_CLASS_NAMES, pick_engine
-        from translator.store import resolve_model
 
-        resolved = resolve_model(key.model, offline=key.offline, task="translation")
+        resolved = self._resolve(key, "translation")
         return resolved.info, ENGINE_CLASS_NAMES[pick_engine(key.engine, resolved.path, quiet=True)]
 
     def summarization_info(self) -> ModelInfo:
@@ -253,9 +258,7 @@ class Translator:
         loaded = self._summarizers.get(key)
         if loaded is not None:
             return loaded.info
-        from translator.store import resolve_model
-
-        return resolve_model(key.model, offline=key.offline, task="summarization").info
+        return self._resolve(key, "summarization").info
 
     def translation_engine_loaded(self) -> TranslationEngine | None:
         """The default translation engine when it is loaded already; None otherwise."""
