@@ -282,6 +282,11 @@ class RayExecutor:
         """The process ids of the workers alive (tests kill them)."""
         return [slot.pid for slot in self._slots.values() if slot.ready]
 
+    def busy_worker_pids(self) -> list[int]:
+        """The process ids of the workers with a unit in flight (a test kills one: killing
+        an idle worker is only noticed when it is next sent work, maybe never)."""
+        return [slot.pid for slot in self._slots.values() if slot.ready and slot.sent]
+
     def close(self) -> None:
         """Stop the workers, and the local Ray instance when this executor started it."""
         for slot in self._slots.values():
