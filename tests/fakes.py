@@ -329,6 +329,20 @@ class SlowTranslator(FakeTranslator):
         return super().translate(texts, strict=strict)
 
 
+class CallbackTranslator(FakeTranslator):
+    """A faithful fake that calls ``before_call`` before each model call: a test notes
+    there what else has happened by then (pages fetched, files left on disk), in order
+    with the model's work, without timing."""
+
+    def __init__(self, before_call: Callable[[], None]) -> None:
+        super().__init__()
+        self.before_call = before_call
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        self.before_call()
+        return super().translate(texts, strict=strict)
+
+
 def plan_of(engine: FakeTranslator) -> tuple[ModelInfo, str]:
     """What ``Translator.translation_plan`` says of ``engine`` without loading a model: a
     test that hands the CLI a fake engine in place of ``engines.load_translator`` patches

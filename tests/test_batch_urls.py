@@ -1,11 +1,12 @@
 """`translator batch --urls FILE`: the pages a list names, fetched from a local HTTP server
-on 127.0.0.1 (a thread of this process, shut down after each test), translated, written
-under names made from their URLs, and recorded in the manifest by URL and content hash."""
+on 127.0.0.1 (a thread of this process, shut down after each test) as planning reaches
+them, translated, written under names made from their URLs, and recorded in the manifest
+by URL and content hash."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docx
@@ -13,19 +14,23 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.batch_helpers import outputs, run_batch
-from tests.fakes import FakeTranslator
+from tests.fakes import CallbackTranslator, FakeTranslator
 from tests.pdf_fixtures import HEADLINE, news_pdf
-from tests.url_site import HTML, QUOTATION, Site, news_page, serve_site
+from tests.url_site import HTML, QUOTATION, Site, long_news_page, news_page, serve_site
 from translator.batch import (
+    BatchProgress,
     BatchSettings,
     FileStatus,
+    PlannedInput,
     read_manifest,
     read_url_list,
     url_name,
     urls,
 )
+from translator.batch import run as batch_run
 from translator.cli import app
 from translator.errors import OptionError
+from translator.render import OutputFormat
 
 runner = CliRunner()
 
@@ -122,6 +127,178 @@ def test_a_pdf_page_gives_a_word_file(site: Site, tmp_path: Path) -> None:
     assert any(HEADLINE.split()[0] in text for text in texts)  # "Koalition" stays a name
     (record,) = read_manifest(tmp_path / "out")
     assert (record.path, record.input_format) == (url, "pdf")
+
+
+# --- streaming: each page fetched when planning reaches it -------------------------------
+
+_PAGES = 4
+_UNIT_SENTENCES = 8  # a page holds more (``_long_pages``): each page is a unit of its own
+_MODEL_CALL = "(model call)"  # what the engine notes in the server's request log
+Planner = Callable[..., Iterator[PlannedInput]]
+
+
+def _long_pages(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, list[str]]:
+    """``_PAGES`` pages, each a work unit of its own, as a long article is: the unit size
+    made small, so that the pages (and the language checks of their sentences) are too."""
+    monkeypatch.setattr(batch_run, "UNIT_SENTENCES", _UNIT_SENTENCES)
+    listed = []
+    for number in range(_PAGES):
+        path = f"/lang/{number}"
+        site.pages[path] = (200, HTML, long_news_page(f"Thema {number}", _UNIT_SENTENCES))
+        listed.append(f"{site.url}{path}")
+    return _list(tmp_path, listed), listed
+
+
+def _fetch_everything_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The streaming broken on purpose: every page fetched and planned before the run
+    gets the first (what the first version of --urls did)."""
+    lazy = urls.iter_planned_urls
+    monkeypatch.setattr(
+        "translator.batch.run.iter_planned_urls",
+        lambda *args, **kwargs: iter(list(lazy(*args, **kwargs))),
+    )
+
+
+def _assert_streamed(events: list[str]) -> None:
+    """The oracle: a model call comes before the last page is asked of the server."""
+    fetches = [index for index, event in enumerate(events) if event != _MODEL_CALL]
+    assert len(fetches) == _PAGES and _MODEL_CALL in events, events
+    assert events.index(_MODEL_CALL) < fetches[-1], "every page was fetched before the first unit"
+
+
+def _streamed_run(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[str], list[BatchProgress]]:
+    """The server's log of requests and the engine's model calls, in one order (the fetch
+    waits for the server, which logs before it answers); the progress snapshots."""
+    url_list, _ = _long_pages(site, tmp_path, monkeypatch)
+    engine = CallbackTranslator(lambda: site.requests.append(_MODEL_CALL))
+    snapshots: list[BatchProgress] = []
+    report = run_batch(_settings(tmp_path, url_list), engine, progress=snapshots.append)
+    assert (report.done, report.failed, report.files_total) == (_PAGES, 0, _PAGES)
+    return site.requests, snapshots
+
+
+def test_the_first_page_is_translated_before_the_last_is_fetched(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events, snapshots = _streamed_run(site, tmp_path, monkeypatch)
+    _assert_streamed(events)
+    # The totals grow as for files: pages done while planning went on, then exact.
+    early = [snapshot for snapshot in snapshots if snapshot.planning and snapshot.done]
+    assert early, "no page was done while planning went on"
+    assert early[0].files_total < _PAGES
+    final = [snapshot for snapshot in snapshots if not snapshot.planning]
+    assert final and all(snapshot.files_total == _PAGES for snapshot in final)
+
+
+def test_meta_the_order_oracle_fails_when_every_page_is_fetched_first(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fetch_everything_first(monkeypatch)
+    events, _ = _streamed_run(site, tmp_path, monkeypatch)
+    with pytest.raises(AssertionError, match="every page was fetched before the first unit"):
+        _assert_streamed(events)
+
+
+def _assert_lazy(planner: Planner, site: Site, tmp_path: Path) -> None:
+    """The oracle: asked for its first page, the planner has fetched that page alone."""
+    url_list, listed = _four(site, tmp_path)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    planned = planner(read_url_list(url_list), spool, OutputFormat.TEXT, False, tmp_path / "out")
+    first = next(planned)
+    assert first.url == listed[0]
+    assert site.requests == ["/politik/haushalt"], "the planner fetched ahead"
+    assert [path.name for path in spool.iterdir()] == [first.relative.name]
+    rest = list(planned)
+    assert [item.url for item in rest] == listed[1:]
+    assert len(site.requests) == len(listed)
+    assert [bool(item.problem) for item in rest] == [False, True, True]  # the 404, the image
+
+
+def test_the_planner_fetches_a_page_only_when_asked_for_it(site: Site, tmp_path: Path) -> None:
+    _assert_lazy(urls.iter_planned_urls, site, tmp_path)
+
+
+def test_meta_the_laziness_oracle_fails_for_a_planner_that_fetches_ahead(
+    site: Site, tmp_path: Path
+) -> None:
+    def eager(*args: object, **kwargs: object) -> Iterator[PlannedInput]:
+        return iter(list(urls.iter_planned_urls(*args, **kwargs)))  # type: ignore[arg-type]
+
+    with pytest.raises(AssertionError, match="fetched ahead"):
+        _assert_lazy(eager, site, tmp_path)
+
+
+def _spooled_at_model_calls(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> list[int]:
+    """How many fetched pages lie in the run's spool folder at each model call."""
+    spools: list[Path] = []
+    lazy = urls.iter_planned_urls
+
+    def spied(listed: tuple[str, ...], spool: Path, *args: object, **kwargs: object) -> object:
+        spools.append(spool)
+        return lazy(listed, spool, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("translator.batch.run.iter_planned_urls", spied)
+    spooled: list[int] = []
+    engine = CallbackTranslator(lambda: spooled.append(sum(1 for _ in spools[0].iterdir())))
+    url_list, _ = _long_pages(site, tmp_path, monkeypatch)
+    assert run_batch(_settings(tmp_path, url_list), engine).done == _PAGES
+    assert spooled
+    return spooled
+
+
+def test_a_page_is_removed_from_the_spool_once_read(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert max(_spooled_at_model_calls(site, tmp_path, monkeypatch)) == 0
+
+
+def test_meta_the_spool_check_fails_when_read_pages_are_kept(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unlink = Path.unlink
+
+    def keep_pages(self: Path, missing_ok: bool = False) -> None:
+        if not self.name.startswith("127.0.0.1_"):  # a page's spooled name
+            unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", keep_pages)
+    assert max(_spooled_at_model_calls(site, tmp_path, monkeypatch)) > 0
+
+
+def _stopped_after_the_first_unit(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    url_list, _ = _long_pages(site, tmp_path, monkeypatch)
+    calls: list[int] = []
+    engine = CallbackTranslator(lambda: calls.append(1))
+    report = run_batch(_settings(tmp_path, url_list), engine, should_stop=lambda: bool(calls))
+    assert report.interrupted and report.files_total == _PAGES and report.done == 1
+    assert report.files_left == _PAGES - 1
+    return site.requests
+
+
+def test_a_stopped_run_fetches_no_more_pages_and_counts_the_rest(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _stopped_after_the_first_unit(site, tmp_path, monkeypatch) == ["/lang/0"]
+
+
+def test_meta_the_stop_check_fails_when_the_planner_ignores_the_stop(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lazy = urls.iter_planned_urls
+    monkeypatch.setattr(
+        "translator.batch.run.iter_planned_urls",
+        lambda *args, should_stop: lazy(*args),
+    )
+    assert len(_stopped_after_the_first_unit(site, tmp_path, monkeypatch)) == _PAGES
 
 
 # --- names -----------------------------------------------------------------------------

@@ -36,6 +36,15 @@ def news_page(topic: str, extra: str = "") -> bytes:
     ).encode()
 
 
+def long_news_page(topic: str, sentences: int) -> bytes:
+    """A German news page about ``topic`` (``news_page``) with ``sentences`` more sentences,
+    each unique across pages of other topics (the pipeline translates a sentence once)."""
+    extra = " ".join(
+        f"Zu {topic} meldete das Amt am Tag {day} neue Zahlen." for day in range(sentences)
+    )
+    return news_page(topic, extra)
+
+
 @dataclass
 class Site:
     """What the server answers: path -> (status, content type, body), 404 for any other

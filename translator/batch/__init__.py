@@ -3,7 +3,8 @@
 - ``layout``: the folder checks, the walk, each input's output names (``plan_outputs``),
   and both as a stream, folder by folder (``iter_planned``);
 - ``settings``: what a run is asked for (``BatchSettings``) and the settings fingerprint;
-- ``urls``: a URL list's pages as inputs (``read_url_list``, ``url_name``, ``plan_urls``);
+- ``urls``: a URL list's pages as inputs (``read_url_list``, ``url_name``, and
+  ``iter_planned_urls``: each page fetched as planning reaches it);
 - ``run``: the run (``execute_batch``): plan, feed an executor work units, write, record;
 - the manifest it records in is ``translator.manifest``; outputs are written by
   ``translator.output``.
@@ -29,7 +30,7 @@ from translator.batch.run import (
     write_index,
 )
 from translator.batch.settings import DEFAULT_PATTERNS, BatchSettings, settings_fingerprint
-from translator.batch.urls import plan_urls, read_url_list, url_name
+from translator.batch.urls import iter_planned_urls, read_url_list, url_name
 from translator.manifest import (
     MANIFEST_NAME,
     FileStatus,
@@ -57,10 +58,10 @@ __all__ = [
     "execute_batch",
     "find_inputs",
     "iter_planned",
+    "iter_planned_urls",
     "matches_patterns",
     "output_names",
     "plan_outputs",
-    "plan_urls",
     "read_manifest",
     "read_url_list",
     "remove_stale_temporaries",

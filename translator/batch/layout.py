@@ -279,6 +279,7 @@ def plan_outputs(
     output_dir: Path,
     *,
     is_input: Callable[[Path], bool] | None = None,
+    claimed: dict[PurePosixPath, PurePosixPath] | None = None,
 ) -> list[PlannedInput]:
     """Each input with its outputs. Inputs that would share an output (``story.txt`` and
     ``story.html`` both give ``story.en.txt``) keep their whole name in their outputs'
@@ -287,7 +288,10 @@ def plan_outputs(
     a problem instead of outputs: it is recorded as failed.
 
     ``is_input`` says whether a path is an input of the run (default: one of ``inputs``);
-    ``iter_planned`` passes one that knows inputs of other folders too."""
+    ``iter_planned`` passes one that knows inputs of other folders too. ``claimed`` maps
+    the outputs of inputs planned by earlier calls to their input, for inputs planned a
+    few at a time (``batch.urls``): a clash with them is a problem too, and this call's
+    outputs are added to it."""
     owners: dict[PurePosixPath, int] = {}
     for relative in inputs:
         for output in output_names(relative, output_format, summarize):
@@ -295,7 +299,7 @@ def plan_outputs(
     if is_input is None:
         inputs_absolute = {input_dir / str(relative) for relative in inputs}
         is_input = inputs_absolute.__contains__
-    claimed: dict[PurePosixPath, PurePosixPath] = {}
+    claimed = {} if claimed is None else claimed
     planned: list[PlannedInput] = []
     for relative in inputs:
         outputs = output_names(relative, output_format, summarize)

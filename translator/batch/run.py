@@ -45,7 +45,7 @@ from translator.batch.layout import (
     remove_stale_temporaries,
 )
 from translator.batch.settings import BatchSettings, settings_fingerprint
-from translator.batch.urls import plan_urls, read_url_list
+from translator.batch.urls import iter_planned_urls, read_url_list
 from translator.errors import InputError, OutputError, TranslatorError
 from translator.executors import Executor, WorkUnit
 from translator.manifest import (
@@ -359,6 +359,8 @@ class _Run:
         except OSError as error:
             self._fail(planned, read_error(relative, error), started=started)
             return None
+        if planned.url:  # a fetched page is spooled only until read: one at a time on disk
+            (self.input_dir / str(planned.relative)).unlink(missing_ok=True)
         sha256 = hashlib.sha256(data).hexdigest()
         outputs = tuple(str(output) for output in planned.outputs)
         if not self.settings.force and self._is_done(relative, sha256, outputs):
@@ -645,7 +647,9 @@ def execute_batch(
     run ends (``interrupted``).
 
     With ``settings.url_list``, the inputs are the pages of the URLs it lists
-    (``batch.urls``), fetched one by one after the lock is taken.
+    (``batch.urls``): the list is checked whole first, and each page is fetched, after
+    the lock is taken, when planning reaches it (so the first unit starts after the first
+    fetch, and only the pages of the units in flight are held).
 
     Raises:
         InputError: the input folder is missing or not a folder, or the URL list cannot
@@ -675,7 +679,7 @@ def execute_batch(
             )
         else:  # the pages are fetched into the spool folder: the run's input folder
             input_dir = spool
-            planned = plan_urls(
+            planned = iter_planned_urls(
                 urls,
                 spool,
                 settings.output_format,

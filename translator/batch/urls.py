@@ -1,10 +1,11 @@
 """Batch inputs from a list of URLs (``translator batch --urls FILE``).
 
 The list holds one ``http(s)://`` address a line; blank lines and lines starting with
-``#`` are ignored, and an address given twice is taken once. Every page is fetched first,
-one by one, with the bounded fetch of ``translator.fetch`` (timeout, size, redirects,
-content type), into a temporary folder, and then goes through the run as a file of that
-folder would: the same planning, hashing, skipping, translating, writing and recording.
+``#`` are ignored, and an address given twice is taken once. The list is read and checked
+whole first (it is small); then each page is fetched when the run's planning reaches it,
+with the bounded fetch of ``translator.fetch`` (timeout, size, redirects, content type),
+into a temporary folder, and goes through the run as a file of that folder would: the
+same streamed planning, hashing, skipping, translating, writing and recording.
 Only the names differ: the manifest keys a page by its URL (its ``sha256`` is the fetched
 body's, so a rerun must fetch again to know whether a page changed), and its outputs are
 named after the URL (``url_name``). A page that cannot be fetched is recorded as failed
@@ -16,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -83,7 +84,7 @@ def url_name(url: str) -> str:
     return f"{readable or 'page'}-{digest}"
 
 
-def plan_urls(
+def iter_planned_urls(
     urls: Sequence[str],
     spool_dir: Path,
     output_format: OutputFormat,
@@ -91,15 +92,17 @@ def plan_urls(
     output_dir: Path,
     *,
     should_stop: Callable[[], bool] = lambda: False,
-) -> list[PlannedInput]:
-    """Fetch every page into ``spool_dir`` (``<url_name>.html`` or ``.pdf``, after its
-    content type) and plan it as an input of that folder, keyed by its URL. A page that
-    cannot be fetched is planned with its error as its problem (recorded as failed); once
-    ``should_stop`` says so, the pages left are planned unfetched (the run stops before
-    reading them)."""
-    names: list[PurePosixPath] = []
-    encodings: list[str | None] = []
-    problems: list[str] = []
+) -> Iterator[PlannedInput]:
+    """Each page planned as an input of ``spool_dir``, keyed by its URL, fetched only when
+    it is asked for: into ``<url_name>.html`` or ``.pdf`` (after its content type), which
+    the run reads once and removes. So the first page is translated while the others are
+    still to be fetched, and the spool holds the pages read but not yet asked for (one).
+    A page that cannot be fetched is planned with its error as its problem (recorded as
+    failed); once ``should_stop`` says so, the pages left are planned unfetched (the run
+    counts them and stops before reading them). Output names never clash in practice (the
+    URL's hash is in them), but are checked against all pages planned before all the same.
+    """
+    claimed: dict[PurePosixPath, PurePosixPath] = {}  # output -> page: names, not bodies
     stopped = False
     for number, url in enumerate(urls, start=1):
         stopped = stopped or should_stop()
@@ -114,11 +117,8 @@ def plan_urls(
                 encoding = page.encoding
                 (spool_dir / f"{url_name(url)}{suffix}").write_bytes(page.data)
                 log.info("fetched %d of %d: %s", number, len(urls), printable(url))
-        names.append(PurePosixPath(f"{url_name(url)}{suffix}"))
-        encodings.append(encoding)
-        problems.append(problem)
-    planned = plan_outputs(names, output_format, summarize, spool_dir, output_dir)
-    return [
-        replace(item, url=url, encoding=encoding, problem=problem or item.problem)
-        for item, url, encoding, problem in zip(planned, urls, encodings, problems, strict=True)
-    ]
+        name = PurePosixPath(f"{url_name(url)}{suffix}")
+        (item,) = plan_outputs(
+            [name], output_format, summarize, spool_dir, output_dir, claimed=claimed
+        )
+        yield replace(item, url=url, encoding=encoding, problem=problem or item.problem)
