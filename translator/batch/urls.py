@@ -96,7 +96,7 @@ def iter_planned_urls(
     """Each page planned as an input of ``spool_dir``, keyed by its URL, fetched only when
     it is asked for: into ``<url_name>.html`` or ``.pdf`` (after its content type), which
     the run reads once and removes. So the first page is translated while the others are
-    still to be fetched, and the spool holds the pages read but not yet asked for (one).
+    still to be fetched, and the spool holds only a page fetched but not yet read.
     A page that cannot be fetched is planned with its error as its problem (recorded as
     failed); once ``should_stop`` says so, the pages left are planned unfetched (the run
     counts them and stops before reading them). Output names never clash in practice (the
