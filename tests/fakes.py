@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import struct
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -340,6 +341,27 @@ class CallbackTranslator(FakeTranslator):
 
     def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
         self.before_call()
+        return super().translate(texts, strict=strict)
+
+
+class GatedTranslator(FakeTranslator):
+    """A faithful fake whose model calls wait at a gate until the test opens it (at most
+    ``timeout`` seconds, then it fails): requests pile up in a server's queue for exactly
+    as long as the test decides, with no timing in the test. ``busy`` is set once a call
+    waits at the gate; ``batch_sizes`` records each call's number of texts."""
+
+    def __init__(self, timeout: float = 30.0) -> None:
+        super().__init__()
+        self.timeout = timeout
+        self.gate = threading.Event()
+        self.busy = threading.Event()
+        self.batch_sizes: list[int] = []
+
+    def translate(self, texts: Sequence[str], *, strict: bool = False) -> list[str]:
+        self.batch_sizes.append(len(texts))
+        self.busy.set()
+        if not self.gate.wait(self.timeout):
+            raise RuntimeError(f"the test never opened the gate within {self.timeout:g} s")
         return super().translate(texts, strict=strict)
 
 

@@ -1,10 +1,18 @@
 """Requests translated together: one model per process, shared by every request.
 
-Each request puts its texts in one queue and waits. A worker takes what has gathered,
-waits a few milliseconds more for requests arriving together (``max_wait``), and hands
-all of it to ``Translator.translate_many`` in one call on the model's one thread, so 16
-clients sending a sentence each cost about one model batch, not 16. Results go back to
-each request in its own order: ``translate_many`` yields one result per text, in order.
+Each request puts its texts in one queue and waits. A worker hands what has gathered to
+``Translator.translate_many`` in one call on the model's one thread, so 16 clients
+sending a sentence each cost about one model batch, not 16. Results go back to each
+request in its own order: ``translate_many`` yields one result per text, in order.
+
+When to start a call: requests that arrive while the model works are all in the next
+call. Once a call is answered, its clients usually send again within milliseconds, one
+by one (a client that gets its answer posts its next text); starting the next call with
+the first of them would split those clients into a small call and a large one for good
+(8 clients settled into calls of 2 and 6, each paying a whole call's fixed cost). So the
+worker waits until as many requests have arrived as the last call answered, at most
+``max_wait`` after the answers: a lone client (one answered, one arrives) never waits,
+and neither does a request arriving when the model is idle and no answer just went out.
 
 Everything is bounded: the queue (``max_queue`` texts; over it ``QueueFull``, which the
 app answers with 503 and ``Retry-After``), a call's texts (``max_batch``), and the time a
@@ -58,7 +66,7 @@ class Batcher:
         self,
         translate_many: TranslateMany,
         *,
-        max_wait: float = 0.01,
+        max_wait: float = 0.05,
         max_queue: int = 256,
         max_batch: int = 64,
     ) -> None:
@@ -74,6 +82,11 @@ class Batcher:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._worker: asyncio.Task[None] | None = None
+        # The clients the last call answered, whose next requests the worker waits for,
+        # and the requests that arrived since those answers went out (``_gather``).
+        self._answered = 0
+        self._arrived = 0
+        self._answered_at = 0.0
 
     @property
     def queued(self) -> int:
@@ -84,6 +97,7 @@ class Batcher:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._pending, self._queued = [], 0
+        self._answered = self._arrived = 0
         self._worker = self._loop.create_task(self._work())
 
     async def stop(self) -> None:
@@ -111,6 +125,7 @@ class Batcher:
         future: asyncio.Future[list[DocumentResult]] = asyncio.get_running_loop().create_future()
         self._pending.append(_Pending(list(jobs), future))
         self._queued += len(jobs)
+        self._arrived += 1
         assert self._wake is not None
         self._wake.set()
         try:
@@ -145,39 +160,56 @@ class Batcher:
             size += len(pending.jobs)
         return taken
 
+    async def _gather(self) -> None:
+        """Wait, at most ``max_wait`` after the last call's answers went out, until as
+        many requests have arrived since as that call answered (its clients sending
+        again) or a call's worth of texts waits."""
+        assert self._wake is not None
+        loop = asyncio.get_running_loop()
+        until = self._answered_at + self.max_wait
+        while self._arrived < self._answered and self._queued < self.max_batch:
+            left = until - loop.time()
+            if left <= 0:
+                return
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), left)
+            except TimeoutError:
+                return
+
     async def _work(self) -> None:
         assert self._wake is not None
         loop = asyncio.get_running_loop()
         while True:
-            await self._wake.wait()
-            self._wake.clear()
-            # Requests arriving together: wait a moment for the others.
-            await asyncio.sleep(self.max_wait)
-            while self._pending:
-                taken = self._take()
-                if not taken:
-                    break
-                jobs = [job for pending in taken for job in pending.jobs]
-                self.stats.calls.append(len(jobs))
-                try:
-                    results = await loop.run_in_executor(
-                        self.model_thread, self.translate_many, jobs
-                    )
-                except Exception as error:
-                    if len(taken) == 1:
-                        _fail(taken[0], error)
-                        continue
+            if not self._pending:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            await self._gather()
+            taken = self._take()
+            if not taken:
+                continue
+            jobs = [job for pending in taken for job in pending.jobs]
+            self.stats.calls.append(len(jobs))
+            try:
+                results = await loop.run_in_executor(self.model_thread, self.translate_many, jobs)
+            except Exception as error:
+                if len(taken) == 1:
+                    _fail(taken[0], error)
+                else:
                     # One request's text must not fail the others: each again, alone.
                     log.warning("a batch of %d requests failed; retrying each", len(taken))
                     for pending in taken:
                         await self._run_one(loop, pending)
-                    continue
+            else:
                 cursor = 0
                 for pending in taken:
                     count = len(pending.jobs)
                     if not pending.future.done():
                         pending.future.set_result(results[cursor : cursor + count])
                     cursor += count
+            self._answered, self._arrived = len(taken), 0
+            self._answered_at = loop.time()
 
     async def _run_one(self, loop: asyncio.AbstractEventLoop, pending: _Pending) -> None:
         try:

@@ -37,7 +37,9 @@ class ServerSettings:
     ``max_body_mb``: the largest request body of any other endpoint.
     ``deadline_s``: how long a request may wait for the model before a 503.
     ``max_queue``: texts waiting for the model before new requests get 503.
-    ``batch_wait_s``: how long the queue waits for more requests before a model call.
+    ``batch_wait_s``: after a model call is answered, how long the queue waits at most
+    for as many requests as it answered (their clients sending again) before the next
+    call; a request that arrives with the model idle and no answer just out never waits.
     ``file_ttl_s``: how long a translated file stays downloadable.
     """
 
@@ -49,7 +51,7 @@ class ServerSettings:
     deadline_s: float = 60.0
     max_queue: int = 256
     max_batch: int = 64
-    batch_wait_s: float = 0.01
+    batch_wait_s: float = 0.05
     file_ttl_s: float = 3600.0
     web_ui: bool = True
     cors_origins: tuple[str, ...] = ()
