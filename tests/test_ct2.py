@@ -540,39 +540,52 @@ def test_missing_cuda_libraries_are_a_clear_error_and_auto_falls_back(
 @pytest.mark.parametrize(
     ("counts", "beams", "expected"),
     [
-        ([20] * 9, 1, 32),  # 640 hypothesis tokens: 32 greedy sentences of 20 tokens
-        ([20] * 9, 4, 8),  # at beam 4, 8 of them (32 hypotheses)
-        ([10] * 9, 1, 64),  # short sentences: twice as many share a batch
-        ([40] * 9, 4, 4),
-        ([2000], 4, 1),  # never empty
-        ([], 1, 1),
+        ([20] * 40, 1, [32, 8]),  # 640 hypothesis tokens: 32 greedy sentences of 20 tokens
+        ([20] * 40, 4, [8] * 5),  # at beam 4, 8 of them (32 hypotheses)
+        ([80] + [10] * 20, 1, [8, 13]),  # the long one shares with 7; the short ones, 13
+        ([5] * 100, 1, [64, 36]),  # never more than 64 hypotheses
+        ([5] * 40, 4, [16, 16, 8]),  # 64 hypotheses at beam 4: 16 sentences
+        ([2000], 4, [1]),  # never empty
+        ([], 1, []),
     ],
 )
-def test_automatic_batches_are_sized_by_hypothesis_tokens(
-    counts: list[int], beams: int, expected: int
+def test_automatic_batches_are_bounded_by_padded_hypothesis_tokens(
+    counts: list[int], beams: int, expected: list[int]
 ) -> None:
-    from translator.engines.common import sentences_per_batch
+    from translator.engines.common import token_bounded_batches
 
-    assert sentences_per_batch(counts, beams, 640) == expected
+    batches = token_bounded_batches(counts, beams, 640, 64)
+    assert [len(batch) for batch in batches] == expected
+    assert sorted(index for batch in batches for index in batch) == list(range(len(counts)))
 
 
-def test_the_automatic_size_depends_on_the_texts_not_their_order() -> None:
-    from translator.engines.common import sentences_per_batch
+def test_the_automatic_batches_depend_on_the_texts_not_their_order() -> None:
+    from translator.engines.common import token_bounded_batches
 
-    counts = [5, 31, 12, 18, 40, 9, 22]
-    assert sentences_per_batch(counts, 4, 640) == sentences_per_batch(counts[::-1], 4, 640)
-    assert sentences_per_batch(counts, 4, 640) == 640 // (4 * 18)  # the median's row
+    counts = [5, 31, 12, 18, 40, 9, 22, 7, 14, 3]
+    forward = token_bounded_batches(counts, 4, 400, 64)
+    backward = token_bounded_batches(counts[::-1], 4, 400, 64)
+    assert forward, "no batches"
+    assert [sorted(counts[i] for i in b) for b in forward] == [
+        sorted(counts[::-1][i] for i in b) for b in backward
+    ]
+    # 100 padded source tokens a batch at beam 4: 40 + 31 (2 x 40), then 22 + 18 + 14 + 12
+    # (4 x 22; a fifth would make 110), then the four shortest.
+    assert [len(batch) for batch in forward] == [2, 4, 4]
+
+
+def _bound_rows(make_translator: Callable[..., TranslationEngine]) -> tuple[int, int]:
+    """A budget of three padded sentences of the longest text, and that text's length."""
+    longest = max(make_translator("ct2", beams=1).count_tokens(SENTENCES))
+    return 3 * longest, longest
 
 
 def test_ct2_batches_are_automatic_by_default(
     make_translator: Callable[..., TranslationEngine],
 ) -> None:
-    """No batch size asked for: the engine's budget sets the batches, and two engines on
-    the same model and machine batch the same texts the same way."""
-    from translator.engines.common import sentences_per_batch
-
-    counts = make_translator("ct2", beams=1).count_tokens(SENTENCES)
-    budget = 3 * sorted(counts)[len(counts) // 2]  # three sentences of the median length
+    """No batch size asked for: the engine's budget bounds each batch's padded tokens,
+    and two engines on the same model and machine batch the same texts the same way."""
+    budget, longest = _bound_rows(make_translator)
     runs = []
     for _ in range(2):
         translator = make_translator("ct2", beams=1)
@@ -580,12 +593,13 @@ def test_ct2_batches_are_automatic_by_default(
         translator._hypothesis_tokens = budget
         recorder = _record(translator)
         translator.translate(SENTENCES)
-        runs.append([len(call["source"]) for call in recorder.calls])
-    per_batch = sentences_per_batch(counts, 1, budget)
-    assert per_batch == 3
+        runs.append([[len(tokens) for tokens in call["source"]] for call in recorder.calls])
     assert runs[0] == runs[1]
-    assert runs[0] and max(runs[0]) <= per_batch
-    assert sum(runs[0][: -(-len(SENTENCES) // per_batch)]) == len(SENTENCES)
+    batches = runs[0]
+    assert batches, "no engine call"
+    assert sum(len(batch) for batch in batches) >= len(SENTENCES)
+    assert max(batches[0]) == longest and len(batches[0]) == 3  # the longest, padded
+    assert all(len(batch) * max(batch) <= budget for batch in batches)
 
 
 def test_an_explicit_batch_size_wins_over_the_automatic_one(
@@ -599,21 +613,27 @@ def test_an_explicit_batch_size_wins_over_the_automatic_one(
     assert [len(call["source"]) for call in recorder.calls[:2]] == [3, 3]
 
 
-def test_meta_the_automatic_batch_check_sees_a_fixed_size(
+def test_meta_the_automatic_batch_check_sees_unbounded_batches(
     make_translator: Callable[..., TranslationEngine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the rule broken (every call in one batch), the batches the check above
-    bounds are bigger than the rule allows."""
+    bounds hold more padded tokens than the budget."""
     from translator.engines import ct2_engine
 
-    monkeypatch.setattr(ct2_engine, "sentences_per_batch", lambda counts, beams, tokens: 64)
-    counts = make_translator("ct2", beams=1).count_tokens(SENTENCES)
+    monkeypatch.setattr(
+        ct2_engine,
+        "token_bounded_batches",
+        lambda counts, *args, **kwargs: [list(range(len(counts)))],
+    )
+    budget, _ = _bound_rows(make_translator)
     translator = make_translator("ct2", beams=1)
     assert isinstance(translator, CT2Translator)
-    translator._hypothesis_tokens = 3 * sorted(counts)[len(counts) // 2]
+    translator._hypothesis_tokens = budget
     recorder = _record(translator)
     translator.translate(SENTENCES)
-    assert max(len(call["source"]) for call in recorder.calls) > 3
+    batches = [[len(tokens) for tokens in call["source"]] for call in recorder.calls]
+    assert batches
+    assert not all(len(batch) * max(batch) <= budget for batch in batches)
 
 
 @pytest.mark.parametrize("beams", [1, 4])

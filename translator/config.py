@@ -18,9 +18,9 @@ DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-de-en"
 DEFAULT_SUMMARIZATION_MODEL = "sshleifer/distilbart-cnn-12-6"
 DEFAULT_DEVICE = "auto"
 DEFAULT_ENGINE = "auto"
-# None: automatic (CTranslate2: batches of about engines.common.HYPOTHESIS_TOKENS_PER_BATCH
-# hypothesis tokens; torch: 32 sentences). A number: that many sentences (CTranslate2:
-# hypotheses, sentences x beams) a batch.
+# None: automatic (CTranslate2: batches bounded by engines.common.HYPOTHESIS_TOKENS_PER_BATCH
+# padded hypothesis tokens and HYPOTHESES_PER_BATCH hypotheses; torch: 32 sentences). A
+# number: that many sentences (CTranslate2: hypotheses, sentences x beams) a batch.
 DEFAULT_BATCH_SIZE: int | None = None
 
 SETTINGS: dict[str, str] = {

@@ -22,11 +22,14 @@ from translator.schema import ModelInfo
 MAX_BATCH_TOKENS = 8192
 # The torch engine's sentences per batch when none is asked for.
 TORCH_BATCH_SENTENCES = 32
-# CTranslate2's automatic batches: about this many hypothesis tokens (sentences x beams x
-# the call's median source length) each. Hypotheses a step, not sentences, set the cost
-# of a decoding step, and short sentences can share a batch with more of their kind than
-# long ones. Measured in benchmarks/run.py (the README's speed section).
-HYPOTHESIS_TOKENS_PER_BATCH = 640
+# CTranslate2's automatic batches: at most this many padded hypothesis tokens each
+# (sentences x beams x the batch's longest source) and this many hypotheses. A step costs
+# a fixed part (the weights are read once per step, whatever the rows) and a part per
+# hypothesis; every row of a batch decodes as long as its longest, so long sentences share
+# a batch with few others and short ones with many. Measured in benchmarks/run.py on four
+# CPU configurations (the README's speed section).
+HYPOTHESIS_TOKENS_PER_BATCH = 960
+HYPOTHESES_PER_BATCH = 64
 SUMMARY_BATCH_SIZE = 4
 # No model accepts more than this; tokenizers without a limit report a huge sentinel.
 _NO_LIMIT = 1_000_000
@@ -224,15 +227,24 @@ def batch_finished(texts: int) -> None:
         listener(texts)
 
 
-def sentences_per_batch(counts: Sequence[int], beams: int, hypothesis_tokens: int) -> int:
-    """Sentences a batch holds so that it decodes about ``hypothesis_tokens`` hypothesis
-    tokens: ``beams`` hypotheses of the median source length (``counts``) per sentence.
-    A pure function of its arguments: the same texts always batch the same way."""
-    if not counts:
-        return 1
-    ordered = sorted(counts)
-    median = max(ordered[len(ordered) // 2], 1)
-    return max(1, hypothesis_tokens // (max(beams, 1) * median))
+def token_bounded_batches(
+    counts: Sequence[int],
+    beams: int,
+    hypothesis_tokens: int,
+    most_hypotheses: int,
+    max_batch_tokens: int = MAX_BATCH_TOKENS,
+) -> list[list[int]]:
+    """Indexes in length-sorted batches, longest first, each holding at most
+    ``hypothesis_tokens`` padded hypothesis tokens (sentences x ``beams`` x its longest
+    source), ``most_hypotheses`` hypotheses and ``max_batch_tokens`` padded source tokens.
+    A pure function of its arguments: the same texts always batch the same way, and a
+    batch is never empty."""
+    beams = max(beams, 1)
+    return length_sorted_batches(
+        counts,
+        max(1, most_hypotheses // beams),
+        min(max_batch_tokens, max(1, hypothesis_tokens // beams)),
+    )
 
 
 def length_sorted_batches(

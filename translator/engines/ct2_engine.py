@@ -21,6 +21,7 @@ from translator.engines.base import (
     parse_device,
 )
 from translator.engines.common import (
+    HYPOTHESES_PER_BATCH,
     HYPOTHESIS_TOKENS_PER_BATCH,
     MAX_BATCH_TOKENS,
     SUMMARY_BATCH_SIZE,
@@ -36,7 +37,7 @@ from translator.engines.common import (
     out_of_memory_as_error,
     output_bounds,
     read_json,
-    sentences_per_batch,
+    token_bounded_batches,
 )
 from translator.errors import ModelLoadError, TranslatorError
 from translator.schema import ModelInfo
@@ -96,7 +97,7 @@ class CT2Translator(EngineBase):
             batch_size=batch_size or 1,
             max_input_tokens=input_limit(tokenizer, defaults.positions),
         )
-        # None: automatic, sized by tokens (sentences_per_batch); a number: hypotheses.
+        # None: automatic, bounded by tokens (token_bounded_batches); a number: hypotheses.
         self._hypotheses_per_batch = batch_size
         self._hypothesis_tokens = hypothesis_tokens
         self._translator = translator
@@ -153,14 +154,9 @@ class CT2Translator(EngineBase):
         }
         if strict:
             options.update(no_repeat_ngram_size=3, repetition_penalty=1.3)
-        per_batch = _balanced_batch_size(
-            len(texts),
-            self._sentences_per_batch(counts, options["beam_size"]),
-            getattr(self._translator, "num_translators", 1),
-        )
-        batches = length_sorted_batches(counts, per_batch, self._max_batch_tokens)
+        batches = self._batches(counts, options["beam_size"])
         queued = _queue_batches(self._translator, sources, batches, limits, options)
-        call = _Call(sources, counts, limits, per_batch, options, alternatives)
+        call = _Call(sources, counts, limits, options, alternatives)
         return self._finished_rows(call, queued)
 
     def _finished_rows(self, call: _Call, queued: list[_Queued]) -> Iterator[FinishedBatch]:
@@ -188,9 +184,7 @@ class CT2Translator(EngineBase):
             by_limit.setdefault(call.limits[index], []).append(index)
         redo: list[list[int]] = []
         for rows in by_limit.values():
-            for batch in length_sorted_batches(
-                [call.counts[i] for i in rows], call.per_batch, self._max_batch_tokens
-            ):
+            for batch in self._batches([call.counts[i] for i in rows], call.options["beam_size"]):
                 redo.append([rows[i] for i in batch])
         for batch, _, results in _queue_batches(
             self._translator, call.sources, redo, call.limits, call.options
@@ -215,13 +209,24 @@ class CT2Translator(EngineBase):
             call.alternatives,
         )
 
-    def _sentences_per_batch(self, counts: Sequence[int], beams: int) -> int:
-        """CTranslate2 decodes sentences x beams hypotheses a step, so a batch is sized in
-        hypotheses: ``batch_size`` of them when one was asked for, else about
-        ``hypothesis_tokens`` hypothesis tokens at this call's median length."""
-        if self._hypotheses_per_batch is not None:
-            return max(1, self._hypotheses_per_batch // max(beams, 1))
-        return sentences_per_batch(counts, beams, self._hypothesis_tokens)
+    def _batches(self, counts: Sequence[int], beams: int) -> list[list[int]]:
+        """CTranslate2 decodes sentences x beams hypotheses a step, so batches are sized
+        in hypotheses: ``batch_size`` of them when one was asked for (balanced over the
+        workers), else bounded by padded hypothesis tokens (``token_bounded_batches``)."""
+        if self._hypotheses_per_batch is None:
+            return token_bounded_batches(
+                counts,
+                beams,
+                self._hypothesis_tokens,
+                HYPOTHESES_PER_BATCH,
+                self._max_batch_tokens,
+            )
+        per_batch = _balanced_batch_size(
+            len(counts),
+            max(1, self._hypotheses_per_batch // max(beams, 1)),
+            getattr(self._translator, "num_translators", 1),
+        )
+        return length_sorted_batches(counts, per_batch, self._max_batch_tokens)
 
     def _output_bounds(self, counts: Sequence[int], strict: bool) -> list[int]:
         """Each text's most new tokens, end-of-sentence included (benchmarks override it)."""
@@ -337,7 +342,6 @@ class _Call:
     sources: list[list[str]]
     counts: list[int]
     limits: list[int]
-    per_batch: int
     options: dict[str, Any]
     alternatives: int
 
