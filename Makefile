@@ -13,7 +13,7 @@ FILE ?= tests/data/belousov-dprk.de.txt
 # MODEL=PATH (or an alias or hub id) for `make translate`: e.g. a model folder offline.
 MODEL ?=
 
-.PHONY: install test lint fmt translate bench models clean
+.PHONY: install test lint fmt translate bench bench-cpus models clean
 
 $(BIN)/translator: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ translate: install
 bench: install
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.server_bench
+
+# The default batch rule against the bare script on other CPUs' code paths (AVX2 only,
+# AVX-512 without VNNI, one core), emulated on this machine (benchmarks/cpu_kinds.json).
+bench-cpus: install
+	$(BIN)/python -m benchmarks.cpu_kinds
 
 models: install
 	$(BIN)/translator models pull

@@ -107,15 +107,17 @@ def timed(run: Callable[[], object], repeats: int, cpu: list[float] | None = Non
     return times
 
 
-def in_child(job: str) -> dict[str, Any]:
+def in_child(job: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     """``job`` run by ``python -m benchmarks.run --child JOB`` in a fresh process (so its
-    peak RSS is its own); its result, the JSON of its last stdout line."""
+    peak RSS is its own), with ``env`` added to this one's environment; its result, the
+    JSON of its last stdout line."""
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--child", job],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **(env or {})},
     )
     if completed.returncode != 0:
         raise SystemExit(f"benchmark job {job!r} failed:\n{completed.stderr[-3000:]}")

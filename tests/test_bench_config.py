@@ -278,3 +278,56 @@ def test_peak_rss_of_a_child_is_its_own() -> None:
     )
     assert float(result.stdout) < 100, result.stdout
     assert len(held) == 200 * 2**20
+
+
+def _fake_kind_runs(monkeypatch: pytest.MonkeyPatch, flags: set[str]) -> list[tuple[str, dict]]:
+    """cpu_kinds with its children faked: the bare script takes 10/8/6/7 s at 8/16/32/64
+    sentences a batch (CPU: twice that), the pipeline 5 s (CPU 12 s)."""
+    from benchmarks import cpu_kinds
+
+    started: list[tuple[str, dict]] = []
+
+    def child(job: str, env: dict | None = None) -> dict:
+        started.append((job, dict(env or {})))
+        if "bare" in job:
+            seconds = {"8": 10.0, "16": 8.0, "32": 6.0, "64": 7.0}
+            return {
+                "seconds_by_batch": seconds,
+                "cpu_seconds_by_batch": {s: 2 * v for s, v in seconds.items()},
+            }
+        return {"seconds": [5.0], "cpu_seconds": [12.0]}
+
+    monkeypatch.setattr(cpu_kinds, "in_child", child)
+    monkeypatch.setattr(cpu_kinds, "ensure_models", lambda: None)
+    monkeypatch.setattr(cpu_kinds, "cpu_flags", lambda: flags)
+    return started
+
+
+def test_cpu_kinds_ratios_are_to_the_best_bare_batch_of_the_same_kind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from benchmarks import cpu_kinds
+
+    started = _fake_kind_runs(monkeypatch, {"avx2", "avx512f", "avx512bw"})
+    report = cpu_kinds.measure(1)
+    assert report["skipped"] == []
+    rows = report["rows"]
+    assert len(rows) == len(cpu_kinds.KINDS) * 2
+    assert {row["bare_best_batch"] for row in rows} == {32}
+    assert {row["ratio_to_best_bare"] for row in rows} == {1.2}  # 6 s against 5 s
+    assert {row["cpu_ratio_to_best_bare"] for row in rows} == {1.0}  # 12 CPU-s each
+    # The bare rows try every batch size; the AVX2 kind's children get its settings.
+    assert started and all(env["BENCH_QUICK"] == "" for job, env in started if "bare" in job)
+    avx2 = [env for _, env in started if env.get("ONEDNN_MAX_CPU_ISA") == "AVX2"]
+    assert len(avx2) == 4 and all(env["CT2_FORCE_CPU_ISA"] == "AVX2" for env in avx2)
+    assert "| 10.0 / 8.0 / **6.0** / 7.0 |" in cpu_kinds.render(report)
+
+
+def test_cpu_kinds_skips_what_this_cpu_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import cpu_kinds
+
+    started = _fake_kind_runs(monkeypatch, {"avx2"})
+    report = cpu_kinds.measure(1)
+    assert report["skipped"] == ["AVX-512 without VNNI"]
+    assert started
+    assert not any(env.get("CT2_FORCE_CPU_ISA") == "AVX512" for _, env in started)
