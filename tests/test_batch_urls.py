@@ -5,18 +5,22 @@ by URL and content hash."""
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docx
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from tests.batch_helpers import outputs, run_batch
 from tests.fakes import CallbackTranslator, FakeTranslator
 from tests.pdf_fixtures import HEADLINE, news_pdf
 from tests.url_site import HTML, QUOTATION, Site, long_news_page, news_page, serve_site
+from translator import engines
 from translator.batch import (
     BatchProgress,
     BatchSettings,
@@ -259,9 +263,8 @@ def test_a_page_is_removed_from_the_spool_once_read(
     assert max(_spooled_at_model_calls(site, tmp_path, monkeypatch)) == 0
 
 
-def test_meta_the_spool_check_fails_when_read_pages_are_kept(
-    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _keep_spooled_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spool's cleaning broken on purpose: a page's file is never removed."""
     unlink = Path.unlink
 
     def keep_pages(self: Path, missing_ok: bool = False) -> None:
@@ -269,6 +272,12 @@ def test_meta_the_spool_check_fails_when_read_pages_are_kept(
             unlink(self, missing_ok=missing_ok)
 
     monkeypatch.setattr(Path, "unlink", keep_pages)
+
+
+def test_meta_the_spool_check_fails_when_read_pages_are_kept(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _keep_spooled_pages(monkeypatch)
     assert max(_spooled_at_model_calls(site, tmp_path, monkeypatch)) > 0
 
 
@@ -299,6 +308,108 @@ def test_meta_the_stop_check_fails_when_the_planner_ignores_the_stop(
         lambda *args, should_stop: lazy(*args),
     )
     assert len(_stopped_after_the_first_unit(site, tmp_path, monkeypatch)) == _PAGES
+
+
+# --- a full disk under the spool: that page's failure, and the run goes on ----------------
+
+
+def _fill_the_disk_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spool write of the page at ``url`` writes half its body, then meets a full disk
+    (as ``write`` does when the disk fills mid-file); every other write goes through."""
+    write_bytes = Path.write_bytes
+    spooled = url_name(url)
+
+    def full(self: Path, data: bytes) -> int:
+        if self.name in (f"{spooled}.html", f"{spooled}.pdf"):
+            write_bytes(self, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return write_bytes(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+
+
+def _spool_when_a_page_fails(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """What lies in the run's spool folder each time the planner hands over a failed page
+    (filled in as the run goes)."""
+    snapshots: list[list[str]] = []
+    lazy = urls.iter_planned_urls
+
+    def spied(listed: tuple[str, ...], spool: Path, *args: object, **kwargs: object) -> object:
+        for item in lazy(listed, spool, *args, **kwargs):  # type: ignore[arg-type]
+            if item.problem:
+                snapshots.append(sorted(path.name for path in spool.iterdir()))
+            yield item
+
+    monkeypatch.setattr("translator.batch.run.iter_planned_urls", spied)
+    return snapshots
+
+
+def _full_spool_run(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model: Path
+) -> tuple[Result, list[str], list[list[str]]]:
+    """``translator batch --urls`` over three pages (``model`` named, the fake loaded), the
+    disk full when the second is spooled: the CLI's result, the pages, the spool at each
+    failed page."""
+    site.pages["/politik/wetter"] = (200, HTML, news_page("das Wetter"))
+    listed = [f"{site.url}/politik/{topic}" for topic in ("haushalt", "rente", "wetter")]
+    _fill_the_disk_at(listed[1], monkeypatch)
+    snapshots = _spool_when_a_page_fails(monkeypatch)
+    monkeypatch.setattr(engines, "load_translator", lambda *args, **kwargs: FakeTranslator())
+    args = ["batch", "--urls", str(_list(tmp_path, listed)), "-o", str(tmp_path / "out")]
+    # Wide enough that the table of failures folds no URL or message across lines.
+    result = runner.invoke(app, [*args, "-m", str(model)], env={"COLUMNS": "400"})
+    return result, listed, snapshots
+
+
+def _assert_recorded_and_went_on(
+    result: Result, listed: list[str], snapshots: list[list[str]], out: Path
+) -> None:
+    """The oracle: no exception escaped; the full page failed, named with its cause; the
+    pages around it translated; exit 1; nothing of the page left in the spool."""
+    escaped = result.exception
+    assert escaped is None or isinstance(escaped, SystemExit), f"escaped: {escaped!r}"
+    # The CLI's last resort turns an OSError that escapes the run into an error line and
+    # exit 1 too: only a run that went on to the end prints its summary.
+    assert "Manifest:" in result.stderr, f"the run was cut short: {result.stderr}"
+    assert result.exit_code == 1, result.stderr
+    records = {record.path: record for record in read_manifest(out)}
+    assert [records[url].status for url in listed] == [
+        FileStatus.DONE,
+        FileStatus.FAILED,
+        FileStatus.DONE,
+    ]
+    cause = os.strerror(errno.ENOSPC)  # "No space left on device"
+    assert records[listed[1]].error.startswith(listed[1]), records[listed[1]].error
+    assert cause in records[listed[1]].error
+    assert "2 translated, 0 skipped, 1 failed, 0 empty of 3 file(s)" in result.stderr
+    assert listed[1] in result.stderr and cause in result.stderr
+    assert set(outputs(out)) == {f"{url_name(listed[0])}.en.txt", f"{url_name(listed[2])}.en.txt"}
+    assert snapshots == [[]], "a partial page was left in the spool"
+
+
+def test_a_full_disk_under_the_spool_fails_that_page_and_the_run_goes_on(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_marian_dir: Path
+) -> None:
+    result, listed, snapshots = _full_spool_run(site, tmp_path, monkeypatch, tiny_marian_dir)
+    _assert_recorded_and_went_on(result, listed, snapshots, tmp_path / "out")
+
+
+def test_meta_the_full_disk_check_sees_the_error_escape_without_the_handling(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_marian_dir: Path
+) -> None:
+    monkeypatch.setattr(urls, "spool_page", lambda url, path, data: path.write_bytes(data))
+    result, listed, snapshots = _full_spool_run(site, tmp_path, monkeypatch, tiny_marian_dir)
+    with pytest.raises(AssertionError, match="cut short: .*No space left on device"):
+        _assert_recorded_and_went_on(result, listed, snapshots, tmp_path / "out")
+
+
+def test_meta_the_full_disk_check_sees_a_partial_page_left_in_the_spool(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tiny_marian_dir: Path
+) -> None:
+    _keep_spooled_pages(monkeypatch)
+    result, listed, snapshots = _full_spool_run(site, tmp_path, monkeypatch, tiny_marian_dir)
+    with pytest.raises(AssertionError, match="a partial page was left in the spool"):
+        _assert_recorded_and_went_on(result, listed, snapshots, tmp_path / "out")
 
 
 # --- names -----------------------------------------------------------------------------

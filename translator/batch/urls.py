@@ -8,8 +8,9 @@ into a temporary folder, and goes through the run as a file of that folder would
 same streamed planning, hashing, skipping, translating, writing and recording.
 Only the names differ: the manifest keys a page by its URL (its ``sha256`` is the fetched
 body's, so a rerun must fetch again to know whether a page changed), and its outputs are
-named after the URL (``url_name``). A page that cannot be fetched is recorded as failed
-with the fetch's error, and the run goes on.
+named after the URL (``url_name``). A page that cannot be fetched, or fetched but not
+written to the temporary folder (a full disk), is recorded as failed with the error, and
+the run goes on.
 """
 
 from __future__ import annotations
@@ -97,10 +98,11 @@ def iter_planned_urls(
     it is asked for: into ``<url_name>.html`` or ``.pdf`` (after its content type), which
     the run reads once and removes. So the first page is translated while the others are
     still to be fetched, and the spool holds only a page fetched but not yet read.
-    A page that cannot be fetched is planned with its error as its problem (recorded as
-    failed); once ``should_stop`` says so, the pages left are planned unfetched (the run
-    counts them and stops before reading them). Output names never clash in practice (the
-    URL's hash is in them), but are checked against all pages planned before all the same.
+    A page that cannot be fetched or spooled is planned with its error as its problem
+    (recorded as failed); once ``should_stop`` says so, the pages left are planned
+    unfetched (the run counts them and stops before reading them). Output names never
+    clash in practice (the URL's hash is in them), but are checked against all pages
+    planned before all the same.
     """
     claimed: dict[PurePosixPath, PurePosixPath] = {}  # output -> page: names, not bodies
     stopped = False
@@ -110,15 +112,35 @@ def iter_planned_urls(
         if not stopped:
             try:
                 page = fetch.fetch(url, accept_pdf=True)
+                suffix = ".pdf" if page.is_pdf else ".html"
+                spool_page(url, spool_dir / f"{url_name(url)}{suffix}", page.data)
             except InputError as error:
                 problem = str(error)
             else:
-                suffix = ".pdf" if page.is_pdf else ".html"
                 encoding = page.encoding
-                (spool_dir / f"{url_name(url)}{suffix}").write_bytes(page.data)
                 log.info("fetched %d of %d: %s", number, len(urls), printable(url))
         name = PurePosixPath(f"{url_name(url)}{suffix}")
         (item,) = plan_outputs(
             [name], output_format, summarize, spool_dir, output_dir, claimed=claimed
         )
         yield replace(item, url=url, encoding=encoding, problem=problem or item.problem)
+
+
+def spool_page(url: str, path: Path, data: bytes) -> None:
+    """Write a fetched page's body to ``path`` in the spool folder.
+
+    Raises:
+        InputError: the body cannot be written (a full disk, most often: the spool lies in
+            the system's temporary folder, not the output folder); no partial file is left.
+            The message names the page and the cause, so the run records it as that page's
+            failure and goes on, as for a page that cannot be fetched.
+    """
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        path.unlink(missing_ok=True)
+        raise InputError(
+            f"{url} was fetched but cannot be stored in the temporary folder {path.parent} "
+            f"({error.strerror or error}). Free space there, or point TMPDIR at a larger "
+            "disk, and run again."
+        ) from None
