@@ -714,3 +714,65 @@ def test_meta_the_scores_check_sees_a_cli_that_always_asks(
     monkeypatch.setattr(translate_cmd, "shows_scores", lambda output_format: True)
     found = _scores_asked(ct2_marian_dir, tmp_path, monkeypatch)
     assert found["text"] == {True}
+
+
+def test_automatic_batches_are_larger_on_a_gpu() -> None:
+    from translator.engines.common import (
+        GPU_HYPOTHESES_PER_BATCH,
+        GPU_HYPOTHESIS_TOKENS_PER_BATCH,
+        HYPOTHESES_PER_BATCH,
+        HYPOTHESIS_TOKENS_PER_BATCH,
+        automatic_batch_bounds,
+    )
+
+    assert automatic_batch_bounds("cpu") == (HYPOTHESIS_TOKENS_PER_BATCH, HYPOTHESES_PER_BATCH)
+    gpu = automatic_batch_bounds("cuda")
+    assert gpu == (GPU_HYPOTHESIS_TOKENS_PER_BATCH, GPU_HYPOTHESES_PER_BATCH)
+    assert gpu[0] > HYPOTHESIS_TOKENS_PER_BATCH and gpu[1] > HYPOTHESES_PER_BATCH
+
+
+def _first_batches_by_device(
+    make_translator: Callable[..., TranslationEngine], texts: list[str]
+) -> dict[str, list[int]]:
+    """Each device's batch sizes for ``texts``: the tiny model's engine, told its device."""
+    sizes = {}
+    for device in ("cpu", "cuda"):
+        cpu_engine = make_translator("ct2", beams=1)
+        assert isinstance(cpu_engine, CT2Translator)
+        engine = CT2Translator(
+            cpu_engine._translator,
+            cpu_engine._tokenizer,
+            cpu_engine.info,
+            cpu_engine._defaults,
+            device=device,
+            beams=1,
+        )
+        recorder = _record(engine)
+        engine.translate(texts)
+        sizes[device] = [len(call["source"]) for call in recorder.calls]
+    return sizes
+
+
+def test_an_engine_on_cuda_batches_by_the_gpu_bounds(
+    make_translator: Callable[..., TranslationEngine],
+) -> None:
+    """The same model's engine, told its device is CUDA (the CPU model decodes): 120
+    texts go in one batch, where the CPU bounds (64 hypotheses) need more."""
+    texts = SENTENCES * 20
+    sizes = _first_batches_by_device(make_translator, texts)
+    # The first call is the whole text's first batch (rows that ran past their own
+    # length limit are decoded again after it, in calls of their own).
+    assert sizes["cuda"][0] == len(texts)
+    assert sizes["cpu"][0] < len(texts) and max(sizes["cpu"]) <= 64
+
+
+def test_meta_the_gpu_batch_check_sees_cpu_bounds_on_cuda(
+    make_translator: Callable[..., TranslationEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from translator.engines import ct2_engine
+    from translator.engines.common import HYPOTHESES_PER_BATCH, HYPOTHESIS_TOKENS_PER_BATCH
+
+    cpu_bounds = (HYPOTHESIS_TOKENS_PER_BATCH, HYPOTHESES_PER_BATCH)
+    monkeypatch.setattr(ct2_engine, "automatic_batch_bounds", lambda device: cpu_bounds)
+    texts = SENTENCES * 20
+    assert _first_batches_by_device(make_translator, texts)["cuda"][0] < len(texts)

@@ -146,12 +146,49 @@ def test_arbitrary_unicode(fake_engine: Recorder) -> None:
     assert outcomes["translated"] >= FUZZ.max_examples // 3, outcomes
 
 
+# Found by this test (2026-12-02): four short lines looked hard-wrapped, and the wrap
+# joined a line that opens a continued quotation again to the paragraph before it.
+_REOPENED_AFTER_A_WRAP = [
+    GeneratedDocument(
+        (
+            "„Der",
+            "„Der“, so der Minister.",
+            "Vereinbarungen. „Der Der sagte",
+            "„Der“, so der Minister.",
+        ),
+        ("„Der\n„Der“", "„Der Der sagte\n„Der“"),
+    ),
+    GeneratedDocument(
+        (
+            "„Zusammenarbeit Der Der",
+            "„Minister“, so der Minister.",
+            "„Der",
+            "„Der Minister“, so der Minister.",
+        ),
+        ("„Zusammenarbeit Der Der\n„Minister“", "„Der\n„Der Minister“"),
+    ),
+]
+
+
 @FUZZ
 @given(document=documents(), encoding=ENCODINGS)
+@example(document=_REOPENED_AFTER_A_WRAP[0], encoding="utf-8")
+@example(document=_REOPENED_AFTER_A_WRAP[1], encoding="utf-8")
 def test_generated_documents_meet_the_contract_through_the_cli(
     fake_engine: Recorder, document: GeneratedDocument, encoding: str
 ) -> None:
     _check_generated(document, encoding, fake_engine)
+
+
+@pytest.mark.parametrize("document", _REOPENED_AFTER_A_WRAP)
+def test_meta_the_contract_check_fails_when_a_wrap_joins_a_reopened_quotation(
+    fake_engine: Recorder, monkeypatch: pytest.MonkeyPatch, document: GeneratedDocument
+) -> None:
+    from translator import segment
+
+    monkeypatch.setattr(segment, "reopens_open_quotation", lambda text, line: False)
+    with pytest.raises(AssertionError):
+        _check_generated(document, "utf-8", fake_engine)
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))

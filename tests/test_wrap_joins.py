@@ -160,3 +160,46 @@ def test_meta_the_column_oracle_catches_hyphens_dropped_from_compounds(
 ) -> None:
     monkeypatch.setattr(segment, "_COMPOUND_ADJECTIVE", re.compile(r"(?!)"))  # none kept
     assert [p.text for p in parse_document(COLUMN).paragraphs] != COLUMN_PARAGRAPHS
+
+
+# Wrapped at 40 columns: a quotation left open at the end of the first paragraph goes on
+# in the second, which opens the mark again (quotes.md §1). By construction: the
+# paragraphs and the one quotation over both.
+_CONTINUED_FIRST = (
+    "Der Minister sprach lange vor der Presse. Er sagte: „Die Verhandlungen waren sehr "
+    "schwierig und lang, die Gespräche zäh"
+)
+_CONTINUED_SECOND = "„aber am Ende fruchtbar“, so der Minister."
+_CONTINUED_WRAPPED = "\n".join(
+    [
+        "Der Minister sprach lange vor der Presse.",
+        "Er sagte: „Die Verhandlungen waren sehr",
+        "schwierig und lang, die Gespräche zäh",
+        "„aber am Ende fruchtbar“, so der",
+        "Minister.",
+    ]
+)
+
+
+def _wrapped_continuation_paragraphs() -> list[str]:
+    return [p.text for p in parse_document(_CONTINUED_WRAPPED).paragraphs]
+
+
+def test_a_line_that_opens_a_continued_quotation_again_starts_a_paragraph() -> None:
+    from translator import quotes
+
+    assert _wrapped_continuation_paragraphs() == [_CONTINUED_FIRST, _CONTINUED_SECOND]
+    found = quotes.find_quotes(_wrapped_continuation_paragraphs()).quotations
+    expected = (
+        "„Die Verhandlungen waren sehr schwierig und lang, die Gespräche zäh\n"
+        "„aber am Ende fruchtbar“"
+    )
+    assert [quote.text for quote in found] == [expected]
+
+
+def test_meta_the_continuation_check_sees_the_paragraphs_joined(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without the rule, the wrap joins the reopened line to the paragraph before."""
+    monkeypatch.setattr(segment, "reopens_open_quotation", lambda text, line: False)
+    assert _wrapped_continuation_paragraphs() != [_CONTINUED_FIRST, _CONTINUED_SECOND]

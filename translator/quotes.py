@@ -422,6 +422,18 @@ def _continues_unmarked(paragraphs: Sequence[str], index: int, mark: str) -> boo
     return False
 
 
+def reopens_open_quotation(text: str, line: str) -> bool:
+    """Whether ``line`` starts by opening again the mark of a quotation that ``text``
+    leaves open: how a quotation goes on in a new paragraph (quotes.md §1). Within one
+    paragraph a quotation never opens inside another of the same mark, so a line break
+    before such a line ends a paragraph; it is never a hard wrap."""
+    lead = len(line) - len(line.lstrip())
+    if lead == len(line) or line[lead] not in _CONTINUABLE or not _can_open(line, lead):
+        return False  # the cheap test first: few lines start with a quotation mark
+    unclosed = _scan_paragraph(text, None).unclosed
+    return unclosed is not None and unclosed.mark == line[lead]
+
+
 def leaves_quotation_open(paragraphs: Sequence[str]) -> bool:
     """Whether a quotation may still be open after ``paragraphs``, so that the next
     paragraph could continue it: where a text may be cut without cutting a quotation.

@@ -29,6 +29,7 @@ from translator.quotes import (
     MAX_UNMARKED_PARAGRAPHS,
     OPENING_MARKS,
     leaves_quotation_open,
+    reopens_open_quotation,
 )
 from translator.schema import Document, Paragraph
 
@@ -216,6 +217,10 @@ def parse_document(text: str, first_line: int = 1) -> Document:
             and index > 0
             and followed[index - 1]
             and _fills_line(stripped[index - 1], stripped[index], width)
+            # „Er sagte: „…|„…“: a quotation continued in a new paragraph, not a wrap.
+            and not reopens_open_quotation(
+                " ".join(stripped[i] for i in groups[-1]), stripped[index]
+            )
         )
         if joins_previous:
             groups[-1].append(index)

@@ -30,6 +30,21 @@ TORCH_BATCH_SENTENCES = 32
 # CPU configurations (the README's speed section).
 HYPOTHESIS_TOKENS_PER_BATCH = 960
 HYPOTHESES_PER_BATCH = 64
+# On a GPU a step's fixed part is a kernel launch per layer, and rows run in parallel:
+# larger batches, as CTranslate2's GPU guidance has them. Not measured here (no GPU was
+# lent); the padded-source cap (MAX_BATCH_TOKENS) still bounds memory.
+GPU_HYPOTHESIS_TOKENS_PER_BATCH = 16_384
+GPU_HYPOTHESES_PER_BATCH = 512
+
+
+def automatic_batch_bounds(device: str) -> tuple[int, int]:
+    """The automatic batches' bounds on ``device`` ("cpu" or "cuda"): padded hypothesis
+    tokens and hypotheses a batch."""
+    if device.startswith("cuda"):
+        return GPU_HYPOTHESIS_TOKENS_PER_BATCH, GPU_HYPOTHESES_PER_BATCH
+    return HYPOTHESIS_TOKENS_PER_BATCH, HYPOTHESES_PER_BATCH
+
+
 SUMMARY_BATCH_SIZE = 4
 # No model accepts more than this; tokenizers without a limit report a huge sentinel.
 _NO_LIMIT = 1_000_000

@@ -21,11 +21,10 @@ from translator.engines.base import (
     parse_device,
 )
 from translator.engines.common import (
-    HYPOTHESES_PER_BATCH,
-    HYPOTHESIS_TOKENS_PER_BATCH,
     MAX_BATCH_TOKENS,
     SUMMARY_BATCH_SIZE,
     EngineBase,
+    automatic_batch_bounds,
     batch_finished,
     check_lengths,
     check_model_type,
@@ -87,7 +86,7 @@ class CT2Translator(EngineBase):
         beams: int | None = None,
         batch_size: int | None = None,
         max_batch_tokens: int = MAX_BATCH_TOKENS,
-        hypothesis_tokens: int = HYPOTHESIS_TOKENS_PER_BATCH,
+        hypothesis_tokens: int | None = None,
     ) -> None:
         super().__init__(
             tokenizer,
@@ -99,7 +98,8 @@ class CT2Translator(EngineBase):
         )
         # None: automatic, bounded by tokens (token_bounded_batches); a number: hypotheses.
         self._hypotheses_per_batch = batch_size
-        self._hypothesis_tokens = hypothesis_tokens
+        tokens, self._most_hypotheses = automatic_batch_bounds(device)
+        self._hypothesis_tokens = hypothesis_tokens or tokens
         self._translator = translator
         self._defaults = defaults
         self._max_batch_tokens = max_batch_tokens
@@ -218,7 +218,7 @@ class CT2Translator(EngineBase):
                 counts,
                 beams,
                 self._hypothesis_tokens,
-                HYPOTHESES_PER_BATCH,
+                self._most_hypotheses,
                 self._max_batch_tokens,
             )
         per_batch = _balanced_batch_size(
