@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from translator.config import torch_dtype as requested_torch_dtype
 from translator.engines import common
 from translator.engines.base import (
     Device,
+    FinishedBatch,
     Hypothesis,
     ScoredTranslation,
     best_and_alternatives,
@@ -95,6 +96,36 @@ class TorchTranslator(EngineBase):
     ) -> list[ScoredTranslation]:
         """Each text's translation with its average log-probability per token, and up to
         ``alternatives`` other hypotheses (the beam widens to hold them)."""
+        return self._translate_scored(texts, strict=strict, alternatives=alternatives)
+
+    def submit_scored(
+        self,
+        texts: Sequence[str],
+        *,
+        strict: bool = False,
+        alternatives: int = 0,
+        scores: bool = True,
+    ) -> Iterator[FinishedBatch]:
+        """``translate_scored``'s translations, all decoded now (torch runs one call at a
+        time): the same steps, in order, as for an engine that queues nothing. With
+        ``scores=False`` and no alternatives the scores are None: asking ``generate`` for
+        them keeps every step's logits over the whole vocabulary (58,101 words for
+        opus-mt), which took the 400-sentence benchmark from 0.9 to 3.6 GB greedy."""
+        if not texts:
+            return iter(())
+        done = self._translate_scored(
+            texts, strict=strict, alternatives=alternatives, scores=scores or alternatives > 0
+        )
+        return iter([FinishedBatch(list(enumerate(done)))])
+
+    def _translate_scored(
+        self,
+        texts: Sequence[str],
+        *,
+        strict: bool = False,
+        alternatives: int = 0,
+        scores: bool = True,
+    ) -> list[ScoredTranslation]:
         counts = self.count_tokens(texts)
         check_lengths(counts, self._max_input_tokens)
         bounds = self._output_bounds(counts, strict)
@@ -119,6 +150,7 @@ class TorchTranslator(EngineBase):
                 # neighbours; max_length is only the batch-wide backstop.
                 {**options, "max_length": 1 + max(batch_bounds)},
                 output_limits=batch_bounds,
+                scored=scores,
             )
             for index, output in zip(batch, outputs, strict=True):
                 results[index] = best_and_alternatives(output, alternatives)
