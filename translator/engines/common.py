@@ -26,8 +26,8 @@ TORCH_BATCH_SENTENCES = 32
 # (sentences x beams x the batch's longest source) and this many hypotheses. A step costs
 # a fixed part (the weights are read once per step, whatever the rows) and a part per
 # hypothesis; every row of a batch decodes as long as its longest, so long sentences share
-# a batch with few others and short ones with many. Measured in benchmarks/run.py on four
-# CPU configurations (the README's speed section).
+# a batch with few others and short ones with many. Measured by `make bench` and, on four
+# CPU configurations, `make bench-cpus` (benchmarks/cpu_kinds.py; the README's speed section).
 HYPOTHESIS_TOKENS_PER_BATCH = 960
 HYPOTHESES_PER_BATCH = 64
 # On a GPU a step's fixed part is a kernel launch per layer, and rows run in parallel:
