@@ -285,6 +285,22 @@ def tiny_model_inputs(tiny_marian_dir: Path, monkeypatch: pytest.MonkeyPatch) ->
             return translate_scored(texts, strict=strict, alternatives=alternatives)
 
         monkeypatch.setattr(engine, "translate_scored", recording_translate_scored)
+        # ... and an engine that takes calls as they come (CTranslate2, torch) through this.
+        submit_scored = getattr(engine, "submit_scored", None)
+        if submit_scored is not None:
+
+            def recording_submit_scored(
+                texts: list[str],
+                *,
+                strict: bool = False,
+                alternatives: int = 0,
+                scores: bool = True,
+            ) -> object:
+                if not strict:
+                    seen.extend(texts)
+                return submit_scored(texts, strict=strict, alternatives=alternatives, scores=scores)
+
+            monkeypatch.setattr(engine, "submit_scored", recording_submit_scored)
         return engine
 
     monkeypatch.setattr(engines, "load_translator", recording_load)
