@@ -819,11 +819,11 @@ def test_meta_the_torch_logits_check_sees_scores_always_asked(
 ) -> None:
     from translator.engines import torch_engine
 
-    original = torch_engine.TorchTranslator._translate_scored
+    original = torch_engine._generate_hypotheses
 
-    def always_scored(self: Any, texts: Any, **options: Any) -> Any:
-        return original(self, texts, **{**options, "scores": True})
+    def always_scored(*args: Any, **options: Any) -> Any:
+        return original(*args, **{**options, "scored": True})
 
-    monkeypatch.setattr(torch_engine.TorchTranslator, "_translate_scored", always_scored)
+    monkeypatch.setattr(torch_engine, "_generate_hypotheses", always_scored)
     _, plain, asked = _torch_generate_calls(make_translator, monkeypatch)
     assert asked[-1] is True and plain[0].score is not None
